@@ -1,0 +1,5 @@
+export * from "./eip712";
+export * from "./receipt";
+export * from "./merkle";
+export * from "./epoch";
+export * from "./abis";

@@ -1,0 +1,121 @@
+import {
+  type Address,
+  type Hex,
+  encodeAbiParameters,
+  hashTypedData,
+  keccak256,
+  recoverTypedDataAddress,
+  toHex,
+} from "viem";
+import { inferenceRequestTypes, receiptTypes, usageLedgerDomain } from "./eip712";
+
+/** How the receipt's `userId` was derived. */
+export const UserKind = {
+  /** keccak256(salt, key owner, app-supplied user): a pseudonym that still counts retention. */
+  SaltedHash: 0,
+  /** The address that signed an InferenceRequest with its own wallet (userAuth is non-zero). */
+  Wallet: 1,
+  /** The address an API key was issued to, when the app passed no per-person user. */
+  KeyOwner: 2,
+} as const;
+export type UserKind = (typeof UserKind)[keyof typeof UserKind];
+
+export type InferenceReceipt = {
+  requestId: Hex;
+  modelId: bigint;
+  deploymentId: bigint;
+  communityId: bigint;
+  userId: Hex;
+  userKind: UserKind;
+  inputHash: Hex;
+  outputHash: Hex;
+  timestamp: bigint;
+  epoch: bigint;
+  fee: bigint;
+  userAuth: Hex;
+};
+
+export type InferenceRequest = {
+  user: Address;
+  modelId: bigint;
+  inputHash: Hex;
+  nonce: bigint;
+  deadline: bigint;
+};
+
+export type LedgerDomain = { chainId: number | bigint; ledger: Address };
+
+export const ZERO_BYTES32: Hex = `0x${"00".repeat(32)}`;
+
+/** EIP-712 digest of a receipt: what the relayer signs, what batches commit to, what dedupes. */
+export function hashReceipt(receipt: InferenceReceipt, domain: LedgerDomain): Hex {
+  return hashTypedData({
+    domain: usageLedgerDomain(domain.chainId, domain.ledger),
+    types: receiptTypes,
+    primaryType: "InferenceReceipt",
+    message: receipt,
+  });
+}
+
+/** Address that signed a receipt, or throws when the signature is malformed or high-s. */
+export async function recoverReceiptSigner(
+  receipt: InferenceReceipt,
+  signature: Hex,
+  domain: LedgerDomain,
+): Promise<Address> {
+  return recoverTypedDataAddress({
+    domain: usageLedgerDomain(domain.chainId, domain.ledger),
+    types: receiptTypes,
+    primaryType: "InferenceReceipt",
+    message: receipt,
+    signature,
+  });
+}
+
+export function hashInferenceRequest(request: InferenceRequest, domain: LedgerDomain): Hex {
+  return hashTypedData({
+    domain: usageLedgerDomain(domain.chainId, domain.ledger),
+    types: inferenceRequestTypes,
+    primaryType: "InferenceRequest",
+    message: request,
+  });
+}
+
+export async function recoverInferenceRequestSigner(
+  request: InferenceRequest,
+  signature: Hex,
+  domain: LedgerDomain,
+): Promise<Address> {
+  return recoverTypedDataAddress({
+    domain: usageLedgerDomain(domain.chainId, domain.ledger),
+    types: inferenceRequestTypes,
+    primaryType: "InferenceRequest",
+    message: request,
+    signature,
+  });
+}
+
+/** userId for an address identity (Wallet or KeyOwner): the address left-padded to 32 bytes. */
+export function addressUserId(address: Address): Hex {
+  return encodeAbiParameters([{ type: "address" }], [address]);
+}
+
+/** The address inside an address-kind userId, or null for a salted pseudonym. */
+export function userIdAddress(userId: Hex, kind: UserKind): Address | null {
+  if (kind === UserKind.SaltedHash) return null;
+  return `0x${userId.slice(26)}` as Address;
+}
+
+/**
+ * Pseudonymous id for a person an app serves under one API key. The salt is the relayer's
+ * secret, so ids cannot be reversed by guessing user names, yet the same person maps to the same
+ * id on every call (which is all retention counting needs).
+ */
+export function saltedUserId(salt: Hex, keyOwner: Address, appUser: string): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }],
+      [salt, keyOwner, keccak256(toHex(appUser))],
+    ),
+  );
+}
