@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IKhoErrors} from "./IKhoErrors.sol";
+
+/**
+ * @title IDatasetStaking
+ * @author Kho
+ * @notice Community datasets and the stake placed on them.
+ *
+ * Datasets are registered by a steward of their community; ids start at 1 and are never reused.
+ *
+ * Stake history is checkpointed by `block.timestamp` per (dataset, staker) and per dataset, so stake x time over
+ * any window `[from, to)` can be recomputed from chain state (or from the {Staked} / {UnstakeRequested} events):
+ * a checkpoint written at second `t` holds the stake from `t` on. Several changes within one block collapse into
+ * one checkpoint holding the block's final value, so stake placed and removed in the same block earns zero
+ * stake-time.
+ *
+ * Unstaking removes stake at once (it stops earning) and queues the tokens for release after the unbonding period
+ * in force at request time. At all times `token.balanceOf(this) == totalStaked() + totalUnbonding()` for a token
+ * without transfer fees (tokens sent to the contract directly are not accounted and stay locked).
+ */
+interface IDatasetStaking is IKhoErrors {
+    /// @notice A dataset as stored, plus its id.
+    struct Dataset {
+        uint256 id;
+        uint256 communityId;
+        address curator;
+        string locale;
+        string metadataURI;
+        bytes32 contentHash;
+        uint64 registeredAt;
+    }
+
+    /// @notice Tokens unstaked from `datasetId`, withdrawable from `releaseTime` on.
+    struct Unbonding {
+        uint256 datasetId;
+        uint256 amount;
+        uint64 releaseTime;
+    }
+
+    /// @notice No dataset has id `datasetId`.
+    error DatasetNotFound(uint256 datasetId);
+
+    /// @notice `caller` is not a steward of `communityId`.
+    error NotCommunitySteward(uint256 communityId, address caller);
+
+    /// @notice `caller` is neither the curator of `datasetId` nor a steward of its community.
+    error NotDatasetManager(uint256 datasetId, address caller);
+
+    /// @notice Amounts must be positive.
+    error ZeroAmount();
+
+    /// @notice The token transfer of `requested` tokens delivered nothing to the contract.
+    error NothingReceived(uint256 requested);
+
+    /// @notice `staker` has `stake` on `datasetId` but asked to unstake `requested`.
+    error InsufficientStake(uint256 datasetId, address staker, uint256 stake, uint256 requested);
+
+    /// @notice `staker` already has `max` pending unbonding entries; withdraw matured ones first.
+    error UnbondingQueueFull(address staker, uint256 max);
+
+    /// @notice None of `staker`'s entries has matured; the earliest releases at `nextRelease` (0: none pending).
+    error NothingMatured(address staker, uint64 nextRelease);
+
+    /// @notice `period` exceeds the `max` unbonding period.
+    error UnbondingPeriodTooLong(uint64 period, uint64 max);
+
+    /// @notice A history lookup asked about `timestamp`, which is after the current block's `current`.
+    error FutureLookup(uint48 timestamp, uint48 current);
+
+    /// @notice A stake-time window must satisfy `from <= to`.
+    error InvalidTimeRange(uint48 from, uint48 to);
+
+    /// @notice A steward of `communityId` registered a dataset curated by `curator`.
+    event DatasetRegistered(
+        uint256 indexed datasetId,
+        uint256 indexed communityId,
+        address indexed curator,
+        string locale,
+        string metadataURI,
+        bytes32 contentHash
+    );
+
+    /// @notice The metadata URI / content hash of `datasetId` changed; `by` is the curator or steward.
+    event DatasetUpdated(uint256 indexed datasetId, string metadataURI, bytes32 contentHash, address indexed by);
+
+    /// @notice `staker` added `amount` (as received) to `datasetId`; their stake is now `newStake`.
+    event Staked(uint256 indexed datasetId, address indexed staker, uint256 amount, uint256 newStake);
+
+    /// @notice `staker` removed `amount` from `datasetId` (now `newStake`); it is withdrawable from `releaseTime`.
+    event UnstakeRequested(
+        uint256 indexed datasetId,
+        address indexed staker,
+        uint256 amount,
+        uint256 newStake,
+        uint64 releaseTime
+    );
+
+    /// @notice `staker` received `amount` of matured unbonding tokens.
+    event Withdrawn(address indexed staker, uint256 amount);
+
+    /// @notice The unbonding period for new requests changed from `oldPeriod` to `newPeriod` seconds.
+    event UnbondingPeriodChanged(uint64 oldPeriod, uint64 newPeriod);
+
+    /**
+     * @notice Registers a dataset of `communityId`. Only a steward of that community.
+     * @param communityId The community (must exist).
+     * @param locale BCP-47 locale tag, 2..35 bytes.
+     * @param metadataURI Dataset card URI, 1..512 bytes.
+     * @param contentHash Non-zero hash of the dataset content.
+     * @param curator Non-zero address that may update the metadata.
+     * @return datasetId The new id.
+     */
+    function registerDataset(
+        uint256 communityId,
+        string calldata locale,
+        string calldata metadataURI,
+        bytes32 contentHash,
+        address curator
+    ) external returns (uint256 datasetId);
+
+    /**
+     * @notice Updates the metadata URI and content hash of `datasetId`. Curator or community steward.
+     * @param datasetId The dataset.
+     * @param metadataURI New URI, 1..512 bytes.
+     * @param contentHash New non-zero content hash.
+     */
+    function updateDataset(uint256 datasetId, string calldata metadataURI, bytes32 contentHash) external;
+
+    /**
+     * @notice Stakes `amount` tokens on `datasetId`; the amount that actually arrives is credited.
+     * @param datasetId The dataset.
+     * @param amount Tokens to pull (approved beforehand).
+     */
+    function stake(uint256 datasetId, uint256 amount) external;
+
+    /**
+     * @notice Removes `amount` of the caller's stake on `datasetId` now and queues it for withdrawal.
+     * @param datasetId The dataset.
+     * @param amount Tokens to unstake.
+     */
+    function unstake(uint256 datasetId, uint256 amount) external;
+
+    /**
+     * @notice Pays the caller every matured unbonding entry.
+     * @return amount The tokens paid.
+     */
+    function withdraw() external returns (uint256 amount);
+
+    /**
+     * @notice Sets the unbonding period for future unstake requests. Admin only.
+     * @param period Seconds, at most `MAX_UNBONDING_PERIOD`.
+     */
+    function setUnbondingPeriod(uint64 period) external;
+
+    /**
+     * @notice The dataset with id `datasetId`.
+     * @param datasetId The id (must exist).
+     * @return dataset Its data.
+     */
+    function getDataset(uint256 datasetId) external view returns (Dataset memory dataset);
+
+    /**
+     * @notice Number of datasets ever registered (the highest id).
+     * @return count The count.
+     */
+    function datasetCount() external view returns (uint256 count);
+
+    /**
+     * @notice Whether `datasetId` exists (never reverts).
+     * @param datasetId The id.
+     * @return exists True when registered.
+     */
+    function datasetExists(uint256 datasetId) external view returns (bool exists);
+
+    /**
+     * @notice Current active stake of `staker` on `datasetId`.
+     * @param datasetId The dataset.
+     * @param staker The staker.
+     * @return amount The stake.
+     */
+    function stakeOf(uint256 datasetId, address staker) external view returns (uint256 amount);
+
+    /**
+     * @notice Current active stake on `datasetId`, all stakers.
+     * @param datasetId The dataset.
+     * @return amount The total.
+     */
+    function totalStake(uint256 datasetId) external view returns (uint256 amount);
+
+    /**
+     * @notice Stake of `staker` on `datasetId` at the end of second `timestamp` (not after the current block).
+     * @param datasetId The dataset.
+     * @param staker The staker.
+     * @param timestamp Unix seconds.
+     * @return amount The stake then.
+     */
+    function stakeAt(uint256 datasetId, address staker, uint48 timestamp) external view returns (uint256 amount);
+
+    /**
+     * @notice Total stake on `datasetId` at the end of second `timestamp` (not after the current block).
+     * @param datasetId The dataset.
+     * @param timestamp Unix seconds.
+     * @return amount The total then.
+     */
+    function totalStakeAt(uint256 datasetId, uint48 timestamp) external view returns (uint256 amount);
+
+    /**
+     * @notice Sum of stake x seconds of `staker` on `datasetId` over `[from, to)`, `to` not after the current
+     * block. Gas grows with the number of checkpoints inside the window (one per block that changed the stake):
+     * meant for `eth_call`.
+     * @param datasetId The dataset.
+     * @param staker The staker.
+     * @param from Window start (inclusive).
+     * @param to Window end (exclusive).
+     * @return stakeSeconds Token-units x seconds.
+     */
+    function stakeTime(
+        uint256 datasetId,
+        address staker,
+        uint48 from,
+        uint48 to
+    ) external view returns (uint256 stakeSeconds);
+
+    /**
+     * @notice Like {stakeTime} for the dataset's total stake.
+     * @param datasetId The dataset.
+     * @param from Window start (inclusive).
+     * @param to Window end (exclusive).
+     * @return stakeSeconds Token-units x seconds.
+     */
+    function totalStakeTime(uint256 datasetId, uint48 from, uint48 to) external view returns (uint256 stakeSeconds);
+
+    /**
+     * @notice The caller-independent list of `staker`'s pending (not yet withdrawn) unbonding entries, unordered.
+     * @param staker The staker.
+     * @return entries At most `MAX_UNBONDING_ENTRIES` entries.
+     */
+    function pendingUnbonding(address staker) external view returns (Unbonding[] memory entries);
+
+    /**
+     * @notice Sum of active stake over all datasets and stakers.
+     * @return amount The total.
+     */
+    function totalStaked() external view returns (uint256 amount);
+
+    /**
+     * @notice Sum of all pending unbonding entries (matured or not, not yet withdrawn).
+     * @return amount The total.
+     */
+    function totalUnbonding() external view returns (uint256 amount);
+
+    /**
+     * @notice Unbonding period applied to new unstake requests, in seconds.
+     * @return period The period.
+     */
+    function unbondingPeriod() external view returns (uint64 period);
+}

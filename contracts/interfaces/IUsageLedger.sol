@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/**
+ * @title IUsageLedger
+ * @author Kho
+ * @notice Commits batches of relayer-signed inference receipts (Merkle roots) to the chain and owns
+ * the epoch clock every other part of Kho uses. See docs/protocol.md.
+ * @dev Receipts are EIP-712 structs signed under the domain ("Kho UsageLedger", "1", chainId, ledger).
+ * A batch tree is an OpenZeppelin StandardMerkleTree whose leaves are
+ * `keccak256(bytes.concat(keccak256(abi.encode(bytes32 receiptHash))))`.
+ */
+interface IUsageLedger {
+    /**
+     * @notice One served inference call. The field order fixes the EIP-712 type string
+     * (`src/protocol/eip712.ts` RECEIPT_TYPE_STRING) and must never change.
+     */
+    struct InferenceReceipt {
+        bytes32 requestId;
+        uint256 modelId;
+        uint256 deploymentId;
+        uint256 communityId;
+        bytes32 userId;
+        uint8 userKind;
+        bytes32 inputHash;
+        bytes32 outputHash;
+        uint64 timestamp;
+        uint64 epoch;
+        uint256 fee;
+        bytes32 userAuth;
+    }
+
+    /// @notice An inference request signed by the user's own wallet (its digest goes in `userAuth`).
+    struct InferenceRequest {
+        address user;
+        uint256 modelId;
+        bytes32 inputHash;
+        uint256 nonce;
+        uint64 deadline;
+    }
+
+    /// @notice A committed batch; `root == 0` means the batch does not exist.
+    struct Batch {
+        bytes32 root;
+        bytes32 dataHash;
+        uint64 epoch;
+        uint64 submittedAt;
+        uint32 count;
+    }
+
+    /// @notice An address argument was the zero address.
+    error ZeroAddress();
+
+    /// @notice Genesis must be a real unix time, not zero (zero means a forgotten parameter).
+    error InvalidGenesis(uint64 genesis);
+
+    /// @notice Epoch length must be between 1 second and `maxEpochLength`.
+    error InvalidEpochLength(uint64 epochLength, uint64 maxEpochLength);
+
+    /// @notice The late-submission window may not be longer than an epoch.
+    error InvalidBatchGracePeriod(uint64 batchGracePeriod, uint64 epochLength);
+
+    /// @notice `timestamp` is earlier than the ledger's genesis, so it has no epoch.
+    error BeforeGenesis(uint256 timestamp, uint256 genesis);
+
+    /// @notice `epoch` is larger than any epoch the ledger can name (uint64).
+    error EpochOutOfRange(uint256 epoch);
+
+    /// @notice `relayer` already holds the relayer role.
+    error RelayerAlreadyAdded(address relayer);
+
+    /// @notice `account` does not hold the relayer role.
+    error NotRelayer(address account);
+
+    /// @notice Batch ids are contiguous per relayer, starting at 1: `expected` is the only valid next id.
+    error InvalidBatchId(address relayer, uint64 batchId, uint64 expected);
+
+    /// @notice A batch root of zero is reserved for "no batch".
+    error ZeroRoot();
+
+    /// @notice A batch must hold at least one receipt.
+    error EmptyBatch();
+
+    /// @notice The batch data URI must be 1 to `maxLength` bytes long.
+    error InvalidDataURILength(uint256 length, uint256 maxLength);
+
+    /// @notice Batches for `epoch` are accepted only in `[opensAt, closesAt)`.
+    error EpochNotOpen(uint64 epoch, uint256 opensAt, uint256 closesAt);
+
+    /// @notice `relayer` was granted the relayer role by `by`.
+    event RelayerAdded(address indexed relayer, address indexed by);
+
+    /// @notice `relayer` lost the relayer role; `by` revoked it (or is the relayer itself when it renounced).
+    event RelayerRevoked(address indexed relayer, address indexed by);
+
+    /// @notice `relayer` committed batch `batchId` of `count` receipts for `epoch`.
+    event BatchSubmitted(
+        address indexed relayer,
+        uint64 indexed batchId,
+        uint64 indexed epoch,
+        bytes32 root,
+        uint32 count,
+        string dataURI,
+        bytes32 dataHash
+    );
+
+    /**
+     * @notice Authorizes `relayer` to sign receipts and submit batches. Only the admin.
+     * @param relayer The relayer key.
+     */
+    function addRelayer(address relayer) external;
+
+    /**
+     * @notice Withdraws the relayer role from `relayer`. Its batches already committed stay valid.
+     * @param relayer The relayer key.
+     */
+    function revokeRelayer(address relayer) external;
+
+    /**
+     * @notice Replaces a relayer key in one transaction (revoke `oldRelayer`, add `newRelayer`).
+     * @param oldRelayer The key to retire.
+     * @param newRelayer The key to authorize.
+     */
+    function rotateRelayer(address oldRelayer, address newRelayer) external;
+
+    /**
+     * @notice Commits a batch of receipts. Only a relayer; ids are contiguous per relayer from 1.
+     * @param epoch The epoch every receipt of the batch belongs to.
+     * @param batchId `lastBatchId(msg.sender) + 1`.
+     * @param root Root of the batch's standard Merkle tree over receipt hashes.
+     * @param count Number of receipts (leaves).
+     * @param dataURI Where the batch file can be fetched (1 to 512 bytes).
+     * @param dataHash keccak256 of the batch file bytes.
+     */
+    function submitBatch(
+        uint64 epoch,
+        uint64 batchId,
+        bytes32 root,
+        uint32 count,
+        string calldata dataURI,
+        bytes32 dataHash
+    ) external;
+
+    /**
+     * @notice Whether `account` currently holds the relayer role.
+     * @param account The address to check.
+     * @return True when `account` is an authorized relayer.
+     */
+    function isRelayer(address account) external view returns (bool);
+
+    /**
+     * @notice Unix time at which epoch 0 starts.
+     * @return The genesis timestamp.
+     */
+    function genesis() external view returns (uint64);
+
+    /**
+     * @notice Length of an epoch in seconds.
+     * @return The epoch length.
+     */
+    function epochLength() external view returns (uint64);
+
+    /**
+     * @notice Seconds after an epoch ends during which batches for it are still accepted.
+     * @return The grace period.
+     */
+    function batchGracePeriod() external view returns (uint64);
+
+    /**
+     * @notice The epoch of the current block.
+     * @return The current epoch.
+     */
+    function currentEpoch() external view returns (uint256);
+
+    /**
+     * @notice The epoch containing `timestamp`; reverts `BeforeGenesis` before genesis.
+     * @param timestamp Unix seconds.
+     * @return The epoch number.
+     */
+    function epochAt(uint256 timestamp) external view returns (uint256);
+
+    /**
+     * @notice Unix time at which `epoch` starts.
+     * @param epoch The epoch number (at most uint64 max).
+     * @return The start timestamp.
+     */
+    function epochStart(uint256 epoch) external view returns (uint256);
+
+    /**
+     * @notice Whether batches for `epoch` can no longer be submitted (its rewards are safe to compute).
+     * @param epoch The epoch number (at most uint64 max).
+     * @return True once `epochStart(epoch + 1) + batchGracePeriod` has passed.
+     */
+    function isEpochFinal(uint256 epoch) external view returns (bool);
+
+    /**
+     * @notice The id of the last batch `relayer` submitted (0 when none).
+     * @param relayer The relayer key.
+     * @return The last batch id.
+     */
+    function lastBatchId(address relayer) external view returns (uint64);
+
+    /**
+     * @notice A committed batch; all fields are zero when it does not exist.
+     * @param relayer The relayer that submitted it.
+     * @param batchId Its id.
+     * @return The batch.
+     */
+    function getBatch(address relayer, uint64 batchId) external view returns (Batch memory);
+
+    /**
+     * @notice Sum of the receipt counts of every batch committed for `epoch`.
+     * @param epoch The epoch number.
+     * @return The receipt count.
+     */
+    function epochReceiptCount(uint64 epoch) external view returns (uint256);
+
+    /**
+     * @notice Number of batches committed by all relayers.
+     * @return The batch count.
+     */
+    function batchCount() external view returns (uint256);
+
+    /**
+     * @notice EIP-712 digest of a receipt (what the relayer signs and the batch tree commits to).
+     * @param receipt The receipt.
+     * @return The receipt hash.
+     */
+    function hashReceipt(InferenceReceipt calldata receipt) external view returns (bytes32);
+
+    /**
+     * @notice The address that signed `receipt`; reverts with OpenZeppelin's ECDSA errors on a
+     * malformed or high-s signature.
+     * @param receipt The receipt.
+     * @param signature 65-byte ECDSA signature over `hashReceipt(receipt)`.
+     * @return The signer.
+     */
+    function receiptSigner(InferenceReceipt calldata receipt, bytes calldata signature) external view returns (address);
+
+    /**
+     * @notice Whether `receipt` was signed by `relayer` and is a leaf of its batch `batchId` for the
+     * receipt's epoch. Returns false (never reverts) for an invalid signature or proof.
+     * @param receipt The receipt.
+     * @param signature The relayer's signature over the receipt hash.
+     * @param relayer The relayer that submitted the batch.
+     * @param batchId The batch id.
+     * @param proof Merkle proof of the receipt's leaf in the batch tree.
+     * @return True when every check passes.
+     */
+    function verifyReceipt(
+        InferenceReceipt calldata receipt,
+        bytes calldata signature,
+        address relayer,
+        uint64 batchId,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /**
+     * @notice EIP-712 digest of a wallet-signed inference request (stored in a receipt's `userAuth`).
+     * @param request The request.
+     * @return The request hash.
+     */
+    function hashInferenceRequest(InferenceRequest calldata request) external view returns (bytes32);
+
+    /**
+     * @notice The wallet that signed `request`; reverts with OpenZeppelin's ECDSA errors when invalid.
+     * @param request The request.
+     * @param signature 65-byte ECDSA signature over `hashInferenceRequest(request)`.
+     * @return The signer.
+     */
+    function inferenceRequestSigner(
+        InferenceRequest calldata request,
+        bytes calldata signature
+    ) external view returns (address);
+}

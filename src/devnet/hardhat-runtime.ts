@@ -1,0 +1,20 @@
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+/** Root of the Kho checkout (where hardhat.config.ts lives). */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "");
+
+let runtime: HardhatRuntimeEnvironment | undefined;
+
+/**
+ * Loads Hardhat's runtime for the project's own config, whatever the current directory is.
+ * Hardhat reads its config path from HARDHAT_CONFIG, so it is set before the first require.
+ */
+export function loadHardhat(): HardhatRuntimeEnvironment {
+  if (runtime) return runtime;
+  process.env.HARDHAT_CONFIG ??= path.join(PROJECT_ROOT, "hardhat.config.ts");
+  process.env.HARDHAT_NETWORK ??= "hardhat";
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  runtime = require("hardhat") as HardhatRuntimeEnvironment;
+  return runtime;
+}
