@@ -9,7 +9,8 @@ import {KhoStrings} from "./libraries/KhoStrings.sol";
  * @title CommunityRegistry
  * @author Kho
  * @notice See {ICommunityRegistry}. The admin (DEFAULT_ADMIN_ROLE) has a single emergency power: adding a steward
- * to a community whose stewards lost their keys. It cannot remove stewards or edit members.
+ * to a community whose stewards lost their keys. It cannot remove stewards or edit members directly, but a steward it
+ * adds (possibly itself) has every steward power, so the admin key must be held by a multisig or timelock.
  */
 contract CommunityRegistry is ICommunityRegistry, AccessControl {
     /// @notice Largest member batch accepted by {addMembers} / {removeMembers}.
@@ -27,7 +28,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl {
 
     uint256 private _communityCount;
     mapping(uint256 communityId => CommunityRecord record) private _communities;
-    mapping(bytes32 slugHash => uint256 communityId) private _idBySlug;
+    mapping(bytes32 foldedSlugHash => uint256 communityId) private _idBySlug;
     mapping(uint256 communityId => mapping(address account => bool steward)) private _stewards;
     mapping(uint256 communityId => mapping(address account => bool member)) private _members;
 
@@ -52,7 +53,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl {
         KhoStrings.checkSlug(slug);
         KhoStrings.checkLocale(locale);
         KhoStrings.checkURI("metadataURI", metadataURI);
-        bytes32 slugHash = keccak256(bytes(slug));
+        bytes32 slugHash = KhoStrings.foldedHash(slug);
         uint256 existing = _idBySlug[slugHash];
         if (existing != 0) revert SlugTaken(slug, existing);
 
@@ -173,7 +174,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl {
 
     /// @inheritdoc ICommunityRegistry
     function communityIdBySlug(string calldata slug) external view returns (uint256 communityId) {
-        return _idBySlug[keccak256(bytes(slug))];
+        return _idBySlug[KhoStrings.foldedHash(slug)];
     }
 
     /// @inheritdoc ICommunityRegistry

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { AccessControl } from "@openzeppelin/contracts/access/AccessControl.sol";
-import { EIP712 } from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import { MerkleProof } from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import { IUsageLedger } from "./interfaces/IUsageLedger.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IUsageLedger} from "./interfaces/IUsageLedger.sol";
 
 /**
  * @title UsageLedger
@@ -20,16 +20,16 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
 
     /// @notice keccak256 of the InferenceReceipt EIP-712 type string (docs/protocol.md).
-    bytes32 public constant RECEIPT_TYPEHASH =
-        keccak256(
-            "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,"
-            "bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,"
-            "uint64 epoch,uint256 fee,bytes32 userAuth)"
-        );
+    bytes32 public constant RECEIPT_TYPEHASH = keccak256(
+        "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,"
+        "bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,"
+        "uint64 epoch,uint256 fee,bytes32 userAuth)"
+    );
 
     /// @notice keccak256 of the InferenceRequest EIP-712 type string (docs/protocol.md).
-    bytes32 public constant INFERENCE_REQUEST_TYPEHASH =
-        keccak256("InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline)");
+    bytes32 public constant INFERENCE_REQUEST_TYPEHASH = keccak256(
+        "InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline)"
+    );
 
     /// @notice Longest allowed epoch (a year), which also keeps epoch arithmetic far from overflow.
     uint64 public constant MAX_EPOCH_LENGTH = 365 days;

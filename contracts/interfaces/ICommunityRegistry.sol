@@ -26,7 +26,7 @@ interface ICommunityRegistry is IKhoErrors {
     /// @notice No community has id `communityId`.
     error CommunityNotFound(uint256 communityId);
 
-    /// @notice Another community already uses `slug` (held by `communityId`).
+    /// @notice Another community already uses `slug`, ignoring ASCII case (held by `communityId`).
     error SlugTaken(string slug, uint256 communityId);
 
     /// @notice `caller` is not a steward of `communityId` (and, where allowed, not the admin).
@@ -70,7 +70,7 @@ interface ICommunityRegistry is IKhoErrors {
 
     /**
      * @notice Creates a community; the caller becomes its creator and first steward.
-     * @param slug Unique slug (see {KhoStrings} for the rule), e.g. `vi-VN/home-cooking`.
+     * @param slug Slug unique regardless of ASCII case (see {KhoStrings} for the rule), e.g. `vi-VN/home-cooking`.
      * @param locale BCP-47 locale tag, 2..35 bytes.
      * @param metadataURI Community card URI, 1..512 bytes.
      * @return communityId The new id (counter from 1).
@@ -83,7 +83,7 @@ interface ICommunityRegistry is IKhoErrors {
 
     /**
      * @notice Makes `account` a steward of `communityId`. Callable by a steward, or by the admin to recover a
-     * community whose stewards lost their keys.
+     * community whose stewards lost their keys (the admin can thereby make itself a steward of any community).
      * @param communityId The community.
      * @param account The new steward.
      */
@@ -156,7 +156,7 @@ interface ICommunityRegistry is IKhoErrors {
     function communityCount() external view returns (uint256 count);
 
     /**
-     * @notice The id of the community with `slug`, or 0 when none has it (case-sensitive, exact bytes).
+     * @notice The id of the community with `slug` ignoring ASCII case, or 0 when none has it.
      * @param slug The slug.
      * @return communityId The id or 0.
      */

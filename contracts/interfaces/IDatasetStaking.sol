@@ -8,7 +8,9 @@ import {IKhoErrors} from "./IKhoErrors.sol";
  * @author Kho
  * @notice Community datasets and the stake placed on them.
  *
- * Datasets are registered by a steward of their community; ids start at 1 and are never reused.
+ * Datasets are registered by a steward of their community; ids start at 1 and are never reused. The curator named
+ * at registration may update the dataset's metadata and content hash, as may any steward of the community; only a
+ * steward can replace the curator, so a steward who is removed loses control of the datasets it curated.
  *
  * Stake history is checkpointed by `block.timestamp` per (dataset, staker) and per dataset, so stake x time over
  * any window `[from, to)` can be recomputed from chain state (or from the {Staked} / {UnstakeRequested} events):
@@ -85,6 +87,14 @@ interface IDatasetStaking is IKhoErrors {
     /// @notice The metadata URI / content hash of `datasetId` changed; `by` is the curator or steward.
     event DatasetUpdated(uint256 indexed datasetId, string metadataURI, bytes32 contentHash, address indexed by);
 
+    /// @notice A steward (`by`) of the dataset's community replaced the curator of `datasetId`.
+    event DatasetCuratorChanged(
+        uint256 indexed datasetId,
+        address indexed previousCurator,
+        address indexed newCurator,
+        address by
+    );
+
     /// @notice `staker` added `amount` (as received) to `datasetId`; their stake is now `newStake`.
     event Staked(uint256 indexed datasetId, address indexed staker, uint256 amount, uint256 newStake);
 
@@ -127,6 +137,14 @@ interface IDatasetStaking is IKhoErrors {
      * @param contentHash New non-zero content hash.
      */
     function updateDataset(uint256 datasetId, string calldata metadataURI, bytes32 contentHash) external;
+
+    /**
+     * @notice Replaces the curator of `datasetId`, e.g. to take the dataset back from a steward who was removed.
+     * Steward of the dataset's community only.
+     * @param datasetId The dataset.
+     * @param newCurator Non-zero address that may update the metadata.
+     */
+    function setDatasetCurator(uint256 datasetId, address newCurator) external;
 
     /**
      * @notice Stakes `amount` tokens on `datasetId`; the amount that actually arrives is credited.
@@ -233,7 +251,7 @@ interface IDatasetStaking is IKhoErrors {
     function totalStakeTime(uint256 datasetId, uint48 from, uint48 to) external view returns (uint256 stakeSeconds);
 
     /**
-     * @notice The caller-independent list of `staker`'s pending (not yet withdrawn) unbonding entries, unordered.
+     * @notice The list of `staker`'s pending (not yet withdrawn) unbonding entries, unordered.
      * @param staker The staker.
      * @return entries At most `MAX_UNBONDING_ENTRIES` entries.
      */

@@ -70,10 +70,22 @@ interface IRewardDistributor {
     /// @notice Paying `amount` would take total claims past what the current root promised in total.
     error RootTotalExceeded(uint256 totalClaimed, uint256 amount, uint256 totalCumulative);
 
-    /// @notice `funder` added `amount` tokens (as received) to the rewards of `epoch`.
+    /**
+     * @notice Reward tokens were added.
+     * @param epoch The epoch the funder meant them for.
+     * @param funder The account they came from.
+     * @param amount The amount received (after any transfer fee).
+     */
     event Funded(uint64 indexed epoch, address indexed funder, uint256 amount);
 
-    /// @notice A root was proposed; it can be accepted from `validAt` unless the guardian revokes it.
+    /**
+     * @notice A root was proposed; it can be accepted from `validAt` unless the guardian revokes it.
+     * @param root Root of the cumulative reward tree.
+     * @param epoch The epoch it closes.
+     * @param totalCumulative Sum of its leaves' cumulative amounts.
+     * @param dataURI Where the reward tree file can be fetched.
+     * @param validAt When it can be accepted.
+     */
     event RootProposed(
         bytes32 indexed root,
         uint64 indexed epoch,
@@ -82,13 +94,29 @@ interface IRewardDistributor {
         uint64 validAt
     );
 
-    /// @notice The pending root became the root claims are checked against.
+    /**
+     * @notice The pending root became the root claims are checked against.
+     * @param root The accepted root.
+     * @param epoch The epoch it closes.
+     * @param totalCumulative Sum of its leaves' cumulative amounts.
+     * @param by The account that accepted it.
+     */
     event RootAccepted(bytes32 indexed root, uint64 indexed epoch, uint256 totalCumulative, address indexed by);
 
-    /// @notice `guardian` discarded the pending root.
+    /**
+     * @notice The pending root was discarded.
+     * @param root The revoked root.
+     * @param epoch The epoch it would have closed.
+     * @param guardian The guardian that revoked it.
+     */
     event RootRevoked(bytes32 indexed root, uint64 indexed epoch, address indexed guardian);
 
-    /// @notice `amount` tokens were paid to `account`, whose claimed total is now `cumulativeAmount`.
+    /**
+     * @notice Rewards were paid.
+     * @param account The account paid.
+     * @param amount The amount paid now.
+     * @param cumulativeAmount The account's claimed total after this payment.
+     */
     event Claimed(address indexed account, uint256 amount, uint256 cumulativeAmount);
 
     /**

@@ -87,13 +87,30 @@ interface IUsageLedger {
     /// @notice Batches for `epoch` are accepted only in `[opensAt, closesAt)`.
     error EpochNotOpen(uint64 epoch, uint256 opensAt, uint256 closesAt);
 
-    /// @notice `relayer` was granted the relayer role by `by`.
+    /**
+     * @notice A key was authorized to sign receipts and submit batches.
+     * @param relayer The relayer key.
+     * @param by The account that granted the role.
+     */
     event RelayerAdded(address indexed relayer, address indexed by);
 
-    /// @notice `relayer` lost the relayer role; `by` revoked it (or is the relayer itself when it renounced).
+    /**
+     * @notice A key lost the relayer role.
+     * @param relayer The relayer key.
+     * @param by The account that revoked it (the relayer itself when it renounced).
+     */
     event RelayerRevoked(address indexed relayer, address indexed by);
 
-    /// @notice `relayer` committed batch `batchId` of `count` receipts for `epoch`.
+    /**
+     * @notice A relayer committed a batch of receipts.
+     * @param relayer The relayer that signed the receipts and submitted the batch.
+     * @param batchId The batch id (contiguous per relayer from 1).
+     * @param epoch The epoch of every receipt in the batch.
+     * @param root Root of the batch tree.
+     * @param count Number of receipts.
+     * @param dataURI Where the batch file can be fetched.
+     * @param dataHash keccak256 of the batch file bytes.
+     */
     event BatchSubmitted(
         address indexed relayer,
         uint64 indexed batchId,

@@ -15,10 +15,15 @@ import {IKhoErrors} from "../interfaces/IKhoErrors.sol";
  * - community slug: 3..64 bytes, `/`-separated non-empty segments. The first segment may use `A-Z a-z 0-9 - _`
  *   (a locale such as `vi-VN`) but may hold upper-case letters only when another segment follows; later segments use
  *   `a-z 0-9 - _` only. Example: `vi-VN/home-cooking`.
- * - model name: 1..64 bytes of `A-Z a-z 0-9 . _ - /`, starting with a letter or digit. Case-sensitive.
+ * - model name: 1..64 bytes of `A-Z a-z 0-9 . _ - /`, in `/`-separated segments that each start with a letter or
+ *   digit (so no empty, `.` or `..` segments). Example: `vinai/PhoGPT-4B_v1.5`.
  * - endpoint: 1..256 bytes starting with `http://` or `https://`, followed by at least one byte, all bytes printable
  *   ASCII without spaces (0x21..0x7e).
- * - metadata URI: 1..512 bytes, any content (URIs are opaque to the chain).
+ * - metadata URI: 1..512 bytes of printable ASCII without spaces (0x21..0x7e), as RFC 3986 URIs are; otherwise
+ *   opaque to the chain. Control bytes or invalid UTF-8 would reach every indexer, CLI and terminal that shows them.
+ *
+ * Slugs and model names are unique regardless of ASCII case ({foldedHash}), so `vi-vn/home-cooking` cannot squat
+ * next to `vi-VN/home-cooking`, nor `pho-7b` next to `Pho-7B`.
  */
 library KhoStrings {
     uint256 internal constant MAX_LOCALE_LENGTH = 35;
@@ -36,7 +41,25 @@ library KhoStrings {
 
     /// @notice Reverts unless `uri` is a non-empty metadata URI of at most 512 bytes.
     function checkURI(string memory field, string memory uri) internal pure {
-        checkLength(field, bytes(uri), 1, MAX_URI_LENGTH);
+        bytes memory b = bytes(uri);
+        checkLength(field, b, 1, MAX_URI_LENGTH);
+        for (uint256 i = 0; i < b.length; ++i) {
+            if (!_isPrintable(b[i])) revert IKhoErrors.InvalidCharacter(field, i);
+        }
+    }
+
+    /**
+     * @notice keccak256 of `value` with ASCII `A-Z` lowered: the uniqueness key of slugs and model names.
+     * @param value The string.
+     * @return hash The hash of the case-folded bytes.
+     */
+    function foldedHash(string memory value) internal pure returns (bytes32 hash) {
+        // Folds a copy: callers may still use `value` afterwards.
+        bytes memory folded = bytes.concat(bytes(value));
+        for (uint256 i = 0; i < folded.length; ++i) {
+            if (_isUpper(folded[i])) folded[i] = bytes1(uint8(folded[i]) + 32);
+        }
+        return keccak256(folded);
     }
 
     /// @notice Reverts unless `locale` follows the locale rule above.
@@ -81,13 +104,17 @@ library KhoStrings {
     function checkModelName(string memory name) internal pure {
         bytes memory b = bytes(name);
         checkLength("name", b, 1, MAX_NAME_LENGTH);
-        if (!_isLetter(b[0]) && !_isDigit(b[0])) revert IKhoErrors.InvalidCharacter("name", 0);
-        for (uint256 i = 1; i < b.length; ++i) {
+        for (uint256 i = 0; i < b.length; ++i) {
             bytes1 c = b[i];
+            bool segmentStart = i == 0 || b[i - 1] == "/";
+            // A segment (the whole name, or each `/`-separated part) starts with a letter or digit.
+            if (segmentStart && !_isLetter(c) && !_isDigit(c)) revert IKhoErrors.InvalidCharacter("name", i);
             if (!_isLetter(c) && !_isDigit(c) && c != "." && c != "_" && c != "-" && c != "/") {
                 revert IKhoErrors.InvalidCharacter("name", i);
             }
         }
+        // A trailing separator would leave an empty last segment.
+        if (b[b.length - 1] == "/") revert IKhoErrors.InvalidCharacter("name", b.length - 1);
     }
 
     /// @notice Reverts unless `endpoint` follows the endpoint rule above.
@@ -98,7 +125,7 @@ library KhoStrings {
         if (prefix == 0) revert IKhoErrors.InvalidCharacter("endpoint", 0);
         if (b.length == prefix) revert IKhoErrors.StringTooShort("endpoint", b.length, prefix + 1);
         for (uint256 i = prefix; i < b.length; ++i) {
-            if (b[i] < 0x21 || b[i] > 0x7e) revert IKhoErrors.InvalidCharacter("endpoint", i);
+            if (!_isPrintable(b[i])) revert IKhoErrors.InvalidCharacter("endpoint", i);
         }
     }
 
@@ -127,6 +154,11 @@ library KhoStrings {
 
     function _isUpper(bytes1 c) private pure returns (bool) {
         return c >= "A" && c <= "Z";
+    }
+
+    /// @dev Printable ASCII without the space: 0x21..0x7e.
+    function _isPrintable(bytes1 c) private pure returns (bool) {
+        return c > 0x20 && c < 0x7f;
     }
 
     function _isDigit(bytes1 c) private pure returns (bool) {

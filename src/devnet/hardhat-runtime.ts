@@ -2,7 +2,12 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 /** Root of the Kho checkout (where hardhat.config.ts lives). */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "");
+export const PROJECT_ROOT = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "",
+);
 
 let runtime: HardhatRuntimeEnvironment | undefined;
 

@@ -22,4 +22,13 @@ describe("startLocalChain", () => {
     const block = await client.getBlock();
     expect(block.timestamp).toBeGreaterThanOrEqual(before + 86_400n);
   });
+
+  it("deploys every Kho contract through the Ignition module", async () => {
+    const client = createPublicClient({ transport: http(chain.rpcUrl) });
+    const deployment = chain.deployment!;
+    expect(deployment.chainId).toBe(chain.chainId);
+    for (const address of Object.values(deployment.contracts)) {
+      expect(await client.getCode({ address })).toMatch(/^0x[0-9a-f]{10,}/);
+    }
+  });
 });

@@ -3,6 +3,8 @@ import { TASK_COMPILE, TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/tas
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import { type Address, type Hex, bytesToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { type DeployKhoParameters, deployKho } from "../../scripts/lib/deploy-kho";
+import type { Deployment } from "../protocol/deployment";
 import { loadHardhat } from "./hardhat-runtime";
 
 export type LocalAccount = { address: Address; privateKey: Hex };
@@ -13,12 +15,16 @@ export type StartLocalChainParameters = {
   host?: string;
   /** How many funded accounts to expose (Hardhat's default mnemonic). */
   accounts?: number;
+  /** Deploys Kho through the Ignition module unless false (default: deploy with defaults). */
+  deploy?: DeployKhoParameters | false;
 };
 
 export type LocalChain = {
   rpcUrl: string;
   chainId: number;
   accounts: LocalAccount[];
+  /** The deployed contracts; undefined when started with `deploy: false`. */
+  deployment: Deployment | undefined;
   /** Moves the chain clock forward and mines a block. */
   increaseTime(seconds: number | bigint): Promise<void>;
   /** Sets the next block's timestamp and mines it. */
@@ -54,6 +60,9 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
     accounts.push({ address: account.address, privateKey: bytesToHex(key) });
   }
 
+  const deployment =
+    parameters.deploy === false ? undefined : (await deployKho(hre, parameters.deploy ?? {})).deployment;
+
   const provider = hre.network.provider;
   const latestTimestamp = async (): Promise<bigint> => {
     const block = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
@@ -66,6 +75,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
     rpcUrl,
     chainId: hre.network.config.chainId ?? 31337,
     accounts,
+    deployment,
     latestTimestamp,
     async increaseTime(seconds) {
       await provider.request({ method: "evm_increaseTime", params: [Number(seconds)] });

@@ -1,0 +1,180 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { type Address, getAddress, isAddress } from "viem";
+import KhoModule, { KHO_MODULE_DEFAULTS, KhoWithRelayerModule } from "../../ignition/modules/Kho";
+import {
+  type Deployment,
+  deploymentFilePath,
+  parseDeployment,
+  serializeDeployment,
+} from "../../src/protocol/deployment";
+
+const HOUR = 3600n;
+/** Chains whose node state is thrown away on restart, so a stale Ignition journal must be too. */
+const EPHEMERAL_CHAIN_IDS = new Set([31337, 1337]);
+
+export type DeployKhoParameters = {
+  /** Admin of every contract and owner of KhoToken (default: the deployer). */
+  admin?: Address;
+  /** RewardDistributor poster (default: the deployer). */
+  poster?: Address;
+  /** RewardDistributor guardian (default: the deployer). */
+  guardian?: Address;
+  /** Relayer key to authorize on the UsageLedger; needs admin = deployer. */
+  relayer?: Address;
+  /** Epoch 0 start in unix seconds (default: the latest block's timestamp rounded down to the hour). */
+  genesis?: bigint;
+  /** Seconds per epoch (default 7 days). */
+  epochLength?: bigint;
+  /** Seconds after an epoch ends during which its batches are still accepted (default 1 hour). */
+  batchGracePeriod?: bigint;
+  /** DatasetStaking unbonding period in seconds (default 7 days). */
+  unbondingPeriod?: bigint;
+  /** RewardDistributor root timelock in seconds (default 1 day). */
+  timelock?: bigint;
+  /**
+   * Ignition deployment id (default `chain-<chainId>`); ignored on the in-process hardhat network,
+   * where Ignition keeps no journal.
+   */
+  deploymentId?: string;
+  /**
+   * Deletes the Ignition journal first so everything is deployed afresh. Defaults to true on local
+   * chains (31337, 1337), whose state does not survive a node restart, and false elsewhere, where
+   * the journal lets an interrupted deployment resume.
+   */
+  reset?: boolean;
+};
+
+export type DeployKhoReturnType = {
+  deployment: Deployment;
+  contracts: Awaited<ReturnType<typeof deployModule>>;
+};
+
+export class DeployKhoError extends Error {
+  override name = "DeployKhoError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+export type DeployKhoErrorType = DeployKhoError;
+
+function checkAddress(name: string, value: Address | undefined): Address | undefined {
+  if (value === undefined) return undefined;
+  if (!isAddress(value, { strict: false })) throw new DeployKhoError(`${name} must be an address, got "${value}".`);
+  return getAddress(value);
+}
+
+function checkSeconds(name: string, value: bigint, min: bigint, max: bigint): bigint {
+  if (value < min || value > max) throw new DeployKhoError(`${name} must be between ${min} and ${max} seconds.`);
+  return value;
+}
+
+async function deployModule(hre: HardhatRuntimeEnvironment, relayer: Address | undefined, options: object) {
+  if (relayer === undefined) return hre.ignition.deploy(KhoModule, options);
+  return hre.ignition.deploy(KhoWithRelayerModule, options);
+}
+
+/**
+ * Deploys the protocol through the Ignition module (so tests, the dev chain, the demo and real
+ * networks deploy the same way) and returns the deployment description for `deployments/<chainId>.json`.
+ */
+export async function deployKho(
+  hre: HardhatRuntimeEnvironment,
+  parameters: DeployKhoParameters = {},
+): Promise<DeployKhoReturnType> {
+  const [deployerSigner] = await hre.ethers.getSigners();
+  if (!deployerSigner) throw new DeployKhoError(`Network ${hre.network.name} has no account to deploy from.`);
+  const deployer = getAddress(deployerSigner.address);
+  const admin = checkAddress("admin", parameters.admin) ?? deployer;
+  const poster = checkAddress("poster", parameters.poster) ?? deployer;
+  const guardian = checkAddress("guardian", parameters.guardian) ?? deployer;
+  const relayer = checkAddress("relayer", parameters.relayer);
+  if (relayer !== undefined && admin !== deployer) {
+    throw new DeployKhoError(`Only the admin can add a relayer: deploy with admin = deployer or add ${relayer} later.`);
+  }
+
+  const provider = hre.ethers.provider;
+  const latest = await provider.getBlock("latest");
+  if (!latest) throw new DeployKhoError("The node returned no latest block.");
+  const genesis = parameters.genesis ?? (BigInt(latest.timestamp) / HOUR) * HOUR;
+  if (genesis <= 0n) throw new DeployKhoError("genesis must be a positive unix time.");
+  const epochLength = checkSeconds(
+    "epochLength",
+    parameters.epochLength ?? BigInt(KHO_MODULE_DEFAULTS.epochLength),
+    1n,
+    365n * 24n * HOUR,
+  );
+  const batchGracePeriod = checkSeconds(
+    "batchGracePeriod",
+    parameters.batchGracePeriod ?? BigInt(KHO_MODULE_DEFAULTS.batchGracePeriod),
+    0n,
+    epochLength,
+  );
+  const unbondingPeriod = checkSeconds(
+    "unbondingPeriod",
+    parameters.unbondingPeriod ?? BigInt(KHO_MODULE_DEFAULTS.unbondingPeriod),
+    0n,
+    2n ** 64n - 1n,
+  );
+  const timelock = checkSeconds(
+    "timelock",
+    parameters.timelock ?? BigInt(KHO_MODULE_DEFAULTS.timelock),
+    0n,
+    30n * 24n * HOUR,
+  );
+
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const deploymentId = parameters.deploymentId ?? `chain-${chainId}`;
+  const reset = parameters.reset ?? EPHEMERAL_CHAIN_IDS.has(chainId);
+  if (reset && hre.network.name !== "hardhat") {
+    await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
+
+  const moduleParameters = {
+    Kho: { admin, poster, guardian, genesis, epochLength, batchGracePeriod, unbondingPeriod, timelock },
+    ...(relayer !== undefined ? { KhoWithRelayer: { relayer } } : {}),
+  };
+  let contracts: Awaited<ReturnType<typeof deployModule>>;
+  try {
+    contracts = await deployModule(hre, relayer, {
+      parameters: moduleParameters,
+      deploymentId,
+      displayUi: false,
+    });
+  } catch (cause) {
+    throw new DeployKhoError(`Ignition deployment on ${hre.network.name} failed.`, { cause });
+  }
+
+  const deployment = parseDeployment(
+    serializeDeployment({
+      version: 1,
+      chainId,
+      deployedAt: new Date().toISOString(),
+      // The first block that can hold a Kho transaction: indexers read events from here.
+      blockNumber: BigInt(latest.number) + 1n,
+      deployer,
+      contracts: {
+        KhoToken: getAddress(await contracts.token.getAddress()),
+        CommunityRegistry: getAddress(await contracts.communities.getAddress()),
+        DatasetStaking: getAddress(await contracts.staking.getAddress()),
+        ModelRegistry: getAddress(await contracts.models.getAddress()),
+        UsageLedger: getAddress(await contracts.ledger.getAddress()),
+        RewardDistributor: getAddress(await contracts.distributor.getAddress()),
+      },
+      epoch: { genesis, length: epochLength, batchGracePeriod },
+      staking: { unbondingPeriod },
+      rewards: { timelock },
+      roles: { admin, relayer: relayer ?? null, poster, guardian },
+    }),
+  );
+  return { deployment, contracts };
+}
+
+/** Writes `deployments/<chainId>.json` under `rootDir` and returns its path. */
+export async function writeDeploymentFile(rootDir: string, deployment: Deployment): Promise<string> {
+  const file = deploymentFilePath(rootDir, deployment.chainId);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(serializeDeployment(deployment), null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,227 @@
+import path from "node:path";
+import type { Command } from "commander";
+import type { Address, Hex } from "viem";
+import { datasetContentHash } from "../../model-server/dataset/contentHash";
+import { loadDataset } from "../../model-server/dataset/loadDataset";
+import {
+  type Dataset,
+  KhoRevertError,
+  getDataset,
+  getStake,
+  listDatasets,
+  registerDataset,
+  resolveCommunity,
+  stake,
+  unstake,
+  withdraw,
+} from "../../sdk";
+import { parseAddress, parseHash, parseId } from "../args";
+import type { CliContext } from "../context";
+import { CliError } from "../errors";
+import { formatTime, renderRecord, renderTable } from "../output";
+import { formatTokenAmount, parsePositiveTokenAmount } from "../units";
+
+function datasetJson(d: Dataset): Record<string, unknown> {
+  return { ...d, totalStake: formatTokenAmount(d.totalStake) };
+}
+
+type RegisterOptions = {
+  community: string;
+  locale?: string;
+  metadataUri: string;
+  contentHash?: string;
+  file?: string;
+  curator?: string;
+};
+
+/** The content hash and locale to register: given directly, or computed from a Kho dataset file. */
+function datasetContent(ctx: CliContext, opts: RegisterOptions): { contentHash: Hex; locale: string } {
+  if (opts.contentHash !== undefined && opts.file !== undefined) {
+    throw new CliError("give either --content-hash or --file, not both");
+  }
+  if (opts.file !== undefined) {
+    const dataset = loadDataset(path.resolve(ctx.cwd, opts.file));
+    return { contentHash: datasetContentHash(dataset), locale: opts.locale ?? dataset.locale };
+  }
+  if (opts.contentHash === undefined) throw new CliError("give the dataset's --content-hash, or --file to hash it");
+  if (opts.locale === undefined) throw new CliError("give the dataset's --locale");
+  return { contentHash: parseHash(opts.contentHash), locale: opts.locale };
+}
+
+/** `kho datasets …`: register community datasets, stake on them and withdraw unstaked tokens. */
+export function registerDatasetsCommand(program: Command, ctx: CliContext): void {
+  const group = program.command("datasets").description("community datasets and the stake placed on them");
+
+  group
+    .command("register")
+    .description("register a dataset of a community (steward only)")
+    .requiredOption("--community <community>", "id or slug of the dataset's community")
+    .requiredOption("--metadata-uri <uri>", "dataset card URI")
+    .option("--locale <tag>", "BCP-47 locale (default with --file: the file's locale)")
+    .option("--content-hash <hash>", "0x-prefixed 32-byte content hash")
+    .option("--file <dataset.json>", "Kho dataset file to hash (keccak256 of its canonical JSON)")
+    .option("--curator <address>", "who may update the dataset's metadata (default: you)")
+    .action(async (opts: RegisterOptions) => {
+      const { contentHash, locale } = datasetContent(ctx, opts);
+      const curator: Address | undefined = opts.curator === undefined ? undefined : parseAddress(opts.curator, "curator");
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community: opts.community });
+      const { datasetId, hash } = await registerDataset(client, {
+        communityId,
+        locale,
+        metadataURI: opts.metadataUri,
+        contentHash,
+        curator,
+      });
+      ctx.print(() => `Registered dataset ${datasetId} in community ${communityId} (content ${contentHash}) in ${hash}.`, {
+        datasetId,
+        communityId,
+        contentHash,
+        hash,
+      });
+    });
+
+  group
+    .command("list")
+    .description("list datasets in id order")
+    .option("--community <community>", "only this community's datasets (id or slug)")
+    .option("--from <id>", "first id to read", "1")
+    .option("--limit <n>", "how many ids to read", "100")
+    .action(async (opts: { community?: string; from: string; limit: string }) => {
+      const client = await ctx.readClient();
+      const communityId =
+        opts.community === undefined ? undefined : await resolveCommunity(client, { community: opts.community });
+      const page = await listDatasets(client, {
+        fromId: parseId(opts.from, "first dataset"),
+        limit: Number(parseId(opts.limit, "limit")),
+        communityId,
+      });
+      ctx.print(
+        () =>
+          renderTable(
+            page.items.map((d) => ({
+              id: d.id,
+              community: d.communityId,
+              locale: d.locale,
+              "total stake": formatTokenAmount(d.totalStake),
+              curator: d.curator,
+              "metadata URI": d.metadataURI,
+            })),
+          ),
+        { total: page.total, items: page.items.map(datasetJson) },
+      );
+    });
+
+  group
+    .command("show")
+    .description("show a dataset, with a staker's position when a staker or key is given")
+    .argument("<dataset>", "dataset id")
+    .option("--staker <address>", "whose stake to show (default: the key's address, if any)")
+    .action(async (id: string, opts: { staker?: string }) => {
+      const datasetId = parseId(id, "dataset");
+      const client = await ctx.readClient();
+      const d = await getDataset(client, { datasetId });
+      const staker = opts.staker === undefined ? client.account?.address : parseAddress(opts.staker, "staker");
+      const position = staker === undefined ? undefined : await getStake(client, { datasetId, staker });
+      const record: Record<string, unknown> = {
+        id: d.id,
+        community: d.communityId,
+        locale: d.locale,
+        "metadata URI": d.metadataURI,
+        "content hash": d.contentHash,
+        curator: d.curator,
+        registered: formatTime(d.registeredAt),
+        "total stake": formatTokenAmount(d.totalStake),
+      };
+      if (position) {
+        record.staker = position.staker;
+        record.stake = formatTokenAmount(position.stake);
+        record.unbonding = position.unbonding.map((e) => `${formatTokenAmount(e.amount)} on dataset ${e.datasetId} from ${formatTime(e.releaseTime)}`);
+        record.withdrawable = formatTokenAmount(position.withdrawable);
+      }
+      ctx.print(() => renderRecord(record), {
+        ...datasetJson(d),
+        position:
+          position === undefined
+            ? null
+            : {
+                staker: position.staker,
+                stake: formatTokenAmount(position.stake),
+                unbonding: position.unbonding.map((e) => ({ ...e, amount: formatTokenAmount(e.amount) })),
+                withdrawable: formatTokenAmount(position.withdrawable),
+              },
+      });
+    });
+
+  group
+    .command("stake")
+    .description("stake tokens on a dataset (approves the staking contract first when needed)")
+    .argument("<dataset>", "dataset id")
+    .argument("<amount>", "token amount, e.g. 12.5")
+    .action(async (id: string, amountText: string) => {
+      const datasetId = parseId(id, "dataset");
+      const amount = parsePositiveTokenAmount(amountText);
+      const client = await ctx.writeClient();
+      const result = await stake(client, { datasetId, amount });
+      ctx.print(
+        () =>
+          `Staked ${formatTokenAmount(result.staked)} on dataset ${datasetId}; your stake is now ${formatTokenAmount(result.newStake)} (${result.hash}).`,
+        {
+          datasetId,
+          staked: formatTokenAmount(result.staked),
+          stake: formatTokenAmount(result.newStake),
+          hash: result.hash,
+          approveHash: result.approveHash ?? null,
+        },
+      );
+    });
+
+  group
+    .command("unstake")
+    .description("remove stake now; the tokens can be withdrawn after the unbonding period")
+    .argument("<dataset>", "dataset id")
+    .argument("<amount>", "token amount, e.g. 12.5")
+    .action(async (id: string, amountText: string) => {
+      const datasetId = parseId(id, "dataset");
+      const amount = parsePositiveTokenAmount(amountText);
+      const client = await ctx.writeClient();
+      const result = await unstake(client, { datasetId, amount });
+      ctx.print(
+        () =>
+          `Unstaked ${formatTokenAmount(amount)} from dataset ${datasetId}; withdrawable from ${formatTime(result.releaseTime)} (${result.hash}).`,
+        {
+          datasetId,
+          unstaked: formatTokenAmount(amount),
+          stake: formatTokenAmount(result.newStake),
+          releaseTime: result.releaseTime,
+          hash: result.hash,
+        },
+      );
+    });
+
+  group
+    .command("withdraw")
+    .description("withdraw every unstaked amount whose unbonding period has passed")
+    .action(async () => {
+      const client = await ctx.writeClient();
+      let result;
+      try {
+        result = await withdraw(client);
+      } catch (error) {
+        if (error instanceof KhoRevertError && error.errorName === "NothingMatured") {
+          const nextRelease = error.errorArgs[1];
+          throw new CliError(
+            typeof nextRelease === "bigint" && nextRelease > 0n
+              ? `nothing to withdraw yet: your earliest unstaked tokens unlock at ${formatTime(nextRelease)}`
+              : "nothing to withdraw: you have no unstaked tokens waiting",
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      ctx.print(() => `Withdrew ${formatTokenAmount(result.amount)} (${result.hash}).`, {
+        withdrawn: formatTokenAmount(result.amount),
+        hash: result.hash,
+      });
+    });
+}

@@ -1,0 +1,76 @@
+import { CommanderError } from "commander";
+import { HttpRequestError } from "viem";
+import { ZodError } from "zod";
+
+/** A failure the CLI reports as-is: its message is already the one sentence the user sees. */
+export class CliError extends Error {
+  override name = "CliError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < 20) {
+    chain.push(current);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN"]);
+
+/** The URL of the chain a request failed to reach, when the failure is a connection failure. */
+function unreachableUrl(error: unknown): string | undefined {
+  for (const e of causes(error)) {
+    if (e instanceof HttpRequestError) return e.url;
+    // viem walks its own errors with `.walk`; the HttpRequestError may sit under a non-Error cause chain.
+    if (e instanceof Error && "walk" in e && typeof e.walk === "function") {
+      const found: unknown = (e.walk as (fn: (err: unknown) => boolean) => unknown)(
+        (inner) => inner instanceof HttpRequestError,
+      );
+      if (found instanceof HttpRequestError) return found.url;
+    }
+  }
+  return undefined;
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  return causes(error).some((e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === "string" && CONNECTION_CODES.has(code);
+  });
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/**
+ * The one sentence printed for a failure. Errors from the SDK (input, not-found, revert, missing
+ * key), the deployment loader and the CLI itself already carry a user-facing message; transport
+ * failures become "cannot reach the chain at <url>"; anything else keeps its first line.
+ */
+export function formatCliError(error: unknown, context: { rpcUrl?: string } = {}): string {
+  if (error instanceof CliError) return oneLine(error.message);
+  const url = unreachableUrl(error);
+  if (url !== undefined) return `cannot reach the chain at ${url}`;
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    return oneLine(`${where}${issue?.message ?? "invalid input"}`);
+  }
+  if (isConnectionFailure(error) && context.rpcUrl !== undefined) return `cannot reach the chain at ${context.rpcUrl}`;
+  if (error instanceof Error) {
+    const first = error.message.split("\n").find((l) => l.trim() !== "") ?? error.name;
+    return oneLine(first);
+  }
+  return oneLine(String(error));
+}
+
+/** Commander already printed its own one-line usage error; this tells main() the exit code. */
+export function commanderExitCode(error: unknown): number | undefined {
+  return error instanceof CommanderError ? error.exitCode : undefined;
+}

@@ -1,0 +1,101 @@
+import { type Hex, keccak256, stringToBytes } from "viem";
+import { canonicalJson } from "../dataset/contentHash";
+import { countTokens, truncateToTokens } from "../retrieval/normalize";
+import type { RetrievalModel } from "../retrieval/model";
+import { type ChatCompletionRequest, messageText } from "./chatCompletionRequest";
+import { HttpError } from "./errors";
+
+/** OpenAI's `chat.completion` object, with the fields this server fills. */
+export type ChatCompletion = {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: [
+    {
+      index: 0;
+      message: { role: "assistant"; content: string; refusal: null };
+      logprobs: null;
+      finish_reason: "stop" | "length";
+    },
+  ];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+};
+
+export type CreateChatCompletionParameters = {
+  model: RetrievalModel;
+  modelName: string;
+  datasetHash: Hex;
+  request: ChatCompletionRequest;
+  /** Unix seconds; the only field of the response that is not a function of the input. */
+  created: number;
+};
+
+export function createChatCompletion({
+  model,
+  modelName,
+  datasetHash,
+  request,
+  created,
+}: CreateChatCompletionParameters): ChatCompletion {
+  if (request.stream === true) {
+    throw new HttpError(
+      400,
+      "streaming_not_supported",
+      "Streaming is not supported by this model server; send the request with stream set to false.",
+      "stream",
+    );
+  }
+  if (request.model !== modelName) {
+    throw new HttpError(
+      404,
+      "model_not_found",
+      `The model '${request.model}' does not exist; this server serves '${modelName}'.`,
+      "model",
+    );
+  }
+  // The retrieval model answers one question: the latest thing the user asked.
+  const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
+  if (lastUser === undefined) {
+    throw new HttpError(400, "invalid_request", "messages must include at least one user message.", "messages");
+  }
+  const question = messageText(lastUser);
+  if (question.trim() === "") {
+    throw new HttpError(400, "invalid_request", "The last user message is empty.", "messages");
+  }
+
+  const reply = model.reply(question);
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  const { text: content, truncated } =
+    maxTokens === undefined ? { text: reply.content, truncated: false } : truncateToTokens(reply.content, maxTokens);
+
+  const transcript = request.messages.map((m) => ({ role: m.role, content: messageText(m) }));
+  // Everything the output depends on goes into the id, so equal ids mean equal answers.
+  const inputHash = keccak256(
+    stringToBytes(canonicalJson({ dataset: datasetHash, model: modelName, messages: transcript, maxTokens })),
+  );
+  const promptTokens = transcript.reduce((sum, m) => sum + countTokens(m.content), 0);
+  const completionTokens = countTokens(content);
+
+  return {
+    id: `chatcmpl-${inputHash.slice(2, 34)}`,
+    object: "chat.completion",
+    created,
+    model: modelName,
+    system_fingerprint: `kho-retrieval-${datasetHash.slice(2, 14)}`,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: null },
+        logprobs: null,
+        finish_reason: truncated ? "length" : "stop",
+      },
+    ],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  };
+}

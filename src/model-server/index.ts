@@ -1,0 +1,11 @@
+export * from "./app";
+export * from "./server";
+export * from "./serve";
+export * from "./dataset/schema";
+export * from "./dataset/loadDataset";
+export * from "./dataset/contentHash";
+export * from "./retrieval/model";
+export { detectLanguage } from "./retrieval/language";
+export { countTokens } from "./retrieval/normalize";
+export type { ChatCompletion } from "./http/chatCompletion";
+export type { OpenAiErrorBody } from "./http/errors";

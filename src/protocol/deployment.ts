@@ -1,0 +1,129 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { type Address, getAddress, isAddress } from "viem";
+import { z } from "zod";
+
+/**
+ * The deployment addresses file `deployments/<chainId>.json` written by scripts/deploy.ts.
+ * Every integer that may exceed 2^53 is a decimal string on disk and a bigint once parsed.
+ */
+
+const addressSchema = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), { message: "must be a 20-byte hex address" })
+  .transform((value) => getAddress(value));
+
+const uintSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, { message: "must be a non-negative integer as a decimal string" })
+  .transform((value) => BigInt(value));
+
+export const deploymentContractsSchema = z.object({
+  KhoToken: addressSchema,
+  CommunityRegistry: addressSchema,
+  DatasetStaking: addressSchema,
+  ModelRegistry: addressSchema,
+  UsageLedger: addressSchema,
+  RewardDistributor: addressSchema,
+});
+
+export const deploymentSchema = z.object({
+  version: z.literal(1),
+  chainId: z.number().int().positive(),
+  /** ISO-8601 time the file was written. */
+  deployedAt: z.iso.datetime(),
+  /** Block of the last deployment transaction: indexers start reading events here. */
+  blockNumber: uintSchema,
+  deployer: addressSchema,
+  contracts: deploymentContractsSchema,
+  epoch: z.object({ genesis: uintSchema, length: uintSchema, batchGracePeriod: uintSchema }),
+  staking: z.object({ unbondingPeriod: uintSchema }),
+  rewards: z.object({ timelock: uintSchema }),
+  roles: z.object({
+    admin: addressSchema,
+    relayer: addressSchema.nullable(),
+    poster: addressSchema,
+    guardian: addressSchema,
+  }),
+});
+
+/** A parsed deployment file: addresses checksummed, integers as bigint. */
+export type Deployment = z.output<typeof deploymentSchema>;
+/** The JSON shape on disk. */
+export type DeploymentJson = z.input<typeof deploymentSchema>;
+export type DeploymentContractName = keyof Deployment["contracts"];
+
+export type ParseDeploymentParameters = unknown;
+export type ParseDeploymentReturnType = Deployment;
+
+export class DeploymentFileError extends Error {
+  override name = "DeploymentFileError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+export type ParseDeploymentErrorType = DeploymentFileError;
+
+/** Validates a deployment file's JSON; throws DeploymentFileError naming the first bad field. */
+export function parseDeployment(json: ParseDeploymentParameters): ParseDeploymentReturnType {
+  const result = deploymentSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    throw new DeploymentFileError(`Invalid deployment file: ${where} ${issue?.message ?? "is invalid"}.`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+/** The JSON form of a deployment (inverse of parseDeployment). */
+export function serializeDeployment(deployment: Deployment): DeploymentJson {
+  const str = (value: bigint): string => value.toString(10);
+  return {
+    version: deployment.version,
+    chainId: deployment.chainId,
+    deployedAt: deployment.deployedAt,
+    blockNumber: str(deployment.blockNumber),
+    deployer: deployment.deployer,
+    contracts: { ...deployment.contracts },
+    epoch: {
+      genesis: str(deployment.epoch.genesis),
+      length: str(deployment.epoch.length),
+      batchGracePeriod: str(deployment.epoch.batchGracePeriod),
+    },
+    staking: { unbondingPeriod: str(deployment.staking.unbondingPeriod) },
+    rewards: { timelock: str(deployment.rewards.timelock) },
+    roles: { ...deployment.roles },
+  };
+}
+
+/** Where scripts/deploy.ts writes the file for a chain, relative to `rootDir`. */
+export function deploymentFilePath(rootDir: string, chainId: number): string {
+  return path.join(rootDir, "deployments", `${chainId}.json`);
+}
+
+export type LoadDeploymentParameters = { file: string };
+export type LoadDeploymentErrorType = DeploymentFileError;
+
+/** Reads and validates a deployment file. */
+export async function loadDeployment({ file }: LoadDeploymentParameters): Promise<Deployment> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new DeploymentFileError(`Cannot read deployment file ${file}.`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new DeploymentFileError(`Deployment file ${file} is not valid JSON.`, { cause });
+  }
+  return parseDeployment(json);
+}
+
+/** Typed address of one contract, for callers that pick contracts by name. */
+export function deploymentAddress(deployment: Deployment, name: DeploymentContractName): Address {
+  return deployment.contracts[name];
+}

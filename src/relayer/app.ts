@@ -1,0 +1,118 @@
+import express, { type Express } from "express";
+import helmet from "helmet";
+import pino, { type Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import type { Hex } from "viem";
+import { errorHandler, notFoundHandler } from "./http/errors-middleware";
+import { createRateLimit, ipKey } from "./http/rate-limit";
+import { genRequestId } from "./http/request-id";
+import { type RelayerMetrics, createMetrics } from "./metrics";
+import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwarder, systemClock } from "./ports";
+import { chatCompletionsRouter } from "./routes/chat-completions";
+import { operationsRouter } from "./routes/operations";
+import { publicReadsRouter } from "./routes/public-reads";
+import { DeploymentSelector } from "./services/deployment-selector";
+import { IdempotencyGate } from "./services/idempotency";
+import type { ReceiptSigner } from "./signer/signer";
+import type { RelayerStore } from "./store";
+
+export type AppConfig = {
+  userIdSalt: Hex;
+  maxBodyBytes: number;
+  rateLimit: { perCallerPerMinute: number; perIpPerMinute: number };
+  minSignerBalanceWei: bigint;
+  /** Receipts older than this many seconds still unbatched make /health degraded. */
+  maxBacklogAgeSeconds: number;
+};
+
+export type AppDeps = {
+  store: RelayerStore;
+  signer: ReceiptSigner;
+  directory: ModelDirectory;
+  ledger: LedgerClient;
+  forward: UpstreamForwarder;
+  config: AppConfig;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: RelayerMetrics;
+  batcher?: { lastError(): string | null };
+};
+
+export class AppConfigError extends Error {
+  override readonly name = "AppConfigError";
+}
+
+/** Builds the relayer's HTTP app without listening (tests drive it with supertest). */
+export function createApp(deps: AppDeps): Express {
+  if (deps.signer.address !== deps.ledger.relayer) {
+    throw new AppConfigError(`the signer ${deps.signer.address} is not the ledger client's relayer ${deps.ledger.relayer}`);
+  }
+  if (
+    BigInt(deps.signer.domain.chainId) !== BigInt(deps.ledger.domain.chainId) ||
+    deps.signer.domain.ledger.toLowerCase() !== deps.ledger.domain.ledger.toLowerCase()
+  ) {
+    throw new AppConfigError("the signer and the ledger client use different EIP-712 domains");
+  }
+  const logger = deps.logger ?? pino({ level: "info" });
+  const metrics = deps.metrics ?? createMetrics();
+  const clock = deps.clock ?? systemClock;
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.set("etag", false);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: genRequestId,
+      // Headers carry API keys and signatures: log only what identifies the request.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use((req, res, next) => {
+    res.on("finish", () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(createRateLimit({ scope: "ip", perMinute: deps.config.rateLimit.perIpPerMinute, key: ipKey }));
+
+  app.use(
+    chatCompletionsRouter({
+      store: deps.store,
+      directory: deps.directory,
+      selector: new DeploymentSelector(),
+      forward: deps.forward,
+      signer: deps.signer,
+      schedule: deps.ledger.schedule,
+      clock,
+      userIdSalt: deps.config.userIdSalt,
+      metrics,
+      idempotency: new IdempotencyGate(deps.store),
+      maxBodyBytes: deps.config.maxBodyBytes,
+      perCallerPerMinute: deps.config.rateLimit.perCallerPerMinute,
+    }),
+  );
+  app.use(publicReadsRouter({ store: deps.store, directory: deps.directory, signer: deps.signer }));
+  app.use(
+    operationsRouter({
+      store: deps.store,
+      ledger: deps.ledger,
+      clock,
+      minSignerBalanceWei: deps.config.minSignerBalanceWei,
+      maxBacklogAgeSeconds: deps.config.maxBacklogAgeSeconds,
+      batcher: deps.batcher,
+      metrics,
+      signerAddress: deps.signer.address,
+    }),
+  );
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger, deps.config.maxBodyBytes));
+  return app;
+}

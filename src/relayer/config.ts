@@ -1,0 +1,180 @@
+import fs from "node:fs";
+import os from "node:os";
+import { type Address, type Hex, getAddress, isAddress } from "viem";
+import { z } from "zod";
+import { parseDeployment } from "../protocol/deployment";
+
+const hex32 = (what: string) =>
+  z.string().regex(/^0x[0-9a-fA-F]{64}$/, `must be ${what}: 0x followed by 64 hex digits`);
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: false }), "must be a 20-byte hex address")
+  .transform((v) => getAddress(v));
+
+const intFrom = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** Environment variables the relayer reads (dotenv fills them from `.env`). */
+export const relayerEnvSchema = z.object({
+  KHO_RPC_URL: z.url({ protocol: /^(https?|wss?)$/, error: "must be an http(s) or ws(s) JSON-RPC URL" }),
+  KHO_CHAIN_ID: intFrom(1, 2 ** 53 - 1).optional(),
+  KHO_DEPLOYMENT_FILE: z.string().min(1).optional(),
+  KHO_USAGE_LEDGER_ADDRESS: address.optional(),
+  KHO_MODEL_REGISTRY_ADDRESS: address.optional(),
+  KHO_RELAYER_PRIVATE_KEY: hex32("a private key"),
+  KHO_RELAYER_DB: z.string().min(1).default(".kho/relayer.sqlite"),
+  KHO_RELAYER_HOST: z.string().min(1).default("127.0.0.1"),
+  KHO_RELAYER_PORT: intFrom(0, 65535).default(8787),
+  KHO_RELAYER_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  KHO_USER_ID_SALT: hex32("a secret salt"),
+  KHO_BATCH_MAX_RECEIPTS: intFrom(1, 65536).default(256),
+  KHO_BATCH_MAX_AGE_SECONDS: intFrom(1, 86400).default(30),
+  KHO_UPSTREAM_TIMEOUT_MS: intFrom(100, 600_000).default(60_000),
+  KHO_UPSTREAM_MAX_RESPONSE_BYTES: intFrom(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+  KHO_MAX_BODY_BYTES: intFrom(1024, 16 * 1024 * 1024).default(1024 * 1024),
+  KHO_RATE_LIMIT_PER_MINUTE: intFrom(1, 1_000_000).default(120),
+  KHO_IP_RATE_LIMIT_PER_MINUTE: intFrom(1, 1_000_000).default(600),
+  KHO_ALLOW_LOOPBACK_UPSTREAMS: bool.default(false),
+  KHO_SIGNER_THREADS: intFrom(1, 256).optional(),
+  KHO_MIN_SIGNER_BALANCE_WEI: z
+    .string()
+    .regex(/^\d{1,78}$/, "must be a whole number of wei")
+    .default("10000000000000000")
+    .transform((v) => BigInt(v)),
+  KHO_MODEL_CACHE_TTL_SECONDS: intFrom(1, 86400).default(30),
+  KHO_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+});
+
+export type RelayerConfig = {
+  rpcUrl: string;
+  chainId?: number;
+  contracts: { usageLedger: Address; modelRegistry: Address };
+  relayerPrivateKey: Hex;
+  dbPath: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  userIdSalt: Hex;
+  batch: { maxReceipts: number; maxAgeSeconds: number };
+  upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopback: boolean };
+  maxBodyBytes: number;
+  rateLimit: { perCallerPerMinute: number; perIpPerMinute: number };
+  signerThreads: number;
+  minSignerBalanceWei: bigint;
+  modelCacheTtlSeconds: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+};
+
+/** Thrown when the environment does not describe a runnable relayer; one sentence per problem. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid relayer configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, options);
+  }
+}
+
+function readDeploymentFile(file: string): { usageLedger: Address; modelRegistry: Address; chainId: number } {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError([`KHO_DEPLOYMENT_FILE ${file} could not be read as JSON.`], { cause: error });
+  }
+  try {
+    const deployment = parseDeployment(json);
+    return {
+      usageLedger: deployment.contracts.UsageLedger,
+      modelRegistry: deployment.contracts.ModelRegistry,
+      chainId: deployment.chainId,
+    };
+  } catch (error) {
+    throw new ConfigError([`KHO_DEPLOYMENT_FILE ${file}: ${error instanceof Error ? error.message : String(error)}`], {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Validates the environment into a config. Unset and empty variables are the same thing (an empty
+ * line in `.env` must not override a default with "").
+ */
+export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): RelayerConfig {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(relayerEnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") cleaned[key] = value.trim();
+  }
+  const result = relayerEnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const message = issue.code === "invalid_type" && cleaned[name] === undefined ? "is required" : issue.message;
+      return `${name} ${message}.`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  let contracts: { usageLedger: Address; modelRegistry: Address };
+  let chainId = e.KHO_CHAIN_ID;
+  if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS) {
+    contracts = { usageLedger: e.KHO_USAGE_LEDGER_ADDRESS, modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS };
+  } else if (e.KHO_DEPLOYMENT_FILE) {
+    const file = readDeploymentFile(e.KHO_DEPLOYMENT_FILE);
+    contracts = { usageLedger: file.usageLedger, modelRegistry: file.modelRegistry };
+    if (chainId !== undefined && chainId !== file.chainId) {
+      throw new ConfigError([`KHO_CHAIN_ID ${chainId} differs from chain ${file.chainId} in KHO_DEPLOYMENT_FILE.`]);
+    }
+    chainId = file.chainId;
+  } else {
+    throw new ConfigError([
+      "KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
+    ]);
+  }
+  const host = e.KHO_RELAYER_HOST;
+  if (e.KHO_RELAYER_PUBLIC_URL !== undefined && e.KHO_RELAYER_PUBLIC_URL.length > 400) {
+    // Batch data URIs (<url>/v1/batches/<relayer>/<id>) must fit UsageLedger's 512-byte limit.
+    throw new ConfigError(["KHO_RELAYER_PUBLIC_URL must be at most 400 characters."]);
+  }
+  return {
+    rpcUrl: e.KHO_RPC_URL,
+    chainId,
+    contracts,
+    relayerPrivateKey: e.KHO_RELAYER_PRIVATE_KEY as Hex,
+    dbPath: e.KHO_RELAYER_DB,
+    host,
+    port: e.KHO_RELAYER_PORT,
+    publicUrl: (e.KHO_RELAYER_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${e.KHO_RELAYER_PORT}`).replace(
+      /\/+$/,
+      "",
+    ),
+    userIdSalt: e.KHO_USER_ID_SALT as Hex,
+    batch: { maxReceipts: e.KHO_BATCH_MAX_RECEIPTS, maxAgeSeconds: e.KHO_BATCH_MAX_AGE_SECONDS },
+    upstream: {
+      timeoutMs: e.KHO_UPSTREAM_TIMEOUT_MS,
+      maxResponseBytes: e.KHO_UPSTREAM_MAX_RESPONSE_BYTES,
+      allowLoopback: e.KHO_ALLOW_LOOPBACK_UPSTREAMS,
+    },
+    maxBodyBytes: e.KHO_MAX_BODY_BYTES,
+    rateLimit: { perCallerPerMinute: e.KHO_RATE_LIMIT_PER_MINUTE, perIpPerMinute: e.KHO_IP_RATE_LIMIT_PER_MINUTE },
+    signerThreads: e.KHO_SIGNER_THREADS ?? Math.max(1, os.availableParallelism() - 1),
+    minSignerBalanceWei: e.KHO_MIN_SIGNER_BALANCE_WEI,
+    modelCacheTtlSeconds: e.KHO_MODEL_CACHE_TTL_SECONDS,
+    logLevel: e.KHO_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,81 @@
+import type { Address, Hex } from "viem";
+import type { LedgerDomain } from "../protocol";
+
+/**
+ * The relayer's view of the outside world. `createApp` and the batcher depend only on these
+ * interfaces; `server.ts` wires the viem- and HTTP-backed implementations, tests wire fakes.
+ */
+
+/** A registered model as clients see it (active = not retired and at least one Active deployment). */
+export type RegisteredModel = {
+  id: bigint;
+  name: string;
+  locale: string;
+  communityId: bigint;
+  builder: Address;
+  registeredAt: bigint;
+};
+
+export type ModelDeployment = { id: bigint; modelId: bigint; operator: Address; endpoint: string };
+
+export type ModelDirectory = {
+  /** Models that can serve right now (not retired, at least one Active deployment). */
+  listActiveModels(): Promise<RegisteredModel[]>;
+  /** A model by decimal id or registered name, or null when unknown or retired. */
+  resolveModel(ref: string): Promise<RegisteredModel | null>;
+  /** The model's Active deployments (Paused and Removed ones are never served). */
+  activeDeployments(modelId: bigint): Promise<ModelDeployment[]>;
+};
+
+/** The chat.completion object an upstream answered with. */
+export type ChatCompletion = Record<string, unknown>;
+
+export type ForwardParameters = { endpoint: string; body: Record<string, unknown>; signal?: AbortSignal };
+export type ForwardReturnType = { completion: ChatCompletion; status: number; latencyMs: number; upstreamAddress: string };
+
+/** Sends one chat completion request to a deployment endpoint (timeouts, size caps and the SSRF policy bound in). */
+export type UpstreamForwarder = (params: ForwardParameters) => Promise<ForwardReturnType>;
+
+export type EpochSchedule = { genesis: bigint; length: bigint; batchGracePeriod: bigint };
+
+export type OnChainBatch = { root: Hex; dataHash: Hex; epoch: bigint; count: number };
+
+export type TransactionOutcome = "success" | "reverted" | "pending" | "dropped";
+
+export type SubmitBatchParameters = {
+  epoch: bigint;
+  batchId: bigint;
+  root: Hex;
+  count: number;
+  dataURI: string;
+  dataHash: Hex;
+};
+
+/** UsageLedger as the relayer key sees it. */
+export type LedgerClient = {
+  readonly relayer: Address;
+  readonly domain: LedgerDomain;
+  readonly schedule: EpochSchedule;
+  /** Timestamp of the latest block: the clock submission windows are judged by. */
+  chainTime(): Promise<bigint>;
+  lastBatchId(): Promise<bigint>;
+  /** The relayer's committed batch, or null when there is none with that id. */
+  getBatch(batchId: bigint): Promise<OnChainBatch | null>;
+  /**
+   * Broadcasts submitBatch and resolves with its hash and nonce without waiting for it to be mined.
+   * A crash between broadcast and recording the hash is healed by reconciliation against the chain.
+   */
+  submitBatch(params: SubmitBatchParameters): Promise<{ txHash: Hex; nonce: number }>;
+  /**
+   * Waits for a transaction: "success" or "reverted" once mined, "pending" when it is still in the
+   * mempool after the wait, "dropped" when the node does not know it (it can never land).
+   */
+  waitForTransaction(txHash: Hex): Promise<TransactionOutcome>;
+  /** Native balance of the relayer key (it pays for submissions). */
+  balance(): Promise<bigint>;
+};
+
+/** Unix seconds. Injected so tests can follow a chain whose clock was moved. */
+export type Clock = { now(): bigint };
+
+export const systemClock: Clock = { now: () => BigInt(Math.floor(Date.now() / 1000)) };

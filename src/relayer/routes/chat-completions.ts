@@ -1,0 +1,167 @@
+import express, { type RequestHandler, Router } from "express";
+import type { Hex } from "viem";
+import { type Caller, callerId } from "../auth/caller";
+import { authenticateApiKey } from "../auth/api-keys";
+import { hasWalletHeaders, readWalletHeaders, verifyWalletRequest } from "../auth/wallet-auth";
+import { canonicalJsonHash, findForbiddenKey } from "../canonical-json";
+import { RelayerError } from "../errors";
+import { requireJsonContentType } from "../http/errors-middleware";
+import { createRateLimit } from "../http/rate-limit";
+import type { RegisteredModel } from "../ports";
+import { type ChatCompletionRequest, chatCompletionRequestSchema } from "../schemas";
+import {
+  idempotentRequestId,
+  inputHashOf,
+  randomRequestId,
+  serveChatCompletion,
+  type ServeChatCompletionDeps,
+} from "../services/chat-completion";
+import type { IdempotencyGate } from "../services/idempotency";
+import type { RelayerStore } from "../store";
+
+export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
+  store: RelayerStore;
+  idempotency: IdempotencyGate;
+  maxBodyBytes: number;
+  perCallerPerMinute: number;
+};
+
+type Locals = { chat: ChatCompletionRequest; model: RegisteredModel; caller: Caller };
+
+function locals(res: { locals: Record<string, unknown> }): Locals {
+  return res.locals as Locals;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function formatIssues(error: import("zod").ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "The request body is invalid.";
+  const path = issue.path.length > 0 ? issue.path.join(".") : "body";
+  if (issue.code === "unrecognized_keys") return `Unknown field(s) ${issue.keys.join(", ")} at ${path}.`;
+  return `Invalid ${path}: ${issue.message}.`;
+}
+
+export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
+  const router = Router();
+
+  const validate: RequestHandler = (req, res, next) => {
+    const forbidden = findForbiddenKey(req.body);
+    if (forbidden) throw new RelayerError("invalid_request", `The request body contains a forbidden key at ${forbidden}.`);
+    const parsed = chatCompletionRequestSchema.safeParse(req.body);
+    if (!parsed.success) throw new RelayerError("invalid_request", formatIssues(parsed.error));
+    if (parsed.data.stream === true) {
+      throw new RelayerError("streaming_unsupported", "Streaming is not supported; send stream: false or omit it.");
+    }
+    locals(res).chat = parsed.data;
+    next();
+  };
+
+  const resolveModel: RequestHandler = async (_req, res, next) => {
+    const ref = locals(res).chat.model;
+    const model = await deps.directory.resolveModel(ref);
+    if (!model) throw new RelayerError("model_not_found", `There is no active registered model ${JSON.stringify(ref)}.`);
+    locals(res).model = model;
+    next();
+  };
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const authorization = req.headers.authorization;
+    const wallet = hasWalletHeaders(req.headers);
+    if (authorization !== undefined && wallet) {
+      throw new RelayerError("invalid_request", "Send either an API key or a wallet signature, not both.");
+    }
+    if (wallet) {
+      const { chat, model } = locals(res);
+      locals(res).caller = await verifyWalletRequest({
+        headers: readWalletHeaders(req.headers),
+        modelId: model.id,
+        inputHash: inputHashOf(chat),
+        now: deps.clock.now(),
+        domain: deps.signer.domain,
+      });
+      next();
+      return;
+    }
+    const match = typeof authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+    if (!match) throw new RelayerError("unauthorized", "Send Authorization: Bearer <API key> or a wallet-signed request.");
+    const key = authenticateApiKey(deps.store, match[1]!);
+    if (!key) throw new RelayerError("unauthorized", "The API key is unknown or revoked.");
+    locals(res).caller = { kind: "apiKey", keyId: key.id, owner: key.owner };
+    next();
+  };
+
+  const perCaller = createRateLimit({
+    scope: "caller",
+    perMinute: deps.perCallerPerMinute,
+    key: (_req, res) => callerId(locals(res).caller),
+  });
+
+  const handle: RequestHandler = async (req, res) => {
+    const { chat, model, caller } = locals(res);
+    const who = callerId(caller);
+    const header = req.headers["idempotency-key"];
+    let idempotencyKey: string | undefined;
+    if (header !== undefined) {
+      if (typeof header !== "string" || !IDEMPOTENCY_KEY.test(header)) {
+        throw new RelayerError("invalid_request", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+      }
+      idempotencyKey = header;
+    }
+
+    const now = Number(deps.clock.now());
+    const gate = idempotencyKey
+      ? await deps.idempotency.enter(who, idempotencyKey, canonicalJsonHash(req.body), now)
+      : null;
+    if (gate?.kind === "replay") {
+      const stored = JSON.parse(gate.response.body) as { kho_receipt?: { hash?: string } };
+      if (stored.kho_receipt?.hash) res.setHeader("X-Kho-Receipt-Hash", stored.kho_receipt.hash);
+      res.setHeader("Idempotent-Replayed", "true");
+      res.status(gate.response.status).type("application/json").send(gate.response.body);
+      return;
+    }
+
+    let nonceClaimed = false;
+    try {
+      if (caller.kind === "wallet") {
+        if (!deps.store.nonces.claim(caller.user, caller.nonce, now)) {
+          throw new RelayerError("nonce_reused", `Nonce ${caller.nonce} was already used by ${caller.user}.`);
+        }
+        nonceClaimed = true;
+      }
+      const requestId: Hex = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
+      const served = await serveChatCompletion(deps, { request: chat, model, caller, requestId });
+      const body = JSON.stringify(served.body);
+      const persist = () =>
+        deps.store.receipts.insert({
+          receipt: served.receipt,
+          hash: served.hash,
+          signature: served.signature,
+          signer: deps.signer.address,
+        });
+      // The receipt (and the idempotent response naming it) is durable before the client sees it.
+      if (gate) gate.complete({ status: 200, body }, persist);
+      else deps.store.transaction(persist);
+      deps.metrics.receiptsSigned.inc();
+      res.setHeader("X-Kho-Receipt-Hash", served.hash);
+      res.status(200).type("application/json").send(body);
+    } catch (error) {
+      // No receipt was stored: free the nonce and the key so the client can retry the same request.
+      if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
+      if (gate) gate.abandon();
+      throw error;
+    }
+  };
+
+  router.post(
+    "/v1/chat/completions",
+    requireJsonContentType,
+    express.json({ limit: deps.maxBodyBytes, strict: true, type: "application/json" }),
+    validate,
+    resolveModel,
+    authenticate,
+    perCaller,
+    handle,
+  );
+  return router;
+}

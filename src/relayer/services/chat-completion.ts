@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
+import {
+  type InferenceReceipt,
+  UserKind,
+  ZERO_BYTES32,
+  addressUserId,
+  epochAt,
+  saltedUserId,
+} from "../../protocol";
+import type { Caller } from "../auth/caller";
+import { canonicalJsonHash } from "../canonical-json";
+import { RelayerError } from "../errors";
+import type { RelayerMetrics } from "../metrics";
+import type { ChatCompletion, Clock, EpochSchedule, ModelDirectory, RegisteredModel, UpstreamForwarder } from "../ports";
+import { type KhoReceiptJson, signedReceiptToJson } from "../receipt-json";
+import type { ChatCompletionRequest } from "../schemas";
+import { upstreamCompletionSchema } from "../schemas";
+import type { ReceiptSigner } from "../signer/signer";
+import { UpstreamError } from "../upstream/errors";
+import type { DeploymentSelector } from "./deployment-selector";
+
+export type ServeChatCompletionDeps = {
+  directory: ModelDirectory;
+  selector: DeploymentSelector;
+  forward: UpstreamForwarder;
+  signer: ReceiptSigner;
+  schedule: EpochSchedule;
+  clock: Clock;
+  userIdSalt: Hex;
+  metrics: RelayerMetrics;
+};
+
+export type ServeChatCompletionParameters = {
+  request: ChatCompletionRequest;
+  model: RegisteredModel;
+  caller: Caller;
+  /** Derived from the Idempotency-Key when there is one, random otherwise. */
+  requestId: Hex;
+};
+
+export type ServedChatCompletion = {
+  receipt: InferenceReceipt;
+  hash: Hex;
+  signature: Hex;
+  body: ChatCompletion & { kho_receipt: KhoReceiptJson };
+};
+
+/** Receipt request id for an idempotent request: stable per caller and key, unguessable without both. */
+export function idempotentRequestId(callerId: string, key: string): Hex {
+  return keccak256(toBytes(`kho-request:${callerId}:${key}`));
+}
+
+export function randomRequestId(): Hex {
+  return bytesToHex(randomBytes(32));
+}
+
+export function inputHashOf(request: Pick<ChatCompletionRequest, "messages">): Hex {
+  return canonicalJsonHash(request.messages);
+}
+
+function userIdentity(caller: Caller, appUser: string | undefined, salt: Hex): Pick<InferenceReceipt, "userId" | "userKind" | "userAuth"> {
+  if (caller.kind === "wallet") {
+    return { userId: addressUserId(caller.user), userKind: UserKind.Wallet, userAuth: caller.digest };
+  }
+  if (appUser === undefined) {
+    return { userId: addressUserId(caller.owner), userKind: UserKind.KeyOwner, userAuth: ZERO_BYTES32 };
+  }
+  return { userId: saltedUserId(salt, caller.owner, appUser), userKind: UserKind.SaltedHash, userAuth: ZERO_BYTES32 };
+}
+
+function mapUpstreamError(error: unknown): RelayerError {
+  if (error instanceof UpstreamError) {
+    // Only the stable code goes to the client: the message may carry DNS- or upstream-controlled text.
+    if (error.code === "upstream_timeout") {
+      return new RelayerError("upstream_timeout", "The model deployment did not answer in time.", { cause: error });
+    }
+    return new RelayerError("upstream_error", `The model deployment failed (${error.code}).`, { cause: error });
+  }
+  return new RelayerError("upstream_error", "The model deployment failed.", { cause: error });
+}
+
+/**
+ * Forwards one chat completion to an Active deployment of `model` and signs the receipt. Nothing
+ * is persisted here: the caller stores the receipt (with the idempotency record and the wallet
+ * nonce) in one transaction before answering.
+ */
+export async function serveChatCompletion(
+  deps: ServeChatCompletionDeps,
+  params: ServeChatCompletionParameters,
+): Promise<ServedChatCompletion> {
+  const { request, model } = params;
+  const deployment = deps.selector.pick(model.id, await deps.directory.activeDeployments(model.id));
+  if (!deployment) throw new RelayerError("no_deployment", `Model ${model.id} has no active deployment right now.`);
+
+  const upstreamBody: Record<string, unknown> = { model: model.name, messages: request.messages };
+  if (request.temperature !== undefined) upstreamBody.temperature = request.temperature;
+  if (request.max_tokens !== undefined) upstreamBody.max_tokens = request.max_tokens;
+
+  const started = process.hrtime.bigint();
+  let completion: ChatCompletion;
+  try {
+    ({ completion } = await deps.forward({ endpoint: deployment.endpoint, body: upstreamBody }));
+  } catch (error) {
+    deps.metrics.upstreamLatency.observe({ outcome: "error" }, Number(process.hrtime.bigint() - started) / 1e9);
+    throw mapUpstreamError(error);
+  }
+  deps.metrics.upstreamLatency.observe({ outcome: "ok" }, Number(process.hrtime.bigint() - started) / 1e9);
+
+  const parsed = upstreamCompletionSchema.safeParse(completion);
+  if (!parsed.success) {
+    throw new RelayerError("upstream_error", "The model deployment answered without a chat completion message.");
+  }
+  const timestamp = deps.clock.now();
+  const receipt: InferenceReceipt = {
+    requestId: params.requestId,
+    modelId: model.id,
+    deploymentId: deployment.id,
+    communityId: model.communityId,
+    ...userIdentity(params.caller, request.user, deps.userIdSalt),
+    inputHash: inputHashOf(request),
+    outputHash: canonicalJsonHash(parsed.data.choices[0]!.message),
+    timestamp,
+    epoch: epochAt(deps.schedule, timestamp),
+    fee: 0n,
+  };
+
+  const signStarted = process.hrtime.bigint();
+  const [signed] = await deps.signer.signReceipts([receipt]);
+  deps.metrics.signingLatency.observe(Number(process.hrtime.bigint() - signStarted) / 1e9);
+  if (!signed) throw new RelayerError("internal_error", "The receipt could not be signed.");
+
+  const signer: Address = deps.signer.address;
+  const khoReceipt: KhoReceiptJson = { ...signedReceiptToJson(receipt, signed.hash, signed.signature), signer };
+  return { receipt, hash: signed.hash, signature: signed.signature, body: { ...completion, kho_receipt: khoReceipt } };
+}

@@ -1,0 +1,26 @@
+import type { UpstreamForwarder } from "../ports";
+import { type Resolver, createEndpointPolicy, forwardChatCompletion } from "../upstream";
+
+export type CreateUpstreamForwarderParameters = {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** Loopback deployments are for local development only (KHO_ALLOW_LOOPBACK_UPSTREAMS). */
+  allowLoopback: boolean;
+  resolver?: Resolver;
+};
+
+/** Binds the SSRF-safe upstream client to the relayer's limits and endpoint policy. */
+export function createUpstreamForwarder(params: CreateUpstreamForwarderParameters): UpstreamForwarder {
+  const policy = createEndpointPolicy({ allowLoopback: params.allowLoopback });
+  return async ({ endpoint, body }) => {
+    const result = await forwardChatCompletion({
+      endpoint,
+      body,
+      timeoutMs: params.timeoutMs,
+      maxResponseBytes: params.maxResponseBytes,
+      policy,
+      resolver: params.resolver,
+    });
+    return { ...result, completion: result.completion as Record<string, unknown> };
+  };
+}

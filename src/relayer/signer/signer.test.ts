@@ -1,0 +1,56 @@
+import { type Hex, hexToBigInt } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, describe, expect, it } from "vitest";
+import { type InferenceReceipt, UserKind, ZERO_BYTES32, hashReceipt, recoverReceiptSigner } from "../../protocol";
+import { createReceiptSigner } from "./signer";
+
+const domain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const };
+const key = generatePrivateKey();
+const signer = createReceiptSigner({ privateKey: key, domain, threads: 2 });
+afterAll(() => signer.close());
+
+function receipt(i: number): InferenceReceipt {
+  const b = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
+  return {
+    requestId: b(i + 1),
+    modelId: 1n,
+    deploymentId: 2n,
+    communityId: 3n,
+    userId: b(0xabc),
+    userKind: UserKind.SaltedHash,
+    inputHash: b(7),
+    outputHash: b(8),
+    timestamp: 1_700_000_000n + BigInt(i),
+    epoch: 5n,
+    fee: 10n ** 18n,
+    userAuth: ZERO_BYTES32,
+  };
+}
+
+describe("receipt signer", () => {
+  it("signs receipts whose signatures recover to the relayer key, low-s", async () => {
+    const receipts = Array.from({ length: 20 }, (_, i) => receipt(i));
+    const signed = await signer.signReceipts(receipts);
+    expect(signed).toHaveLength(20);
+    for (let i = 0; i < receipts.length; i++) {
+      expect(signed[i]!.hash).toBe(hashReceipt(receipts[i]!, domain));
+      expect(await recoverReceiptSigner(receipts[i]!, signed[i]!.signature, domain)).toBe(signer.address);
+      const s = hexToBigInt(`0x${signed[i]!.signature.slice(66, 130)}`);
+      expect(s <= 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n).toBe(true);
+    }
+    expect(signer.address).toBe(privateKeyToAccount(key).address);
+  });
+
+  it("serves concurrent callers on several threads", async () => {
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => signer.signReceipts([receipt(100 + i)])));
+    for (let i = 0; i < all.length; i++) {
+      expect(await recoverReceiptSigner(receipt(100 + i), all[i]![0]!.signature, domain)).toBe(signer.address);
+    }
+  });
+
+  it("does not recover to the relayer for a different receipt", async () => {
+    const [signed] = await signer.signReceipts([receipt(1)]);
+    const other = { ...receipt(1), fee: 0n };
+    expect(await recoverReceiptSigner(other, signed!.signature, domain)).not.toBe(signer.address);
+  });
+});

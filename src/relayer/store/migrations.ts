@@ -1,0 +1,94 @@
+/**
+ * Schema migrations, applied in order inside one transaction each and recorded in
+ * `schema_migrations`. Never edit a shipped migration; append a new one.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX api_keys_owner ON api_keys (owner);
+
+      CREATE TABLE wallet_nonces (
+        user TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        used_at INTEGER NOT NULL,
+        PRIMARY KEY (user, nonce)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE idempotency_keys (
+        caller TEXT NOT NULL,
+        key TEXT NOT NULL,
+        body_hash TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        response_status INTEGER,
+        response_body TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (caller, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE batches (
+        relayer TEXT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        root TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        data_uri TEXT NOT NULL,
+        data_hash TEXT NOT NULL,
+        file BLOB NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'submitted', 'confirmed')),
+        sealed_at INTEGER NOT NULL,
+        confirmed_at INTEGER,
+        confirmed_tx TEXT,
+        last_error TEXT,
+        PRIMARY KEY (relayer, batch_id)
+      );
+      CREATE INDEX batches_status ON batches (status);
+
+      CREATE TABLE batch_txs (
+        tx_hash TEXT PRIMARY KEY,
+        relayer TEXT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        nonce INTEGER NOT NULL,
+        sent_at INTEGER NOT NULL,
+        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
+      );
+      CREATE INDEX batch_txs_batch ON batch_txs (relayer, batch_id);
+
+      CREATE TABLE receipts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL UNIQUE,
+        receipt_hash TEXT NOT NULL UNIQUE,
+        model_id TEXT NOT NULL,
+        deployment_id TEXT NOT NULL,
+        community_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_kind INTEGER NOT NULL,
+        input_hash TEXT NOT NULL,
+        output_hash TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        fee TEXT NOT NULL,
+        user_auth TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('unbatched', 'batched', 'expired')),
+        batch_relayer TEXT,
+        batch_id INTEGER,
+        created_at INTEGER NOT NULL,
+        FOREIGN KEY (batch_relayer, batch_id) REFERENCES batches (relayer, batch_id)
+      );
+      CREATE INDEX receipts_unbatched ON receipts (status, signer, epoch, seq);
+      CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
+    `,
+  },
+];

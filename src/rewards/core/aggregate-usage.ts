@@ -1,0 +1,74 @@
+import type { InferenceReceipt } from "../../protocol/receipt";
+import { RewardsInputError } from "./errors";
+import { type UserIdentity, userIdentity } from "./identity";
+import type { PreparedModel } from "./prepare-inputs";
+
+/** One identity's activity on one model: all the calculator keeps of its receipts. */
+export type UserUsage = {
+  identity: UserIdentity;
+  calls: number;
+  /** Day index (from epochStart) → calls that day. */
+  days: Map<number, number>;
+  /** Deployment id → calls it served this user. */
+  deployments: Map<bigint, number>;
+};
+
+export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
+
+export type UsageAggregate = { receipts: number; models: Map<bigint, ModelUsage> };
+
+export type AggregateUsageParameters = {
+  receipts: Iterable<InferenceReceipt>;
+  registry: ReadonlyMap<bigint, PreparedModel>;
+  epoch: bigint;
+  epochStart: bigint;
+  epochEnd: bigint;
+  dayLengthSeconds: bigint;
+};
+
+/**
+ * Streams receipts once and keeps only counts per (model, user, day) and (model, user,
+ * deployment), so memory grows with distinct users, not with calls.
+ */
+export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggregate {
+  const { registry, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
+  const models = new Map<bigint, ModelUsage>();
+  let receipts = 0;
+  for (const receipt of parameters.receipts) {
+    receipts++;
+    const where = `Receipt ${String(receipt.requestId)}`;
+    if (receipt.epoch !== epoch)
+      throw new RewardsInputError(`${where} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
+    if (typeof receipt.timestamp !== "bigint" || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) {
+      throw new RewardsInputError(
+        `${where} has timestamp ${String(receipt.timestamp)} outside [${epochStart}, ${epochEnd}).`,
+      );
+    }
+    const model = registry.get(receipt.modelId);
+    if (!model)
+      throw new RewardsInputError(`${where} names model ${String(receipt.modelId)}, which the registry lacks.`);
+    if (!model.deployments.has(receipt.deploymentId)) {
+      throw new RewardsInputError(
+        `${where} names deployment ${String(receipt.deploymentId)}, which model ${model.modelId} does not list.`,
+      );
+    }
+    const identity = userIdentity(receipt.userId, receipt.userKind);
+    const day = Number((receipt.timestamp - epochStart) / dayLengthSeconds);
+
+    let modelUsage = models.get(model.modelId);
+    if (!modelUsage) {
+      modelUsage = { calls: 0, users: new Map() };
+      models.set(model.modelId, modelUsage);
+    }
+    let user = modelUsage.users.get(identity.key);
+    if (!user) {
+      user = { identity, calls: 0, days: new Map(), deployments: new Map() };
+      modelUsage.users.set(identity.key, user);
+    }
+    modelUsage.calls++;
+    user.calls++;
+    user.days.set(day, (user.days.get(day) ?? 0) + 1);
+    user.deployments.set(receipt.deploymentId, (user.deployments.get(receipt.deploymentId) ?? 0) + 1);
+  }
+  return { receipts, models };
+}

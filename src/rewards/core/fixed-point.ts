@@ -1,0 +1,34 @@
+/**
+ * Fixed-point integer helpers. Every score in the calculator is a bigint scaled by SCORE_SCALE
+ * (1.0 = 1e18) so results never depend on floating-point rounding and match across machines.
+ */
+export const SCORE_SCALE = 10n ** 18n;
+export const BPS = 10_000n;
+
+/** floor(a * b / d) for non-negative operands. */
+export function mulDiv(a: bigint, b: bigint, d: bigint): bigint {
+  if (d <= 0n) throw new RangeError("mulDiv divisor must be positive");
+  return (a * b) / d;
+}
+
+/** floor(sqrt(n)) for n >= 0, by Newton's method on bigints. */
+export function isqrt(n: bigint): bigint {
+  if (n < 0n) throw new RangeError("isqrt of a negative number");
+  if (n < 2n) return n;
+  // Start above the root (2^ceil(bits/2) >= sqrt(n)) so the iteration decreases monotonically.
+  let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+/** sqrt of a SCORE_SCALE fixed-point number, also in SCORE_SCALE. */
+export function sqrtScaled(value: bigint): bigint {
+  return isqrt(value * SCORE_SCALE);
+}
+
+export function minBigint(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}

@@ -1,0 +1,29 @@
+export { computeEpochRewards } from "./compute-epoch-rewards";
+export type {
+  ComputeEpochRewardsErrorType,
+  ComputeEpochRewardsParameters,
+  ComputeEpochRewardsReturnType,
+} from "./compute-epoch-rewards";
+export {
+  buildCumulativeRewardTree,
+  cumulativeAmounts,
+  parseCumulativeRewardTree,
+  serializeCumulativeRewardTree,
+} from "./cumulative-tree";
+export type {
+  BuildCumulativeRewardTreeErrorType,
+  BuildCumulativeRewardTreeParameters,
+  BuildCumulativeRewardTreeReturnType,
+  CumulativeRewardTree,
+  CumulativeTreeEntry,
+} from "./cumulative-tree";
+export { RewardsInputError } from "./errors";
+export type { RewardsInputErrorType } from "./errors";
+export { SCORE_SCALE, isqrt } from "./fixed-point";
+export { userIdentity } from "./identity";
+export type { UserIdentity } from "./identity";
+export { defaultRewardParams, resolveRewardParams, rewardParamsSchema } from "./params";
+export { renderRewardsReport } from "./render-report";
+export type { RenderRewardsReportOptions } from "./render-report";
+export { serializeEpochRewards } from "./serialize-epoch-rewards";
+export type * from "./types";

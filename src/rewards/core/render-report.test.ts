@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { DUST, addr, fullStake, input, model, receipt } from "./__fixtures__/epoch";
+import { computeEpochRewards } from "./compute-epoch-rewards";
+import { buildCumulativeRewardTree } from "./cumulative-tree";
+import { renderRewardsReport } from "./render-report";
+
+describe("markdown report", () => {
+  it("lists every account once per role with its amount and the reason", () => {
+    const result = computeEpochRewards(
+      input({
+        budget: 10_000n,
+        registry: [model(1n, addr(100), [[11n, addr(111)]], [1n, 2n])],
+        members: new Map([[1n, [addr(1)]]]),
+        receipts: [
+          receipt({ model: 1n, deployment: 11n, user: addr(1) }),
+          receipt({ model: 1n, deployment: 11n, user: addr(1), day: 1 }),
+        ],
+        stakes: [fullStake(1n, addr(200), 7n)],
+      }),
+    );
+    const tree = buildCumulativeRewardTree({
+      epoch: result.epoch,
+      payouts: result.accounts,
+      previousCumulative: new Map(),
+    });
+    const report = renderRewardsReport(result, { tree, decimals: 0, symbol: "wei" });
+    expect(report).toContain("# Kho rewards, epoch 7");
+    expect(report).toContain(
+      `| ${addr(100)} | builder | 5000 wei (5000 wei) | model 1: score 1.414, 2 calls, 1 user (1 returning) |`,
+    );
+    expect(report).toContain(
+      `| ${addr(111)} | operator | 2000 wei (2000 wei) | deployment 11 of model 1: served 2 calls to 1 user`,
+    );
+    expect(report).toContain(
+      `| ${addr(200)} | staker | 1500 wei (1500 wei) | dataset 1: stake × seconds 4233600, stake 7 → 7 |`,
+    );
+    expect(report).toContain(
+      `| ${DUST} | dust | 1500 wei (1500 wei) | staker share of datasets nobody staked (1500) |`,
+    );
+    expect(report).toContain(`Root: \`${tree.root}\``);
+  });
+
+  it("says plainly when an epoch had no eligible usage", () => {
+    const report = renderRewardsReport(computeEpochRewards(input({ budget: 5n })));
+    expect(report).toContain("No eligible usage this epoch: nothing is paid and the whole budget is carried.");
+    expect(report).toContain("No payouts.");
+  });
+});

@@ -1,0 +1,118 @@
+import type { Address, Hex, PublicClient } from "viem";
+import { communityRegistryAbi, datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../protocol/abis";
+import type { KhoAddresses } from "../../sdk/client";
+import { type BlockClock, getLogsChunked } from "./chain-logs";
+
+/** Where an event sits in the chain: its order key and its block's timestamp. */
+export type EventPosition = { block: bigint; logIndex: number; timestamp: bigint };
+
+export type ModelEvent = EventPosition &
+  (
+    | { kind: "registered"; modelId: bigint; builder: Address; communityId: bigint }
+    | { kind: "transferred"; modelId: bigint; builder: Address }
+    | { kind: "linked"; modelId: bigint; datasetId: bigint }
+    | { kind: "unlinked"; modelId: bigint; datasetId: bigint }
+    | { kind: "deployment"; deploymentId: bigint; modelId: bigint; operator: Address }
+  );
+export type MemberEvent = EventPosition & { communityId: bigint; member: Address; added: boolean };
+export type StakeEvent = EventPosition & { datasetId: bigint; staker: Address; newStake: bigint };
+export type RelayerEvent = EventPosition & { relayer: Address; added: boolean };
+export type BatchEvent = EventPosition & {
+  relayer: Address;
+  batchId: bigint;
+  epoch: bigint;
+  root: Hex;
+  count: number;
+  dataURI: string;
+  dataHash: Hex;
+};
+
+/** Every registry, membership, stake, relayer and batch event up to one block, in chain order. */
+export type ChainHistory = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  models: ModelEvent[];
+  members: MemberEvent[];
+  stakes: StakeEvent[];
+  relayers: RelayerEvent[];
+  batches: BatchEvent[];
+};
+
+export type LoadChainHistoryParameters = {
+  addresses: KhoAddresses;
+  fromBlock: bigint;
+  toBlock: bigint;
+  clock: BlockClock;
+  chunk?: bigint;
+};
+
+/**
+ * Reads the events the calculator's inputs are rebuilt from. Everything comes from logs (not
+ * from `latest`-state views), so the same block range gives the same history to anyone.
+ */
+export async function loadChainHistory(
+  client: PublicClient,
+  parameters: LoadChainHistoryParameters,
+): Promise<ChainHistory> {
+  const { addresses, fromBlock, toBlock, clock, chunk } = parameters;
+  const range = { fromBlock, toBlock, chunk };
+  const [modelLogs, communityLogs, stakingLogs, ledgerLogs] = await Promise.all([
+    getLogsChunked(client, { address: addresses.ModelRegistry, abi: modelRegistryAbi, ...range }),
+    getLogsChunked(client, { address: addresses.CommunityRegistry, abi: communityRegistryAbi, ...range }),
+    getLogsChunked(client, { address: addresses.DatasetStaking, abi: datasetStakingAbi, ...range }),
+    getLogsChunked(client, { address: addresses.UsageLedger, abi: usageLedgerAbi, ...range }),
+  ]);
+  const times = await clock.timestamps(
+    [...modelLogs, ...communityLogs, ...stakingLogs, ...ledgerLogs].map((l) => l.blockNumber),
+  );
+  const at = (log: { blockNumber: bigint; logIndex: number }): EventPosition => ({
+    block: log.blockNumber,
+    logIndex: log.logIndex,
+    timestamp: times.get(log.blockNumber)!,
+  });
+
+  const models: ModelEvent[] = [];
+  for (const log of modelLogs) {
+    if (log.eventName === "ModelRegistered") {
+      const { modelId, builder, communityId } = log.args;
+      models.push({ ...at(log), kind: "registered", modelId, builder, communityId });
+    } else if (log.eventName === "ModelOwnershipTransferred") {
+      models.push({ ...at(log), kind: "transferred", modelId: log.args.modelId, builder: log.args.newBuilder });
+    } else if (log.eventName === "DatasetLinked") {
+      models.push({ ...at(log), kind: "linked", modelId: log.args.modelId, datasetId: log.args.datasetId });
+    } else if (log.eventName === "DatasetUnlinked") {
+      models.push({ ...at(log), kind: "unlinked", modelId: log.args.modelId, datasetId: log.args.datasetId });
+    } else if (log.eventName === "DeploymentAdded") {
+      const { deploymentId, modelId, operator } = log.args;
+      models.push({ ...at(log), kind: "deployment", deploymentId, modelId, operator });
+    }
+  }
+
+  const members: MemberEvent[] = [];
+  for (const log of communityLogs) {
+    if (log.eventName === "MemberAdded" || log.eventName === "MemberRemoved") {
+      const added = log.eventName === "MemberAdded";
+      members.push({ ...at(log), communityId: log.args.communityId, member: log.args.member, added });
+    }
+  }
+
+  const stakes: StakeEvent[] = [];
+  for (const log of stakingLogs) {
+    if (log.eventName === "Staked" || log.eventName === "UnstakeRequested") {
+      const { datasetId, staker, newStake } = log.args;
+      stakes.push({ ...at(log), datasetId, staker, newStake });
+    }
+  }
+
+  const relayers: RelayerEvent[] = [];
+  const batches: BatchEvent[] = [];
+  for (const log of ledgerLogs) {
+    if (log.eventName === "RelayerAdded" || log.eventName === "RelayerRevoked") {
+      relayers.push({ ...at(log), relayer: log.args.relayer, added: log.eventName === "RelayerAdded" });
+    } else if (log.eventName === "BatchSubmitted") {
+      const { relayer, batchId, epoch, root, count, dataURI, dataHash } = log.args;
+      batches.push({ ...at(log), relayer, batchId, epoch, root, count, dataURI, dataHash });
+    }
+  }
+  return { fromBlock, toBlock, models, members, stakes, relayers, batches };
+}

@@ -1,0 +1,190 @@
+import { type Address, type Hex, isAddressEqual, keccak256 } from "viem";
+import { batchLeafBytes, buildMerkleTree } from "../../protocol/merkle";
+import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
+import { parseBatchFile } from "./batch-file";
+import type { BatchEvent } from "./chain-history";
+import { RewardsPipelineError } from "./errors";
+import type { RegistrySnapshot } from "./registry-snapshot";
+import type { RelayerAuthority } from "./relayer-authority";
+import { ReceiptStore } from "./receipt-store";
+import type { SignaturePool } from "./signature-pool";
+
+/** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
+export const DROP_REASONS = [
+  "tampered_batch",
+  "unavailable_batch",
+  "bad_signature",
+  "unauthorized_signer",
+  "wrong_epoch",
+  "future_timestamp",
+  "duplicate",
+  "unknown_model",
+  "unknown_deployment",
+  "wrong_community",
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+export type DropCounts = Record<DropReason, number>;
+
+export type BatchOutcome = {
+  relayer: Address;
+  batchId: bigint;
+  block: bigint;
+  dataURI: string;
+  count: number;
+  status: "accepted" | "tampered" | "unavailable";
+  /** Why a batch was rejected; null when accepted. */
+  reason: string | null;
+  accepted: number;
+};
+
+export type CollectEpochReceiptsParameters = {
+  epoch: bigint;
+  epochStart: bigint;
+  epochEnd: bigint;
+  domain: LedgerDomain;
+  /** BatchSubmitted events naming this epoch, in chain order. */
+  batches: readonly BatchEvent[];
+  registry: RegistrySnapshot;
+  relayers: RelayerAuthority;
+  pool: SignaturePool;
+  fetchData: (uri: string) => Promise<Uint8Array>;
+  /** Count unreachable batch files as dropped instead of failing (the result then depends on availability). */
+  skipUnavailableBatches?: boolean;
+  onProgress?: (message: string) => void;
+};
+
+export type CollectEpochReceiptsReturnType = {
+  store: ReceiptStore;
+  drops: DropCounts;
+  batches: BatchOutcome[];
+};
+
+export function emptyDropCounts(): DropCounts {
+  return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as DropCounts;
+}
+
+type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
+
+/**
+ * Fetches, checks and filters every batch of an epoch. A batch whose bytes do not hash to the
+ * on-chain dataHash, or whose recomputed Merkle root (over receipt hashes recomputed from the
+ * receipt fields, never the stored ones) differs from the on-chain root, is rejected whole.
+ * Surviving receipts must be signed by the submitting relayer while it held the role, belong to
+ * the epoch, not postdate their batch, be new (by hash and by requestId) and name a registered
+ * model, one of its deployments that existed when the call was served, and the model's community.
+ */
+export async function collectEpochReceipts(
+  parameters: CollectEpochReceiptsParameters,
+): Promise<CollectEpochReceiptsReturnType> {
+  const { epoch, epochStart, epochEnd, domain, registry, relayers, pool } = parameters;
+  const store = new ReceiptStore(epoch);
+  const drops = emptyDropCounts();
+  const outcomes: BatchOutcome[] = [];
+  const seenHashes = new Set<string>();
+  const seenRequests = new Set<string>();
+  const fetchOne = (uri: string): Promise<Fetched> =>
+    parameters.fetchData(uri).then(
+      (bytes) => ({ ok: true as const, bytes }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+
+  // One file is prefetched while the previous one is verified; only one batch's receipts are live at a time.
+  let next = parameters.batches.length > 0 ? fetchOne(parameters.batches[0]!.dataURI) : undefined;
+  for (let b = 0; b < parameters.batches.length; b++) {
+    const batch = parameters.batches[b]!;
+    const fetched = await next!;
+    next = b + 1 < parameters.batches.length ? fetchOne(parameters.batches[b + 1]!.dataURI) : undefined;
+    parameters.onProgress?.(`epoch ${epoch}: batch ${b + 1}/${parameters.batches.length} (${batch.relayer} #${batch.batchId})`);
+    const outcome: BatchOutcome = {
+      relayer: batch.relayer,
+      batchId: batch.batchId,
+      block: batch.block,
+      dataURI: batch.dataURI,
+      count: batch.count,
+      status: "accepted",
+      reason: null,
+      accepted: 0,
+    };
+    outcomes.push(outcome);
+    const reject = (status: "tampered" | "unavailable", reason: string) => {
+      outcome.status = status;
+      outcome.reason = reason;
+      drops[status === "tampered" ? "tampered_batch" : "unavailable_batch"] += batch.count;
+    };
+
+    if (!fetched.ok) {
+      const reason = fetched.error instanceof Error ? fetched.error.message : String(fetched.error);
+      if (!parameters.skipUnavailableBatches) {
+        throw new RewardsPipelineError(
+          `Batch ${batch.batchId} of relayer ${batch.relayer} is unavailable: ${reason} (pass skipUnavailableBatches to count it as dropped).`,
+          { cause: fetched.error },
+        );
+      }
+      reject("unavailable", reason);
+      continue;
+    }
+    if (keccak256(fetched.bytes).toLowerCase() !== batch.dataHash.toLowerCase()) {
+      reject("tampered", "file bytes do not hash to the on-chain dataHash");
+      continue;
+    }
+    const parsed = parseBatchFile(fetched.bytes);
+    if (!parsed.ok) {
+      reject("tampered", `malformed batch file: ${parsed.reason}`);
+      continue;
+    }
+    const file = parsed.file;
+    const header =
+      file.chainId !== BigInt(domain.chainId)
+        ? "chain id"
+        : !isAddressEqual(file.ledger, domain.ledger)
+          ? "ledger"
+          : !isAddressEqual(file.relayer, batch.relayer)
+            ? "relayer"
+            : file.batchId !== batch.batchId
+              ? "batch id"
+              : file.epoch !== batch.epoch
+                ? "epoch"
+                : file.receipts.length !== batch.count
+                  ? "receipt count"
+                  : null;
+    if (header !== null) {
+      reject("tampered", `the file's ${header} differs from the on-chain batch`);
+      continue;
+    }
+    const hashes: Hex[] = file.receipts.map((r) => hashReceipt(r.receipt, domain));
+    const root = buildMerkleTree(hashes.map((h) => batchLeafBytes(h))).root;
+    if (root.toLowerCase() !== batch.root.toLowerCase()) {
+      reject("tampered", "recomputed Merkle root differs from the on-chain root");
+      continue;
+    }
+
+    const signers = await pool.recover(file.receipts.map((r, i) => ({ hash: hashes[i]!, signature: r.signature })));
+    file.receipts.forEach(({ receipt }, i) => {
+      const signer = signers[i];
+      const drop = ((): DropReason | null => {
+        if (!signer) return "bad_signature";
+        if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, receipt.timestamp)) {
+          return "unauthorized_signer";
+        }
+        if (receipt.epoch !== epoch || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) return "wrong_epoch";
+        if (receipt.timestamp > batch.timestamp) return "future_timestamp";
+        if (seenHashes.has(hashes[i]!) || seenRequests.has(receipt.requestId)) return "duplicate";
+        const model = registry.models.get(receipt.modelId);
+        if (!model) return "unknown_model";
+        const deployment = model.deployments.get(receipt.deploymentId);
+        if (!deployment || deployment.addedAt > receipt.timestamp) return "unknown_deployment";
+        if (receipt.communityId !== model.communityId) return "wrong_community";
+        return null;
+      })();
+      if (drop) {
+        drops[drop]++;
+        return;
+      }
+      seenHashes.add(hashes[i]!);
+      seenRequests.add(receipt.requestId);
+      store.add(receipt);
+      outcome.accepted++;
+    });
+  }
+  return { store, drops, batches: outcomes };
+}

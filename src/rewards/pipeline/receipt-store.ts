@@ -1,0 +1,93 @@
+import { type Hex, bytesToHex, hexToBytes } from "viem";
+import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
+
+const WORD_FIELDS = ["requestId", "userId", "inputHash", "outputHash", "userAuth"] as const;
+const ROW_BYTES = 32 * WORD_FIELDS.length;
+
+class Interner {
+  private readonly index = new Map<bigint, number>();
+  readonly values: bigint[] = [];
+  id(value: bigint): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+/**
+ * Accepted receipts of one epoch in columns (~190 bytes each instead of a ~1 KB object with
+ * twelve fields and four bigints). The calculator core takes a synchronous iterable while batch
+ * files arrive asynchronously, so receipts must wait somewhere: they wait here and are turned
+ * back into objects one at a time as the core streams them.
+ */
+export class ReceiptStore {
+  private words = new Uint8Array(ROW_BYTES * 64);
+  private ids = new Uint32Array(4 * 64);
+  private kinds = new Uint8Array(64);
+  private times = new Float64Array(64);
+  private readonly bigints = new Interner();
+  private count = 0;
+
+  constructor(readonly epoch: bigint) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  private grow(): void {
+    const capacity = this.kinds.length * 2;
+    const words = new Uint8Array(ROW_BYTES * capacity);
+    words.set(this.words);
+    const ids = new Uint32Array(4 * capacity);
+    ids.set(this.ids);
+    const kinds = new Uint8Array(capacity);
+    kinds.set(this.kinds);
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    [this.words, this.ids, this.kinds, this.times] = [words, ids, kinds, times];
+  }
+
+  add(receipt: InferenceReceipt): void {
+    if (receipt.epoch !== this.epoch) throw new RangeError(`receipt of epoch ${receipt.epoch} added to the store of epoch ${this.epoch}`);
+    if (receipt.timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("receipt timestamp exceeds 2^53");
+    if (this.count === this.kinds.length) this.grow();
+    const row = this.count++;
+    WORD_FIELDS.forEach((field, k) => this.words.set(hexToBytes(receipt[field]), row * ROW_BYTES + k * 32));
+    this.ids[row * 4] = this.bigints.id(receipt.modelId);
+    this.ids[row * 4 + 1] = this.bigints.id(receipt.deploymentId);
+    this.ids[row * 4 + 2] = this.bigints.id(receipt.communityId);
+    this.ids[row * 4 + 3] = this.bigints.id(receipt.fee);
+    this.kinds[row] = receipt.userKind;
+    this.times[row] = Number(receipt.timestamp);
+  }
+
+  private word(row: number, k: number): Hex {
+    const at = row * ROW_BYTES + k * 32;
+    return bytesToHex(this.words.subarray(at, at + 32));
+  }
+
+  /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
+  *receipts(): Generator<InferenceReceipt> {
+    const values = this.bigints.values;
+    for (let row = 0; row < this.count; row++) {
+      yield {
+        requestId: this.word(row, 0),
+        modelId: values[this.ids[row * 4]!]!,
+        deploymentId: values[this.ids[row * 4 + 1]!]!,
+        communityId: values[this.ids[row * 4 + 2]!]!,
+        userId: this.word(row, 1),
+        userKind: this.kinds[row] as UserKind,
+        inputHash: this.word(row, 2),
+        outputHash: this.word(row, 3),
+        timestamp: BigInt(this.times[row]!),
+        epoch: this.epoch,
+        fee: values[this.ids[row * 4 + 3]!]!,
+        userAuth: this.word(row, 4),
+      };
+    }
+  }
+}

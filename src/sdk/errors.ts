@@ -1,0 +1,38 @@
+/** Errors the SDK throws for bad input or missing records, before or instead of a transaction. */
+
+/** A caller-supplied value is malformed (address, id, hash, amount…). The message names the value. */
+export class KhoInputError extends Error {
+  override name = "KhoInputError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export type KhoRecordKind = "community" | "model" | "dataset" | "deployment" | "batch";
+
+/** A record (by id, slug or name) does not exist on chain. */
+export class KhoNotFoundError extends Error {
+  override name = "KhoNotFoundError";
+  constructor(
+    readonly kind: KhoRecordKind,
+    readonly ref: bigint | string,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? `${kind} ${typeof ref === "bigint" ? ref.toString() : JSON.stringify(ref)} does not exist`, {
+      cause: options?.cause,
+    });
+  }
+}
+
+/** The account cannot cover an amount (checked before sending, so no gas is spent on a sure revert). */
+export class KhoInsufficientFundsError extends Error {
+  override name = "KhoInsufficientFundsError";
+  constructor(
+    readonly account: string,
+    readonly available: bigint,
+    readonly needed: bigint,
+    message: string,
+  ) {
+    super(message);
+  }
+}

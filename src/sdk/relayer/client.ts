@@ -1,0 +1,237 @@
+import { type Address, type Hex, keccak256 } from "viem";
+import type { z } from "zod";
+import { KhoInputError } from "../errors";
+import { toAddress } from "../validate";
+import { RelayerRequestError } from "./errors";
+import {
+  type RelayerReceipt,
+  type SignedReceipt,
+  batchFileWireSchema,
+  chatCompletionWireSchema,
+  errorWireSchema,
+  modelListWireSchema,
+  receiptLookupWireSchema,
+  relayerReceiptFromWire,
+  signedReceiptFromWire,
+} from "./wire";
+
+export type CreateRelayerClientParameters = {
+  /** e.g. `http://127.0.0.1:8787` (no trailing `/v1`). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>` on chat completions. */
+  apiKey?: string;
+  /** Defaults to the global fetch (tests may inject one). */
+  fetch?: typeof fetch;
+  /** Per-request timeout in milliseconds (default 60 s: inference can be slow). */
+  timeoutMs?: number;
+};
+
+export type ChatMessage = {
+  role: "system" | "developer" | "user" | "assistant";
+  content: string | { type: "text"; text: string }[];
+  name?: string;
+};
+
+export type ChatCompletionParameters = {
+  /** Registered model id (decimal) or name. */
+  model: string | bigint;
+  messages: ChatMessage[];
+  /** The app's end user; becomes a salted pseudonymous receipt userId. */
+  user?: string;
+  temperature?: number;
+  max_tokens?: number;
+  /** Retries with the same key return the same completion and receipt. */
+  idempotencyKey?: string;
+};
+
+/** The OpenAI-compatible completion without the `kho_receipt` field. */
+export type ChatCompletion = Omit<z.output<typeof chatCompletionWireSchema>, "kho_receipt">;
+export type ChatCompletionReturnType = { completion: ChatCompletion; receipt: RelayerReceipt };
+
+export type ReceiptBatchInclusion = {
+  batchId: bigint;
+  relayer: Address;
+  root: Hex;
+  status: string;
+  dataURI: string;
+  leaf: Hex;
+  proof: Hex[];
+};
+export type GetReceiptReturnType = {
+  receipt: RelayerReceipt;
+  status: "unbatched" | "batched" | "expired";
+  /** Where the receipt was committed, with its Merkle proof; null until batched. */
+  batch: ReceiptBatchInclusion | null;
+};
+
+export type RelayerBatchFile = {
+  version: 1;
+  chainId: bigint;
+  ledger: Address;
+  relayer: Address;
+  batchId: bigint;
+  epoch: bigint;
+  root: Hex;
+  receipts: SignedReceipt[];
+  /** keccak256 of the file bytes as served: compare with the ledger's `dataHash`. */
+  dataHash: Hex;
+};
+
+export type RelayerModel = {
+  id: bigint;
+  name: string;
+  locale: string;
+  communityId: bigint;
+  builder: Address;
+};
+
+export type RelayerClient = {
+  baseUrl: string;
+  chatCompletion(parameters: ChatCompletionParameters): Promise<ChatCompletionReturnType>;
+  /** By request id or receipt hash (both 32-byte hex). */
+  getReceipt(idOrHash: Hex): Promise<GetReceiptReturnType>;
+  /** A batch file of this relayer, or of another relayer it stored. */
+  getBatch(batchId: bigint, relayer?: Address): Promise<RelayerBatchFile>;
+  /** Active registered models the relayer serves. */
+  listModels(): Promise<RelayerModel[]>;
+};
+
+export type CreateRelayerClientErrorType = KhoInputError;
+export type RelayerClientErrorType = RelayerRequestError | KhoInputError;
+
+/** A typed client for a Kho relayer's HTTP API. */
+export function createRelayerClient(parameters: CreateRelayerClientParameters): RelayerClient {
+  let base: URL;
+  try {
+    base = new URL(parameters.baseUrl);
+  } catch {
+    throw new KhoInputError(`relayer URL "${parameters.baseUrl}" is not a URL`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") {
+    throw new KhoInputError(`relayer URL "${parameters.baseUrl}" must start with http:// or https://`);
+  }
+  const baseUrl = base.toString().replace(/\/+$/, "");
+  const doFetch = parameters.fetch ?? fetch;
+  const timeoutMs = parameters.timeoutMs ?? 60_000;
+
+  async function request(path: string, init: RequestInit = {}): Promise<{ text: string; bytes: Uint8Array }> {
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      throw new RelayerRequestError(`cannot reach the relayer at ${baseUrl}`, 0, undefined, { cause });
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const text = new TextDecoder().decode(bytes);
+    if (!response.ok) {
+      const parsed = errorWireSchema.safeParse(safeJson(text));
+      const message = parsed.success ? parsed.data.error.message : `HTTP ${response.status} ${response.statusText}`;
+      throw new RelayerRequestError(
+        `the relayer refused ${init.method ?? "GET"} ${path}: ${message}`,
+        response.status,
+        parsed.success ? parsed.data.error.code : undefined,
+      );
+    }
+    return { text, bytes };
+  }
+
+  function parse<schema extends z.ZodType>(schema: schema, text: string, what: string): z.output<schema> {
+    const result = schema.safeParse(safeJson(text));
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
+      throw new RelayerRequestError(
+        `the relayer sent an unreadable ${what}: ${where} ${issue?.message ?? "is invalid"}`,
+        200,
+        undefined,
+        { cause: result.error },
+      );
+    }
+    return result.data;
+  }
+
+  return {
+    baseUrl,
+
+    async chatCompletion(p) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (parameters.apiKey !== undefined) headers.authorization = `Bearer ${parameters.apiKey}`;
+      if (p.idempotencyKey !== undefined) headers["idempotency-key"] = p.idempotencyKey;
+      const body = {
+        model: typeof p.model === "bigint" ? p.model.toString() : p.model,
+        messages: p.messages,
+        ...(p.user === undefined ? {} : { user: p.user }),
+        ...(p.temperature === undefined ? {} : { temperature: p.temperature }),
+        ...(p.max_tokens === undefined ? {} : { max_tokens: p.max_tokens }),
+      };
+      const { text } = await request("/v1/chat/completions", { method: "POST", headers, body: JSON.stringify(body) });
+      const { kho_receipt, ...completion } = parse(chatCompletionWireSchema, text, "chat completion");
+      return { completion, receipt: relayerReceiptFromWire(kho_receipt) };
+    },
+
+    async getReceipt(idOrHash) {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(idOrHash)) {
+        throw new KhoInputError(`receipt id "${idOrHash}" is not a 32-byte hex request id or receipt hash`);
+      }
+      const { text } = await request(`/v1/receipts/${idOrHash}`);
+      const w = parse(receiptLookupWireSchema, text, "receipt");
+      return {
+        receipt: relayerReceiptFromWire(w.receipt),
+        status: w.status,
+        batch:
+          w.batch === null
+            ? null
+            : {
+                batchId: BigInt(w.batch.batchId),
+                relayer: toAddress(w.batch.relayer, "batch relayer"),
+                root: w.batch.root as Hex,
+                status: w.batch.status,
+                dataURI: w.batch.dataURI,
+                leaf: w.batch.leaf as Hex,
+                proof: w.batch.proof as Hex[],
+              },
+      };
+    },
+
+    async getBatch(batchId, relayer) {
+      if (typeof batchId !== "bigint" || batchId < 1n) {
+        throw new KhoInputError(`batch id "${String(batchId)}" is not a positive integer`);
+      }
+      const path =
+        relayer === undefined ? `/v1/batches/${batchId}` : `/v1/batches/${toAddress(relayer, "relayer")}/${batchId}`;
+      const { text, bytes } = await request(path);
+      const w = parse(batchFileWireSchema, text, "batch file");
+      return {
+        version: w.version,
+        chainId: BigInt(w.chainId),
+        ledger: toAddress(w.ledger, "ledger"),
+        relayer: toAddress(w.relayer, "relayer"),
+        batchId: BigInt(w.batchId),
+        epoch: BigInt(w.epoch),
+        root: w.root as Hex,
+        receipts: w.receipts.map(signedReceiptFromWire),
+        // Hash of the exact bytes served: the ledger commits to the file's bytes, not to its parsed content.
+        dataHash: keccak256(bytes),
+      };
+    },
+
+    async listModels() {
+      const { text } = await request("/v1/models");
+      return parse(modelListWireSchema, text, "model list").data.map((m) => ({
+        id: BigInt(m.id),
+        name: m.name,
+        locale: m.locale,
+        communityId: BigInt(m.communityId),
+        builder: toAddress(m.builder, "builder"),
+      }));
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,185 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import OpenAI from "openai";
+import pino from "pino";
+import { type Hex, createPublicClient, createWalletClient, http, keccak256, parseEventLogs } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
+import {
+  batchLeaf,
+  communityRegistryAbi,
+  modelRegistryAbi,
+  recoverReceiptSigner,
+  usageLedgerAbi,
+  verifyProof,
+} from "../../src/protocol";
+import { createApiKey } from "../../src/relayer/auth/api-keys";
+import type { RelayerConfig } from "../../src/relayer/config";
+import type { KhoReceiptJson } from "../../src/relayer/receipt-json";
+import { receiptFromJson } from "../../src/relayer/receipt-json";
+import { type RunningRelayer, startRelayer } from "../../src/relayer/server";
+import { openStore } from "../../src/relayer/store";
+import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+
+describe("relayer against a local chain", () => {
+  let chain: LocalChain;
+  let upstream: StubUpstream;
+  let relayer: RunningRelayer;
+  let config: RelayerConfig;
+  let apiKey: string;
+  let dir: string;
+  const logger = pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" });
+
+  beforeAll(async () => {
+    chain = await startLocalChain({ deploy: {} });
+    const [builderKey, relayerKey, operatorKey] = chain.accounts;
+    const deployment = chain.deployment!;
+    const builder = privateKeyToAccount(builderKey!.privateKey);
+    const pub = createPublicClient({ transport: http(chain.rpcUrl) });
+    const wallet = createWalletClient({ account: builder, transport: http(chain.rpcUrl) });
+    const send = async (hash: Hex) => {
+      const receipt = await pub.waitForTransactionReceipt({ hash });
+      expect(receipt.status).toBe("success");
+      return receipt;
+    };
+    const chainDef = { id: chain.chainId, name: "local", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } } as const;
+    await send(
+      await wallet.writeContract({
+        chain: chainDef,
+        address: deployment.contracts.UsageLedger,
+        abi: usageLedgerAbi,
+        functionName: "addRelayer",
+        args: [relayerKey!.address],
+      }),
+    );
+    await send(
+      await wallet.writeContract({
+        chain: chainDef,
+        address: deployment.contracts.CommunityRegistry,
+        abi: communityRegistryAbi,
+        functionName: "createCommunity",
+        args: ["vi-VN/home-cooking", "vi-VN", "ipfs://community"],
+      }),
+    );
+    await send(
+      await wallet.writeContract({
+        chain: chainDef,
+        address: deployment.contracts.ModelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "registerModel",
+        args: ["pho-vi", "vi-VN", 1n, "ipfs://card", keccak256("0x01")],
+      }),
+    );
+    upstream = await startStubUpstream();
+    await send(
+      await wallet.writeContract({
+        chain: chainDef,
+        address: deployment.contracts.ModelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "addDeployment",
+        args: [1n, operatorKey!.address, upstream.url],
+      }),
+    );
+
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-relayer-"));
+    config = {
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
+      relayerPrivateKey: relayerKey!.privateKey,
+      dbPath: path.join(dir, "relayer.sqlite"),
+      host: "127.0.0.1",
+      port: 0,
+      publicUrl: "http://127.0.0.1:8787",
+      userIdSalt: `0x${"22".repeat(32)}`,
+      batch: { maxReceipts: 256, maxAgeSeconds: 3600 },
+      upstream: { timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true },
+      maxBodyBytes: 1 << 20,
+      rateLimit: { perCallerPerMinute: 1000, perIpPerMinute: 1000 },
+      signerThreads: 1,
+      minSignerBalanceWei: 10n ** 15n,
+      modelCacheTtlSeconds: 30,
+      logLevel: "silent",
+    };
+    // The CLI issues keys by opening the same database file.
+    const cliStore = openStore(config.dbPath);
+    apiKey = createApiKey(cliStore, { owner: builder.address, label: "e2e" }).key;
+    cliStore.close();
+    relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
+  });
+
+  afterAll(async () => {
+    await relayer?.close();
+    await upstream?.close();
+    await chain?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function complete(content: string): Promise<KhoReceiptJson> {
+    const client = new OpenAI({ baseURL: `${relayer.url}/v1`, apiKey, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: "pho-vi", messages: [{ role: "user", content }] });
+    expect(completion.choices[0]!.message.content).toBe(`echo: ${content}`);
+    return (completion as unknown as { kho_receipt: KhoReceiptJson }).kho_receipt;
+  }
+
+  function receiptOf(kr: KhoReceiptJson) {
+    const { hash: _h, signature: _s, signer: _r, ...fields } = kr;
+    return receiptFromJson(fields);
+  }
+
+  it("lists the registered model", async () => {
+    const res = await fetch(`${relayer.url}/v1/models`);
+    const body = (await res.json()) as { data: { id: string; name: string; locale: string; communityId: string }[] };
+    expect(body.data.map((m) => [m.id, m.name, m.locale, m.communityId])).toEqual([["1", "pho-vi", "vi-VN", "1"]]);
+  });
+
+  it("serves an openai-client call whose receipt verifies on-chain once batched", async () => {
+    const kr = await complete("Cá kho thế nào?");
+    const receipt = receiptOf(kr);
+    const ledger = config.contracts.usageLedger;
+    expect(await recoverReceiptSigner(receipt, kr.signature, { chainId: chain.chainId, ledger })).toBe(chain.accounts[1]!.address);
+
+    await relayer.batcher.flush();
+    const pub = createPublicClient({ transport: http(chain.rpcUrl) });
+    expect(await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] })).toBe(1n);
+
+    const lookup = (await (await fetch(`${relayer.url}/v1/receipts/${kr.requestId}`)).json()) as {
+      batch: { batchId: string; root: Hex; proof: Hex[]; status: string };
+    };
+    expect(lookup.batch.status).toBe("confirmed");
+    const onChain = await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "getBatch", args: [kr.signer, 1n] });
+    expect(onChain.root).toBe(lookup.batch.root);
+    expect(verifyProof(onChain.root, batchLeaf(kr.hash), lookup.batch.proof)).toBe(true);
+    expect(
+      await pub.readContract({
+        address: ledger,
+        abi: usageLedgerAbi,
+        functionName: "verifyReceipt",
+        args: [receipt, kr.signature, kr.signer, 1n, lookup.batch.proof],
+      }),
+    ).toBe(true);
+
+    const file = Buffer.from(await (await fetch(`${relayer.url}/v1/batches/1`)).arrayBuffer());
+    expect(keccak256(file)).toBe(onChain.dataHash);
+    const logs = parseEventLogs({
+      abi: usageLedgerAbi,
+      eventName: "BatchSubmitted",
+      logs: await pub.getLogs({ address: ledger, fromBlock: 0n }),
+    });
+    expect(logs.map((l) => l.args.dataURI)).toEqual([`http://127.0.0.1:8787/v1/batches/${kr.signer}/1`]);
+  });
+
+  it("keeps batch ids contiguous across a restart on the same database", async () => {
+    await relayer.close();
+    relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
+    const kr = await complete("Thịt kho trứng?");
+    await relayer.batcher.flush();
+    const pub = createPublicClient({ transport: http(chain.rpcUrl) });
+    const ledger = config.contracts.usageLedger;
+    expect(await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] })).toBe(2n);
+    const health = (await (await fetch(`${relayer.url}/health`)).json()) as { status: string; reasons: string[] };
+    expect(health).toMatchObject({ status: "ready", reasons: [] });
+  });
+});

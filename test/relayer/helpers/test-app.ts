@@ -1,0 +1,86 @@
+import type { Express } from "express";
+import pino from "pino";
+import type { Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type AppConfig, createApp } from "../../../src/relayer/app";
+import { createMetrics } from "../../../src/relayer/metrics";
+import type { Clock, UpstreamForwarder } from "../../../src/relayer/ports";
+import { createUpstreamForwarder } from "../../../src/relayer/services/upstream-forwarder";
+import { type ReceiptSigner, createReceiptSigner } from "../../../src/relayer/signer/signer";
+import { type RelayerStore, openStore } from "../../../src/relayer/store";
+import { FakeDirectory } from "./fake-directory";
+import { FakeLedger } from "./fake-ledger";
+import { type StubUpstream, startStubUpstream } from "./stub-upstream";
+
+export const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;
+export const CHAIN_ID = 31337;
+export const GENESIS = 1_700_000_000n;
+export const SCHEDULE = { genesis: GENESIS, length: 86_400n, batchGracePeriod: 3_600n };
+
+export type TestRelayer = {
+  app: Express;
+  store: RelayerStore;
+  signer: ReceiptSigner;
+  directory: FakeDirectory;
+  ledger: FakeLedger;
+  upstream: StubUpstream;
+  clock: Clock & { t: bigint };
+  salt: Hex;
+  close(): Promise<void>;
+};
+
+export async function startTestRelayer(overrides: Partial<AppConfig> & { forward?: UpstreamForwarder } = {}): Promise<TestRelayer> {
+  const key = generatePrivateKey();
+  const domain = { chainId: CHAIN_ID, ledger: LEDGER };
+  const signer = createReceiptSigner({ privateKey: key, domain, threads: 1 });
+  const store = openStore(":memory:");
+  const clock = { t: GENESIS + 1000n, now: () => clock.t };
+  const ledger = new FakeLedger(privateKeyToAccount(key).address, domain, SCHEDULE, clock.t);
+  const upstream = await startStubUpstream();
+  const directory = new FakeDirectory();
+  directory.models.push(
+    { id: 1n, name: "pho-vi", locale: "vi-VN", communityId: 7n, builder: "0x00000000000000000000000000000000000000b1", registeredAt: GENESIS },
+    { id: 2n, name: "idle-model", locale: "en", communityId: 7n, builder: "0x00000000000000000000000000000000000000b2", registeredAt: GENESIS },
+  );
+  directory.deployments.push({
+    id: 11n,
+    modelId: 1n,
+    operator: "0x00000000000000000000000000000000000000c1",
+    endpoint: upstream.url,
+    active: true,
+  });
+  const salt: Hex = `0x${"11".repeat(32)}`;
+  const app = createApp({
+    store,
+    signer,
+    directory,
+    ledger,
+    forward:
+      overrides.forward ?? createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true }),
+    clock,
+    logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
+    metrics: createMetrics(),
+    config: {
+      userIdSalt: salt,
+      maxBodyBytes: overrides.maxBodyBytes ?? 64 * 1024,
+      rateLimit: overrides.rateLimit ?? { perCallerPerMinute: 10_000, perIpPerMinute: 100_000 },
+      minSignerBalanceWei: overrides.minSignerBalanceWei ?? 10n ** 16n,
+      maxBacklogAgeSeconds: overrides.maxBacklogAgeSeconds ?? 300,
+    },
+  });
+  return {
+    app,
+    store,
+    signer,
+    directory,
+    ledger,
+    upstream,
+    clock,
+    salt,
+    async close() {
+      await upstream.close();
+      await signer.close();
+      store.close();
+    },
+  };
+}
