@@ -299,10 +299,10 @@ contract DatasetStaking is IDatasetStaking, AccessControl, ReentrancyGuardTransi
         _checkNotFuture(to);
         uint256 length = history.length();
         uint256 index = _firstCheckpointAfter(history, from, length);
-        uint256 value = index == 0 ? 0 : history.pos(uint32(index - 1))._value;
+        uint256 value = index == 0 ? 0 : history.pos((index - 1).toUint32())._value;
         uint48 cursor = from;
         for (; index < length; ++index) {
-            Checkpoints.Checkpoint208 memory checkpoint = history.pos(uint32(index));
+            Checkpoints.Checkpoint208 memory checkpoint = history.pos(index.toUint32());
             if (checkpoint._key >= to) break;
             stakeSeconds += value * (checkpoint._key - cursor);
             cursor = checkpoint._key;
@@ -320,7 +320,7 @@ contract DatasetStaking is IDatasetStaking, AccessControl, ReentrancyGuardTransi
         uint256 high = length;
         while (low < high) {
             uint256 mid = (low + high) / 2;
-            if (history.pos(uint32(mid))._key > key) {
+            if (history.pos(mid.toUint32())._key > key) {
                 high = mid;
             } else {
                 low = mid + 1;

@@ -20,7 +20,8 @@ import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
  * Roles: DEFAULT_ADMIN_ROLE manages every role and is the only one that can unpause;
  * POSTER_ROLE proposes roots; GUARDIAN_ROLE revokes pending roots; PAUSER_ROLE stops claims
  * (granted to both admin and guardian at deployment, so the guardian can freeze payouts at once
- * while resuming them needs the admin).
+ * while resuming them needs the admin). Because unpausing and re-granting a lost guardian need the
+ * admin, DEFAULT_ADMIN_ROLE can be handed over but never left empty (`LastAdmin`).
  *
  * Limitations:
  * - The poster is trusted to compute the tree honestly (the reward pipeline is reproducible from
@@ -63,6 +64,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     uint256 private _totalClaimed;
     mapping(address account => uint256 cumulativeAmount) private _claimed;
     mapping(uint64 epoch => uint256 amount) private _fundedForEpoch;
+    uint256 private _adminCount;
 
     /**
      * @notice Sets the token, the roles and the timelock.
@@ -247,5 +249,18 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     /// @inheritdoc IRewardDistributor
     function fundedForEpoch(uint64 epoch) external view returns (uint256) {
         return _fundedForEpoch[epoch];
+    }
+
+    /// @dev Counts admins so `_revokeRole` can refuse to remove the last one.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == DEFAULT_ADMIN_ROLE) ++_adminCount;
+    }
+
+    /// @dev Refuses to remove the last admin on any path (revokeRole or renounceRole).
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        if (role == DEFAULT_ADMIN_ROLE && _adminCount == 1 && hasRole(role, account)) revert LastAdmin(account);
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == DEFAULT_ADMIN_ROLE) --_adminCount;
     }
 }

@@ -14,6 +14,8 @@ import {IUsageLedger} from "./interfaces/IUsageLedger.sol";
  * @dev Receipts themselves never touch the chain: a batch costs one storage write of its root
  * whatever its size, and anyone can check a receipt against it with `verifyReceipt`.
  * A revoked relayer's earlier batches stay valid: they were authorized when committed.
+ * DEFAULT_ADMIN_ROLE can be handed over but never left empty (`LastAdmin`), so a leaked relayer key
+ * can always be revoked.
  */
 contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     /// @notice Role of the keys that sign receipts and submit batches.
@@ -45,6 +47,7 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     mapping(address relayer => mapping(uint64 batchId => Batch batch)) private _batches;
     mapping(uint64 epoch => uint256 receipts) private _epochReceiptCount;
     uint256 private _batchCount;
+    uint256 private _adminCount;
 
     /**
      * @notice Sets the admin and the immutable epoch clock.
@@ -101,6 +104,7 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
         if (batchId != expected) revert InvalidBatchId(msg.sender, batchId, expected);
         if (root == bytes32(0)) revert ZeroRoot();
         if (count == 0) revert EmptyBatch();
+        if (dataHash == bytes32(0)) revert ZeroDataHash();
         uint256 uriLength = bytes(dataURI).length;
         if (uriLength == 0 || uriLength > MAX_DATA_URI_LENGTH) {
             revert InvalidDataURILength(uriLength, MAX_DATA_URI_LENGTH);
@@ -213,6 +217,11 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     ) external view returns (bool) {
         Batch storage batch = _batches[relayer][batchId];
         if (batch.root == bytes32(0) || batch.epoch != receipt.epoch) return false;
+        // A receipt whose epoch field disagrees with its own timestamp is malformed whoever signed it;
+        // the rewards pipeline drops such receipts, so this view must not call them valid.
+        if (receipt.timestamp < _GENESIS || (receipt.timestamp - _GENESIS) / _EPOCH_LENGTH != receipt.epoch) {
+            return false;
+        }
         bytes32 receiptHash = hashReceipt(receipt);
         (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(receiptHash, signature);
         if (error != ECDSA.RecoverError.NoError || signer != relayer) return false;
@@ -241,12 +250,18 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
         granted = super._grantRole(role, account);
         if (granted && role == RELAYER_ROLE) emit RelayerAdded(account, _msgSender());
+        if (granted && role == DEFAULT_ADMIN_ROLE) ++_adminCount;
     }
 
-    /// @dev Emits RelayerRevoked on every path that removes the relayer role, renounceRole included.
+    /**
+     * @dev Emits RelayerRevoked on every path that removes the relayer role, renounceRole included.
+     * Refuses to remove the last admin on any path (revokeRole or renounceRole).
+     */
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        if (role == DEFAULT_ADMIN_ROLE && _adminCount == 1 && hasRole(role, account)) revert LastAdmin(account);
         revoked = super._revokeRole(role, account);
         if (revoked && role == RELAYER_ROLE) emit RelayerRevoked(account, _msgSender());
+        if (revoked && role == DEFAULT_ADMIN_ROLE) --_adminCount;
     }
 
     function _addRelayer(address relayer) private {

@@ -71,6 +71,13 @@ interface IRewardDistributor {
     error RootTotalExceeded(uint256 totalClaimed, uint256 amount, uint256 totalCumulative);
 
     /**
+     * @notice The last holder of DEFAULT_ADMIN_ROLE cannot give it up: only the admin can unpause and
+     * re-grant the guardian, so without one a pause would freeze claims forever. Grant the role to a
+     * successor first.
+     */
+    error LastAdmin(address admin);
+
+    /**
      * @notice Reward tokens were added.
      * @param epoch The epoch the funder meant them for.
      * @param funder The account they came from.

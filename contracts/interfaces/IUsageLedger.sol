@@ -81,6 +81,15 @@ interface IUsageLedger {
     /// @notice A batch must hold at least one receipt.
     error EmptyBatch();
 
+    /// @notice A batch's data hash of zero would leave its batch file unverifiable.
+    error ZeroDataHash();
+
+    /**
+     * @notice The last holder of DEFAULT_ADMIN_ROLE cannot give it up: without an admin a compromised
+     * relayer key could never be revoked. Grant the role to a successor first.
+     */
+    error LastAdmin(address admin);
+
     /// @notice The batch data URI must be 1 to `maxLength` bytes long.
     error InvalidDataURILength(uint256 length, uint256 maxLength);
 
@@ -128,7 +137,9 @@ interface IUsageLedger {
     function addRelayer(address relayer) external;
 
     /**
-     * @notice Withdraws the relayer role from `relayer`. Its batches already committed stay valid.
+     * @notice Withdraws the relayer role from `relayer`. Its batches already committed stay valid, but
+     * receipts it signed and has not yet committed can no longer be: a batch must be submitted by the
+     * key that signed its receipts. Flush the relayer's open batches before revoking or rotating it.
      * @param relayer The relayer key.
      */
     function revokeRelayer(address relayer) external;
@@ -147,7 +158,7 @@ interface IUsageLedger {
      * @param root Root of the batch's standard Merkle tree over receipt hashes.
      * @param count Number of receipts (leaves).
      * @param dataURI Where the batch file can be fetched (1 to 512 bytes).
-     * @param dataHash keccak256 of the batch file bytes.
+     * @param dataHash keccak256 of the batch file bytes (non-zero).
      */
     function submitBatch(
         uint64 epoch,
@@ -256,7 +267,10 @@ interface IUsageLedger {
 
     /**
      * @notice Whether `receipt` was signed by `relayer` and is a leaf of its batch `batchId` for the
-     * receipt's epoch. Returns false (never reverts) for an invalid signature or proof.
+     * receipt's epoch, and the receipt's `epoch` is the ledger clock's epoch of its `timestamp`.
+     * Returns false (never reverts) for an invalid signature, proof or epoch. Only 65-byte low-s
+     * signatures count (no ERC-2098 64-byte form). The rewards pipeline applies further off-chain
+     * checks (e.g. a receipt may not be newer than its batch).
      * @param receipt The receipt.
      * @param signature The relayer's signature over the receipt hash.
      * @param relayer The relayer that submitted the batch.

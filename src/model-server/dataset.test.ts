@@ -4,7 +4,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { keccak256, stringToBytes } from "viem";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, datasetContentHash } from "./dataset/contentHash";
+import { canonicalJson } from "../protocol/canonical-json";
+import { datasetContentHash } from "./dataset/contentHash";
 import { LoadDatasetError, loadDataset, parseDataset } from "./dataset/loadDataset";
 import type { Dataset } from "./dataset/schema";
 

@@ -4404,6 +4404,17 @@ export const usageLedgerAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "LastAdmin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "account",
         "type": "address"
       }
@@ -4436,6 +4447,11 @@ export const usageLedgerAbi = [
   {
     "inputs": [],
     "name": "ZeroAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDataHash",
     "type": "error"
   },
   {
@@ -5668,6 +5684,17 @@ export const rewardDistributorAbi = [
       }
     ],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "LastAdmin",
     "type": "error"
   },
   {

@@ -32,7 +32,7 @@ export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   /** ISO-8601 time the file was written. */
   deployedAt: z.iso.datetime(),
-  /** Block of the last deployment transaction: indexers start reading events here. */
+  /** First block that can hold a Kho deployment transaction: indexers start reading events here. */
   blockNumber: uintSchema,
   deployer: addressSchema,
   contracts: deploymentContractsSchema,

@@ -3,3 +3,5 @@ export * from "./receipt";
 export * from "./merkle";
 export * from "./epoch";
 export * from "./abis";
+export * from "./canonical-json";
+export * from "./receipt-json";

@@ -45,7 +45,9 @@ export class AppConfigError extends Error {
 /** Builds the relayer's HTTP app without listening (tests drive it with supertest). */
 export function createApp(deps: AppDeps): Express {
   if (deps.signer.address !== deps.ledger.relayer) {
-    throw new AppConfigError(`the signer ${deps.signer.address} is not the ledger client's relayer ${deps.ledger.relayer}`);
+    throw new AppConfigError(
+      `the signer ${deps.signer.address} is not the ledger client's relayer ${deps.ledger.relayer}`,
+    );
   }
   if (
     BigInt(deps.signer.domain.chainId) !== BigInt(deps.ledger.domain.chainId) ||
@@ -109,7 +111,6 @@ export function createApp(deps: AppDeps): Express {
       maxBacklogAgeSeconds: deps.config.maxBacklogAgeSeconds,
       batcher: deps.batcher,
       metrics,
-      signerAddress: deps.signer.address,
     }),
   );
   app.use(notFoundHandler);

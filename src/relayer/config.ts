@@ -159,10 +159,9 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     dbPath: e.KHO_RELAYER_DB,
     host,
     port: e.KHO_RELAYER_PORT,
-    publicUrl: (e.KHO_RELAYER_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${e.KHO_RELAYER_PORT}`).replace(
-      /\/+$/,
-      "",
-    ),
+    publicUrl: (
+      e.KHO_RELAYER_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${e.KHO_RELAYER_PORT}`
+    ).replace(/\/+$/, ""),
     userIdSalt: e.KHO_USER_ID_SALT as Hex,
     batch: { maxReceipts: e.KHO_BATCH_MAX_RECEIPTS, maxAgeSeconds: e.KHO_BATCH_MAX_AGE_SECONDS },
     upstream: {

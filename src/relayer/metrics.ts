@@ -24,7 +24,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Receipts whose epoch submission window closed before they were committed on-chain.",
       registers: [registry],
     }),
-    batchesSealed: new Counter({ name: "kho_relayer_batches_sealed_total", help: "Batches sealed.", registers: [registry] }),
+    batchesSealed: new Counter({
+      name: "kho_relayer_batches_sealed_total",
+      help: "Batches sealed.",
+      registers: [registry],
+    }),
     batchesConfirmed: new Counter({
       name: "kho_relayer_batches_confirmed_total",
       help: "Batches confirmed on-chain.",

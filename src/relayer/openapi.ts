@@ -76,7 +76,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
           responses: {
             "200": {
-              ...json("The completion with kho_receipt; header X-Kho-Receipt-Hash names the receipt.", "ChatCompletionResponse"),
+              ...json(
+                "The completion with kho_receipt; header X-Kho-Receipt-Hash names the receipt.",
+                "ChatCompletionResponse",
+              ),
             },
             "400": errorResponse("invalid_request or streaming_unsupported"),
             "401": errorResponse("unauthorized"),
@@ -92,18 +95,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      "/v1/models": { get: { summary: "Active registered models.", responses: { "200": json("Models", "ModelList") } } },
+      "/v1/models": {
+        get: { summary: "Active registered models.", responses: { "200": json("Models", "ModelList") } },
+      },
       "/v1/receipts/{id}": {
         get: {
           summary: "A receipt by request id or receipt hash, with its batch and Merkle proof once batched.",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" } }],
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" } },
+          ],
           responses: { "200": json("The receipt", "ReceiptLookup"), "404": errorResponse("not_found") },
         },
       },
       "/v1/batches/{id}": {
         get: {
           summary: "The batch file bytes whose keccak256 is the on-chain dataHash (this relayer's batch).",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]*$" } }],
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]*$" } },
+          ],
           responses: { "200": { description: "Batch file (JSON)" }, "404": errorResponse("not_found") },
         },
       },

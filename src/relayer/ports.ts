@@ -31,7 +31,12 @@ export type ModelDirectory = {
 export type ChatCompletion = Record<string, unknown>;
 
 export type ForwardParameters = { endpoint: string; body: Record<string, unknown>; signal?: AbortSignal };
-export type ForwardReturnType = { completion: ChatCompletion; status: number; latencyMs: number; upstreamAddress: string };
+export type ForwardReturnType = {
+  completion: ChatCompletion;
+  status: number;
+  latencyMs: number;
+  upstreamAddress: string;
+};
 
 /** Sends one chat completion request to a deployment endpoint (timeouts, size caps and the SSRF policy bound in). */
 export type UpstreamForwarder = (params: ForwardParameters) => Promise<ForwardReturnType>;

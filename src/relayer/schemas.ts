@@ -25,7 +25,10 @@ export const chatCompletionRequestSchema = z
       .max(256)
       .optional()
       .describe("The app's end-user id; with an API key it becomes a salted pseudonymous receipt userId (kind 0)."),
-    stream: z.boolean().optional().describe("Streaming is not supported: `true` is rejected with streaming_unsupported."),
+    stream: z
+      .boolean()
+      .optional()
+      .describe("Streaming is not supported: `true` is rejected with streaming_unsupported."),
   })
   .describe("OpenAI chat.completions request (subset).");
 

@@ -47,7 +47,11 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     ttlMs: config.modelCacheTtlSeconds * 1000,
   });
   const store = openStore(config.dbPath);
-  const signer = createReceiptSigner({ privateKey: config.relayerPrivateKey, domain: ledger.domain, threads: config.signerThreads });
+  const signer = createReceiptSigner({
+    privateKey: config.relayerPrivateKey,
+    domain: ledger.domain,
+    threads: config.signerThreads,
+  });
   const metrics = createMetrics({ defaultMetrics: true });
   const batcher = new Batcher({
     store,
@@ -92,7 +96,10 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   batcher.start();
   void batcher.tick();
-  logger.info({ url, relayer: ledger.relayer, ledger: ledger.domain.ledger, chainId: ledger.domain.chainId }, "relayer listening");
+  logger.info(
+    { url, relayer: ledger.relayer, ledger: ledger.domain.ledger, chainId: ledger.domain.chainId },
+    "relayer listening",
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -50,7 +50,8 @@ export class KhoRevertError extends Error {
 
 function formatArg(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "string") return JSON.stringify(value);
+  // Strings (slugs, names, fields) are quoted so their bounds are visible; hex values are not.
+  if (typeof value === "string") return /^0x[0-9a-fA-F]*$/.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 

@@ -42,7 +42,8 @@ describe("CommunityRegistry", () => {
       expect(community.memberCount).to.equal(0n);
       expect(await communities.communityCount()).to.equal(1n);
       expect(await communities.communityIdBySlug(COMMUNITY_SLUG)).to.equal(1n);
-      expect(await communities.communityIdBySlug("vi-vn/home-cooking")).to.equal(0n);
+      expect(await communities.communityIdBySlug("vi-vn/home-cooking")).to.equal(1n);
+      expect(await communities.communityIdBySlug("vi-VN/other")).to.equal(0n);
       expect(await communities.isSteward(1n, steward.address)).to.equal(true);
       expect(await communities.communityExists(1n)).to.equal(true);
       expect(await communities.communityExists(2n)).to.equal(false);
@@ -297,6 +298,40 @@ describe("CommunityRegistry", () => {
       ]) {
         await expect(call()).to.be.revertedWithCustomError(communities, "CommunityNotFound").withArgs(7n);
       }
+    });
+  });
+
+  describe("review hardening", () => {
+    it("refuses a slug that differs from a taken one only in ASCII case", async () => {
+      const { communities, outsider } = await loadFixture(deployCommunityFixture);
+      await expect(communities.connect(outsider).createCommunity("vi-vn/home-cooking", "vi", "ipfs://x"))
+        .to.be.revertedWithCustomError(communities, "SlugTaken")
+        .withArgs("vi-vn/home-cooking", 1n);
+      await expect(communities.connect(outsider).createCommunity("VI-vn/home-cooking", "vi", "ipfs://x"))
+        .to.be.revertedWithCustomError(communities, "SlugTaken")
+        .withArgs("VI-vn/home-cooking", 1n);
+    });
+
+    it("refuses metadata URIs with spaces, control bytes or non-ASCII bytes", async () => {
+      const { communities, steward, outsider, communityId } = await loadFixture(deployCommunityFixture);
+      const cases: [string, bigint][] = [
+        ["ipfs://a b", 8n],
+        ["ipfs://a\nb", 8n],
+        ["\u001b[31mred", 0n],
+        ["ipfs://caf\u00e9", 10n],
+        ["ipfs://x\u007f", 8n],
+      ];
+      for (const [uri, index] of cases) {
+        await expect(communities.connect(outsider).createCommunity("en/ok", "en", uri))
+          .to.be.revertedWithCustomError(communities, "InvalidCharacter")
+          .withArgs("metadataURI", index);
+        await expect(communities.connect(steward).setMetadataURI(communityId, uri))
+          .to.be.revertedWithCustomError(communities, "InvalidCharacter")
+          .withArgs("metadataURI", index);
+      }
+      await expect(
+        communities.connect(steward).setMetadataURI(communityId, "https://x.example/card.json?a=1&b=%20"),
+      ).to.emit(communities, "CommunityMetadataUpdated");
     });
   });
 });

@@ -462,6 +462,25 @@ describe("DatasetStaking", () => {
       expect(await staking.totalUnbonding()).to.equal(E("1000"));
     });
 
+    it("collapses several changes in one block into one checkpoint holding the final value", async () => {
+      const { staking, datasetIds, stakers } = await loadFixture(deployCommunityFixture);
+      const [a] = stakers;
+      const [id] = datasetIds;
+      await inOneBlock(async () => [
+        await staking.connect(a).stake(id, 100n, { gasLimit: GAS }),
+        await staking.connect(a).unstake(id, 30n, { gasLimit: GAS }),
+        await staking.connect(a).stake(id, 5n, { gasLimit: GAS }),
+      ]);
+      const minedAt = BigInt(await time.latest());
+      await time.increase(10n);
+      expect(await staking.stakeAt(id, a.address, minedAt - 1n)).to.equal(0n);
+      expect(await staking.stakeAt(id, a.address, minedAt)).to.equal(75n);
+      expect(await staking.totalStakeAt(id, minedAt)).to.equal(75n);
+      expect(await staking.stakeTime(id, a.address, minedAt - 5n, minedAt + 10n)).to.equal(75n * 10n);
+      expect(await staking.totalStakeTime(id, minedAt, minedAt + 1n)).to.equal(75n);
+      expect(await staking.stakeTime(id, a.address, minedAt - 5n, minedAt)).to.equal(0n);
+    });
+
     it("rejects future lookups and inverted windows", async () => {
       const { staking, datasetIds, stakers } = await loadFixture(stakedFixture);
       const [a] = stakers;
@@ -479,6 +498,42 @@ describe("DatasetStaking", () => {
       await expect(staking.totalStakeTime(id, now, now - 1n))
         .to.be.revertedWithCustomError(staking, "InvalidTimeRange")
         .withArgs(now, now - 1n);
+    });
+  });
+
+  describe("setDatasetCurator", () => {
+    it("lets a steward take a dataset back from a removed steward who curated it", async () => {
+      const { staking, communities, steward, builder, communityId } = await loadFixture(deployCommunityFixture);
+      // `builder` is made a steward, registers a dataset it curates itself, then is removed as steward.
+      await communities.connect(steward).addSteward(communityId, builder.address);
+      await staking.connect(builder).registerDataset(communityId, "vi", DATASET_URI, ethers.id("b"), builder.address);
+      const id = await staking.datasetCount();
+      await communities.connect(steward).removeSteward(communityId, builder.address);
+
+      await expect(staking.connect(steward).setDatasetCurator(id, steward.address))
+        .to.emit(staking, "DatasetCuratorChanged")
+        .withArgs(id, builder.address, steward.address, steward.address);
+      expect((await staking.getDataset(id)).curator).to.equal(steward.address);
+      await expect(staking.connect(builder).updateDataset(id, "ipfs://hijack", ethers.id("evil")))
+        .to.be.revertedWithCustomError(staking, "NotDatasetManager")
+        .withArgs(id, builder.address);
+    });
+
+    it("rejects non-stewards (the curator included), the zero address and unknown datasets", async () => {
+      const { staking, steward, curator, outsider, datasetIds, communityId } =
+        await loadFixture(deployCommunityFixture);
+      const [id] = datasetIds;
+      for (const caller of [curator, outsider]) {
+        await expect(staking.connect(caller).setDatasetCurator(id, caller.address))
+          .to.be.revertedWithCustomError(staking, "NotCommunitySteward")
+          .withArgs(communityId, caller.address);
+      }
+      await expect(staking.connect(steward).setDatasetCurator(id, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(staking, "ZeroAddress")
+        .withArgs("curator");
+      await expect(staking.connect(steward).setDatasetCurator(9n, steward.address))
+        .to.be.revertedWithCustomError(staking, "DatasetNotFound")
+        .withArgs(9n);
     });
   });
 });

@@ -96,6 +96,41 @@ describe("Deploy (Ignition module + deployKho)", function () {
     expect(deployment.rewards.timelock).to.equal(0n);
   });
 
+  it("leaves the deployer no role when admin, poster and guardian are other keys", async function () {
+    const [deployer, admin, poster, guardian] = await ethers.getSigners();
+    const { contracts, deployment } = await deployKho(hre, {
+      admin: admin!.address as Address,
+      poster: poster!.address as Address,
+      guardian: guardian!.address as Address,
+    });
+    const { ledger, distributor } = contracts;
+    const distributorRoles = await Promise.all(
+      ["DEFAULT_ADMIN_ROLE", "POSTER_ROLE", "GUARDIAN_ROLE", "PAUSER_ROLE"].map((name) =>
+        distributor.getFunction(name)(),
+      ),
+    );
+    for (const role of distributorRoles) {
+      expect(await distributor.getFunction("hasRole")(role, deployer!.address)).to.equal(false);
+    }
+    for (const role of [ethers.ZeroHash, await ledger.getFunction("RELAYER_ROLE")()]) {
+      expect(await ledger.getFunction("hasRole")(role, deployer!.address)).to.equal(false);
+    }
+    expect(await ledger.getFunction("hasRole")(ethers.ZeroHash, admin!.address)).to.equal(true);
+    const [adminRole, posterRole, guardianRole, pauserRole] = distributorRoles;
+    const has = distributor.getFunction("hasRole");
+    expect(await has(adminRole, admin!.address)).to.equal(true);
+    expect(await has(pauserRole, admin!.address)).to.equal(true);
+    expect(await has(posterRole, poster!.address)).to.equal(true);
+    expect(await has(guardianRole, guardian!.address)).to.equal(true);
+    expect(await has(pauserRole, guardian!.address)).to.equal(true);
+    // The poster is not also the guardian, so the timelock means something.
+    expect(await has(guardianRole, poster!.address)).to.equal(false);
+    // Indexers start at deployment.blockNumber: every role grant of the deployment is at or after it.
+    const grants = await ledger.queryFilter(ledger.filters.RoleGranted!(), 0);
+    expect(grants.length).to.be.greaterThan(0);
+    for (const grant of grants) expect(BigInt(grant.blockNumber)).to.be.at.least(deployment.blockNumber);
+  });
+
   it("rejects invalid parameters with a clear message", async function () {
     const [, other, relayer] = await ethers.getSigners();
     expect((await rejection(deployKho(hre, { epochLength: 0n }))).message).to.contain(

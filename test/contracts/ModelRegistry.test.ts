@@ -70,7 +70,8 @@ describe("ModelRegistry", () => {
       const v1 = await models.getVersion(1n, 1n);
       expect([v1.contentHash, v1.metadataURI, v1.publishedAt]).to.deep.equal([HASH, URI, now]);
       expect(await models.modelIdByName(NAME)).to.equal(1n);
-      expect(await models.modelIdByName("PHO-7b-vi")).to.equal(0n);
+      expect(await models.modelIdByName("PHO-7b-vi")).to.equal(1n);
+      expect(await models.modelIdByName("pho-7b")).to.equal(0n);
       expect(await models.modelCount()).to.equal(1n);
       expect(await models.modelExists(1n)).to.equal(true);
       expect(await models.modelExists(2n)).to.equal(false);
@@ -79,14 +80,14 @@ describe("ModelRegistry", () => {
       expect(await models.modelDeployments(1n)).to.deep.equal([]);
     });
 
-    it("treats names case-sensitively and rejects taken ones", async () => {
+    it("rejects taken names, ignoring ASCII case", async () => {
       const { models, builder, outsider, communityId } = await loadFixture(modelFixture);
       await expect(models.connect(outsider).registerModel(NAME, "vi", communityId, URI, HASH))
         .to.be.revertedWithCustomError(models, "NameTaken")
         .withArgs(NAME, 1n);
       await expect(models.connect(builder).registerModel("Pho-7b-vi", "vi", communityId, URI, HASH))
-        .to.emit(models, "ModelRegistered")
-        .withArgs(2n, builder.address, communityId, "Pho-7b-vi", "vi", URI, HASH);
+        .to.be.revertedWithCustomError(models, "NameTaken")
+        .withArgs("Pho-7b-vi", 1n);
     });
 
     it("validates the name", async () => {
@@ -439,6 +440,70 @@ describe("ModelRegistry", () => {
       await expect(models.getDeployment(0n)).to.be.revertedWithCustomError(models, "DeploymentNotFound").withArgs(0n);
       await expect(models.modelDeployments(2n)).to.be.revertedWithCustomError(models, "ModelNotFound").withArgs(2n);
       await expect(models.liveDeploymentCount(2n)).to.be.revertedWithCustomError(models, "ModelNotFound").withArgs(2n);
+    });
+  });
+
+  describe("review hardening", () => {
+    it("refuses a name that differs from a taken one only in ASCII case, and finds it either way", async () => {
+      const { models, builder, outsider, communityId } = await loadFixture(modelFixture);
+      await expect(models.connect(outsider).registerModel("PHO-7B-vi", "vi", communityId, URI, HASH))
+        .to.be.revertedWithCustomError(models, "NameTaken")
+        .withArgs("PHO-7B-vi", 1n);
+      expect(await models.modelIdByName("Pho-7B-Vi")).to.equal(1n);
+      expect(await models.modelIdByName("pho-7b")).to.equal(0n);
+      await expect(models.connect(builder).registerModel("Pho-7B", "vi", communityId, URI, HASH))
+        .to.emit(models, "ModelRegistered")
+        .withArgs(2n, builder.address, communityId, "Pho-7B", "vi", URI, HASH);
+      expect((await models.getModel(2n)).name).to.equal("Pho-7B");
+    });
+
+    it("refuses names with empty, dot or punctuation-led segments", async () => {
+      const { models, builder, communityId } = await loadFixture(deployCommunityFixture);
+      const register = (name: string) => models.connect(builder).registerModel(name, "vi", communityId, URI, HASH);
+      const cases: [string, bigint][] = [
+        ["org/", 3n],
+        ["org//model", 4n],
+        ["org/.hidden", 4n],
+        ["org/../admin", 4n],
+        ["org/-x", 4n],
+        ["/org", 0n],
+      ];
+      for (const [name, index] of cases) {
+        await expect(register(name)).to.be.revertedWithCustomError(models, "InvalidCharacter").withArgs("name", index);
+      }
+      await expect(register("org/sub/model.v2")).to.emit(models, "ModelRegistered");
+      await expect(register("a..b")).to.emit(models, "ModelRegistered");
+    });
+
+    it("refuses metadata URIs with non-printable bytes", async () => {
+      const { models, builder, communityId, modelId } = await loadFixture(modelFixture);
+      await expect(models.connect(builder).registerModel("other", "vi", communityId, "ipfs://\r", HASH))
+        .to.be.revertedWithCustomError(models, "InvalidCharacter")
+        .withArgs("metadataURI", 7n);
+      await expect(models.connect(builder).publishVersion(modelId, HASH, "ipfs://v 2"))
+        .to.be.revertedWithCustomError(models, "InvalidCharacter")
+        .withArgs("metadataURI", 8n);
+    });
+
+    it("lists live deployments, bounded, however many were ever added", async () => {
+      const { models, builder, operator, modelId } = await loadFixture(modelFixture);
+      const sorted = async () => [...(await models.liveDeployments(modelId))].sort((x, y) => (x < y ? -1 : 1));
+      await models.connect(builder).addDeployment(modelId, operator.address, ENDPOINT);
+      await models.connect(builder).addDeployment(modelId, operator.address, ENDPOINT);
+      await models.connect(operator).setDeploymentStatus(2n, Status.Paused);
+      expect(await sorted()).to.deep.equal([1n, 2n, 3n]);
+      await models.connect(builder).removeDeployment(1n);
+      await models.connect(operator).withdrawDeployment(3n);
+      expect(await sorted()).to.deep.equal([2n]);
+      // Churn grows the full history but not the live list.
+      for (let i = 0; i < 5; i++) {
+        await models.connect(builder).addDeployment(modelId, operator.address, ENDPOINT);
+        await models.connect(builder).removeDeployment(await models.deploymentCount());
+      }
+      expect(await models.modelDeployments(modelId)).to.have.length(8);
+      expect(await sorted()).to.deep.equal([2n]);
+      expect(await models.liveDeploymentCount(modelId)).to.equal(1n);
+      await expect(models.liveDeployments(9n)).to.be.revertedWithCustomError(models, "ModelNotFound").withArgs(9n);
     });
   });
 });

@@ -27,7 +27,11 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytes
 const uint256 = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n });
 const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 
-function receiptArb(epoch?: bigint): fc.Arbitrary<InferenceReceipt> {
+/**
+ * Any receipt, or with `clock` one that the ledger can verify: its epoch is `clock.epoch` and its
+ * timestamp lies inside that epoch.
+ */
+function receiptArb(clock?: { epoch: bigint; start: bigint; length: bigint }): fc.Arbitrary<InferenceReceipt> {
   return fc.record({
     requestId: bytes32,
     modelId: uint256,
@@ -37,8 +41,8 @@ function receiptArb(epoch?: bigint): fc.Arbitrary<InferenceReceipt> {
     userKind: fc.constantFrom(0 as const, 1 as const, 2 as const),
     inputHash: bytes32,
     outputHash: bytes32,
-    timestamp: uint64,
-    epoch: epoch === undefined ? uint64 : fc.constant(epoch),
+    timestamp: clock === undefined ? uint64 : fc.bigInt({ min: clock.start, max: clock.start + clock.length - 1n }),
+    epoch: clock === undefined ? uint64 : fc.constant(clock.epoch),
     fee: uint256,
     userAuth: bytes32,
   });
@@ -106,9 +110,10 @@ describe("Protocol parity (TypeScript src/protocol vs contracts)", function () {
   it("proofs of a TypeScript batch tree verify with verifyReceipt", async function () {
     const { ledger, account, relayerWallet, chain } = await loadFixture(fixture);
     const epoch = await ledger.currentEpoch();
+    const clock = { epoch, start: await ledger.epochStart(epoch), length: await ledger.epochLength() };
     let batchId = 0n;
     await fc.assert(
-      fc.asyncProperty(fc.array(receiptArb(epoch), { minLength: 1, maxLength: 9 }), async (receipts) => {
+      fc.asyncProperty(fc.array(receiptArb(clock), { minLength: 1, maxLength: 9 }), async (receipts) => {
         const hashes = receipts.map((r) => hashReceipt(r, chain));
         const signatures = await Promise.all(
           receipts.map((message) =>

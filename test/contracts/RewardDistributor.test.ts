@@ -124,6 +124,60 @@ describe("RewardDistributor", function () {
     });
   });
 
+  describe("roles", function () {
+    it("only the admin manages roles: a poster or guardian cannot grant itself more", async function () {
+      const { distributor, poster, guardian } = await loadFixture(deployFixture);
+      const adminRole = await distributor.DEFAULT_ADMIN_ROLE();
+      const guardianRole = await distributor.GUARDIAN_ROLE();
+      const posterRole = await distributor.POSTER_ROLE();
+      for (const [caller, role] of [
+        [poster, guardianRole],
+        [poster, adminRole],
+        [guardian, posterRole],
+        [guardian, adminRole],
+      ] as const) {
+        await expect(distributor.connect(caller).grantRole(role, caller.address))
+          .to.be.revertedWithCustomError(distributor, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, adminRole);
+      }
+      for (const role of [adminRole, guardianRole, posterRole, await distributor.PAUSER_ROLE()]) {
+        expect(await distributor.getRoleAdmin(role)).to.equal(adminRole);
+      }
+    });
+
+    it("never leaves the admin role empty, so a pause can always be lifted", async function () {
+      const { distributor, admin, guardian, stranger } = await loadFixture(deployFixture);
+      const adminRole = await distributor.DEFAULT_ADMIN_ROLE();
+      await distributor.connect(guardian).pause();
+      await expect(distributor.connect(admin).renounceRole(adminRole, admin.address))
+        .to.be.revertedWithCustomError(distributor, "LastAdmin")
+        .withArgs(admin.address);
+      await expect(distributor.connect(admin).revokeRole(adminRole, admin.address))
+        .to.be.revertedWithCustomError(distributor, "LastAdmin")
+        .withArgs(admin.address);
+      // A handover works: grant the successor first, then leave.
+      await distributor.connect(admin).grantRole(adminRole, stranger.address);
+      await distributor.connect(admin).renounceRole(adminRole, admin.address);
+      await expect(distributor.connect(stranger).renounceRole(adminRole, stranger.address))
+        .to.be.revertedWithCustomError(distributor, "LastAdmin")
+        .withArgs(stranger.address);
+      await expect(distributor.connect(stranger).unpause()).to.emit(distributor, "Unpaused");
+    });
+
+    it("can re-grant a guardian that renounced", async function () {
+      const { distributor, admin, poster, guardian } = await loadFixture(fundedFixture);
+      const guardianRole = await distributor.GUARDIAN_ROLE();
+      await distributor.connect(guardian).renounceRole(guardianRole, guardian.address);
+      await distributor.connect(poster).proposeRoot(ethers.id("bad"), 1n, 1n, "u");
+      await expect(distributor.connect(guardian).revokePendingRoot()).to.be.revertedWithCustomError(
+        distributor,
+        "AccessControlUnauthorizedAccount",
+      );
+      await distributor.connect(admin).grantRole(guardianRole, guardian.address);
+      await expect(distributor.connect(guardian).revokePendingRoot()).to.emit(distributor, "RootRevoked");
+    });
+  });
+
   describe("fund", function () {
     it("pulls tokens, credits the epoch and emits Funded", async function () {
       const { distributor, token, funder } = await loadFixture(deployFixture);

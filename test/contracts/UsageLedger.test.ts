@@ -250,6 +250,30 @@ describe("UsageLedger", function () {
     });
   });
 
+  describe("admin", function () {
+    it("can be handed over but never left empty", async function () {
+      const { ledger, admin, stranger } = await loadFixture(deployFixture);
+      const adminRole = await ledger.DEFAULT_ADMIN_ROLE();
+      await expect(ledger.connect(admin).renounceRole(adminRole, admin.address))
+        .to.be.revertedWithCustomError(ledger, "LastAdmin")
+        .withArgs(admin.address);
+      await expect(ledger.connect(admin).revokeRole(adminRole, admin.address))
+        .to.be.revertedWithCustomError(ledger, "LastAdmin")
+        .withArgs(admin.address);
+      // Removing a non-admin is a no-op, not a LastAdmin error.
+      await expect(ledger.connect(admin).revokeRole(adminRole, stranger.address)).not.to.be.reverted;
+      await ledger.connect(admin).grantRole(adminRole, stranger.address);
+      await expect(ledger.connect(admin).renounceRole(adminRole, admin.address))
+        .to.emit(ledger, "RoleRevoked")
+        .withArgs(adminRole, admin.address, admin.address);
+      await expect(ledger.connect(stranger).renounceRole(adminRole, stranger.address))
+        .to.be.revertedWithCustomError(ledger, "LastAdmin")
+        .withArgs(stranger.address);
+      // The successor still manages relayers.
+      await expect(ledger.connect(stranger).addRelayer(admin.address)).to.emit(ledger, "RelayerAdded");
+    });
+  });
+
   describe("epoch clock", function () {
     it("maps timestamps to epochs", async function () {
       const { ledger, genesis } = await loadFixture(deployFixture);
@@ -378,7 +402,7 @@ describe("UsageLedger", function () {
       );
     });
 
-    it("rejects a zero root, an empty batch and a bad data URI", async function () {
+    it("rejects a zero root, an empty batch, a zero data hash and a bad data URI", async function () {
       const { ledger, relayer } = await loadFixture(withRelayerFixture);
       const max = await ledger.MAX_DATA_URI_LENGTH();
       await expect(
@@ -388,6 +412,9 @@ describe("UsageLedger", function () {
         ledger,
         "EmptyBatch",
       );
+      await expect(
+        ledger.connect(relayer).submitBatch(0n, 1n, root, 1, "u", ethers.ZeroHash),
+      ).to.be.revertedWithCustomError(ledger, "ZeroDataHash");
       await expect(ledger.connect(relayer).submitBatch(0n, 1n, root, 1, "", dataHash))
         .to.be.revertedWithCustomError(ledger, "InvalidDataURILength")
         .withArgs(0n, max);
@@ -443,7 +470,7 @@ describe("UsageLedger", function () {
       const base = await withRelayerFixture();
       const { ledger, relayer } = base;
       const chain = await ledgerChain(ledger);
-      const receipts = Array.from({ length: 5 }, () => makeReceipt());
+      const receipts = Array.from({ length: 5 }, (_, i) => makeReceipt({ timestamp: base.genesis + BigInt(i) }));
       const hashes = receipts.map((r) => hashReceipt(r, chain));
       const signatures = await Promise.all(receipts.map((r) => signReceipt(relayer, ledger, r)));
       const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
@@ -522,6 +549,48 @@ describe("UsageLedger", function () {
       expect(await other.receiptSigner(receipts[0]!, signatures[0]!)).not.to.equal(relayer.address);
       const proof = tree.proof(batchLeaf(hashes[0]!));
       expect(await other.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(true);
+    });
+
+    it("verifyReceipt rejects a receipt whose epoch is not its timestamp's epoch", async function () {
+      const { ledger, relayer, chain, genesis } = await loadFixture(batchFixture);
+      // Every receipt below is signed by the relayer and committed in its epoch-0 batch 2.
+      const good = makeReceipt({ timestamp: genesis + EPOCH_LENGTH - 1n });
+      const fromEpoch1 = makeReceipt({ timestamp: genesis + EPOCH_LENGTH });
+      const beforeGenesis = makeReceipt({ timestamp: genesis - 1n });
+      const receipts = [good, fromEpoch1, beforeGenesis];
+      const hashes = receipts.map((r) => hashReceipt(r, chain));
+      const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
+      await ledger.connect(relayer).submitBatch(0n, 2n, tree.root, receipts.length, "ipfs://b2", ethers.id("b2"));
+      const verdicts: boolean[] = [];
+      for (let i = 0; i < receipts.length; i++) {
+        const signature = await signReceipt(relayer, ledger, receipts[i]!);
+        const proof = tree.proof(batchLeaf(hashes[i]!));
+        verdicts.push(await ledger.verifyReceipt(receipts[i]!, signature, relayer.address, 2n, proof));
+      }
+      expect(verdicts).to.deep.equal([true, false, false]);
+    });
+
+    it("rejects ERC-2098 compact (64-byte) signatures and v outside {27, 28}", async function () {
+      const { ledger, relayer, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const sig = ethers.Signature.from(signatures[0]!);
+      // The same signature in ERC-2098 form: it names the same signer, but the protocol only accepts
+      // 65 bytes, so one signature has exactly one accepted encoding.
+      const compact = sig.compactSerialized as Hex;
+      expect(ethers.dataLength(compact)).to.equal(64);
+      expect(ethers.recoverAddress(hashes[0]!, compact)).to.equal(relayer.address);
+      await expect(ledger.receiptSigner(receipts[0]!, compact))
+        .to.be.revertedWithCustomError(ledger, "ECDSAInvalidSignatureLength")
+        .withArgs(64n);
+      const rawV = ethers.concat([sig.r, sig.s, ethers.toBeHex(sig.v - 27, 1)]) as Hex;
+      await expect(ledger.receiptSigner(receipts[0]!, rawV)).to.be.revertedWithCustomError(
+        ledger,
+        "ECDSAInvalidSignature",
+      );
+      const proof = tree.proof(batchLeaf(hashes[0]!));
+      for (const bad of [compact, rawV, ethers.concat([signatures[0]!, "0x00"]) as Hex]) {
+        expect(await ledger.verifyReceipt(receipts[0]!, bad, relayer.address, 1n, proof)).to.equal(false);
+      }
       expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(true);
     });
 

@@ -26,7 +26,11 @@ describe("malformed requests get a JSON error with the right status and never a 
   }
 
   it("413 for an oversized body and for a huge prompt", async () => {
-    expectError(await raw(JSON.stringify({ model: "pho-vi", messages, pad: "x".repeat(20_000) })), 413, "payload_too_large");
+    expectError(
+      await raw(JSON.stringify({ model: "pho-vi", messages, pad: "x".repeat(20_000) })),
+      413,
+      "payload_too_large",
+    );
     const huge = [{ role: "user", content: "phở ".repeat(10_000) }];
     expectError(await raw(JSON.stringify({ model: "pho-vi", messages: huge })), 413, "payload_too_large");
   });

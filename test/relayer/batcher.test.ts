@@ -32,7 +32,12 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
   const signed = await r.signer.signReceipts(receipts);
   r.store.transaction(() => {
     receipts.forEach((receipt, i) =>
-      r.store.receipts.insert({ receipt, hash: signed[i]!.hash, signature: signed[i]!.signature, signer: r.signer.address }),
+      r.store.receipts.insert({
+        receipt,
+        hash: signed[i]!.hash,
+        signature: signed[i]!.signature,
+        signer: r.signer.address,
+      }),
     );
   });
   return signed.map((s) => s.hash);
@@ -60,7 +65,9 @@ function expectConsistent(r: TestRelayer) {
     .all();
   for (const row of rows) expect(row.status === "batched").toBe(row.batch_id !== null);
   const ids = r.store.db
-    .prepare<[], { batch_id: number; root: string; count: number }>("SELECT batch_id, root, count FROM batches ORDER BY batch_id")
+    .prepare<[], { batch_id: number; root: string; count: number }>(
+      "SELECT batch_id, root, count FROM batches ORDER BY batch_id",
+    )
     .all();
   ids.forEach((b, i) => expect(b.batch_id).toBe(i + 1));
   for (const b of ids) {
@@ -116,11 +123,14 @@ describe("Batcher", () => {
     const onChain = r.ledger.batches.get(1n)!;
     expect(onChain.dataURI).toBe(`http://relayer.test/v1/batches/${r.signer.address}/1`);
     for (const path of ["/v1/batches/1", `/v1/batches/${r.signer.address}/1`]) {
-      const res = await request(r.app).get(path).buffer(true).parse((response, cb) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (c: Buffer) => chunks.push(c));
-        response.on("end", () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await request(r.app)
+        .get(path)
+        .buffer(true)
+        .parse((response, cb) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (c: Buffer) => chunks.push(c));
+          response.on("end", () => cb(null, Buffer.concat(chunks)));
+        });
       expect(res.status).toBe(200);
       expect(keccak256(res.body as Buffer)).toBe(onChain.dataHash);
       const file = JSON.parse((res.body as Buffer).toString("utf8"));
@@ -185,7 +195,14 @@ describe("Batcher", () => {
   it("does not seal before it has read the chain's last batch id, and never reuses a committed id", async () => {
     // Another instance with this key (or a lost database) already committed batches 1 and 2.
     for (let i = 1; i <= 2; i++) {
-      await r.ledger.submitBatch({ epoch: 0n, batchId: BigInt(i), root: keccak256(toHex(i)), count: 1, dataURI: "x", dataHash: keccak256(toHex(i)) });
+      await r.ledger.submitBatch({
+        epoch: 0n,
+        batchId: BigInt(i),
+        root: keccak256(toHex(i)),
+        count: 1,
+        dataURI: "x",
+        dataHash: keccak256(toHex(i)),
+      });
     }
     r.ledger.reachable = false;
     await seed(r, 3);
@@ -208,7 +225,9 @@ describe("Batcher", () => {
     await b.tick();
     expect(r.ledger.batches.size).toBe(1);
     // Simulate a database restored from an old backup: batch 1 is sealed locally again with other content.
-    r.store.db.prepare("UPDATE batches SET status = 'sealed', root = ? WHERE batch_id = 1").run(keccak256(toHex("other")));
+    r.store.db
+      .prepare("UPDATE batches SET status = 'sealed', root = ? WHERE batch_id = 1")
+      .run(keccak256(toHex("other")));
     await b.tick();
     expect(r.ledger.batches.size).toBe(2);
     expect(r.store.receipts.countByStatus().batched).toBe(3);

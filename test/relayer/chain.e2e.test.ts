@@ -17,8 +17,8 @@ import {
 } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
 import type { RelayerConfig } from "../../src/relayer/config";
-import type { KhoReceiptJson } from "../../src/relayer/receipt-json";
-import { receiptFromJson } from "../../src/relayer/receipt-json";
+import type { KhoReceiptJson } from "../../src/protocol/receipt-json";
+import { receiptFromJson } from "../../src/protocol/receipt-json";
 import { type RunningRelayer, startRelayer } from "../../src/relayer/server";
 import { openStore } from "../../src/relayer/store";
 import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
@@ -44,7 +44,12 @@ describe("relayer against a local chain", () => {
       expect(receipt.status).toBe("success");
       return receipt;
     };
-    const chainDef = { id: chain.chainId, name: "local", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } } as const;
+    const chainDef = {
+      id: chain.chainId,
+      name: "local",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.rpcUrl] } },
+    } as const;
     await send(
       await wallet.writeContract({
         chain: chainDef,
@@ -139,17 +144,26 @@ describe("relayer against a local chain", () => {
     const kr = await complete("Cá kho thế nào?");
     const receipt = receiptOf(kr);
     const ledger = config.contracts.usageLedger;
-    expect(await recoverReceiptSigner(receipt, kr.signature, { chainId: chain.chainId, ledger })).toBe(chain.accounts[1]!.address);
+    expect(await recoverReceiptSigner(receipt, kr.signature, { chainId: chain.chainId, ledger })).toBe(
+      chain.accounts[1]!.address,
+    );
 
     await relayer.batcher.flush();
     const pub = createPublicClient({ transport: http(chain.rpcUrl) });
-    expect(await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] })).toBe(1n);
+    expect(
+      await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] }),
+    ).toBe(1n);
 
     const lookup = (await (await fetch(`${relayer.url}/v1/receipts/${kr.requestId}`)).json()) as {
       batch: { batchId: string; root: Hex; proof: Hex[]; status: string };
     };
     expect(lookup.batch.status).toBe("confirmed");
-    const onChain = await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "getBatch", args: [kr.signer, 1n] });
+    const onChain = await pub.readContract({
+      address: ledger,
+      abi: usageLedgerAbi,
+      functionName: "getBatch",
+      args: [kr.signer, 1n],
+    });
     expect(onChain.root).toBe(lookup.batch.root);
     expect(verifyProof(onChain.root, batchLeaf(kr.hash), lookup.batch.proof)).toBe(true);
     expect(
@@ -178,7 +192,9 @@ describe("relayer against a local chain", () => {
     await relayer.batcher.flush();
     const pub = createPublicClient({ transport: http(chain.rpcUrl) });
     const ledger = config.contracts.usageLedger;
-    expect(await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] })).toBe(2n);
+    expect(
+      await pub.readContract({ address: ledger, abi: usageLedgerAbi, functionName: "lastBatchId", args: [kr.signer] }),
+    ).toBe(2n);
     const health = (await (await fetch(`${relayer.url}/health`)).json()) as { status: string; reasons: string[] };
     expect(health).toMatchObject({ status: "ready", reasons: [] });
   });

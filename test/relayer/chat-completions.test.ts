@@ -12,8 +12,8 @@ import {
   usageLedgerDomain,
 } from "../../src/protocol";
 import { createApiKey, revokeApiKey } from "../../src/relayer/auth/api-keys";
-import { canonicalJson } from "../../src/relayer/canonical-json";
-import { receiptFromJson } from "../../src/relayer/receipt-json";
+import { canonicalJson } from "../../src/protocol/canonical-json";
+import { receiptFromJson } from "../../src/protocol/receipt-json";
 import { createUpstreamForwarder } from "../../src/relayer/services/upstream-forwarder";
 import { CHAIN_ID, LEDGER, type TestRelayer, startTestRelayer } from "./helpers/test-app";
 
@@ -47,7 +47,9 @@ describe("POST /v1/chat/completions", () => {
     expect(kr.signer).toBe(r.signer.address);
     const { hash: _h, signature: _s, signer: _r, ...fields } = kr;
     const receipt = receiptFromJson(fields);
-    expect(await recoverReceiptSigner(receipt, kr.signature, { chainId: CHAIN_ID, ledger: LEDGER })).toBe(r.signer.address);
+    expect(await recoverReceiptSigner(receipt, kr.signature, { chainId: CHAIN_ID, ledger: LEDGER })).toBe(
+      r.signer.address,
+    );
     expect(receipt.userKind).toBe(UserKind.KeyOwner);
     expect(receipt.userId).toBe(addressUserId(owner));
     expect(receipt.modelId).toBe(1n);
@@ -198,7 +200,11 @@ describe("POST /v1/chat/completions", () => {
       const expired = await signedHeaders({ nonce: 2n, deadline: r.clock.t - 1n });
       expect((await post({ model: "pho-vi", messages }, expired.headers)).status).toBe(401);
 
-      const other = await signedHeaders({ nonce: 3n, deadline: r.clock.t + 60n, msgs: [{ role: "user", content: "hi" }] });
+      const other = await signedHeaders({
+        nonce: 3n,
+        deadline: r.clock.t + 60n,
+        msgs: [{ role: "user", content: "hi" }],
+      });
       const res = await post({ model: "pho-vi", messages }, other.headers);
       expect([res.status, res.body.error.code]).toEqual([401, "unauthorized"]);
 
@@ -211,7 +217,9 @@ describe("POST /v1/chat/completions", () => {
       const missing: Record<string, string> = { ...good.headers };
       delete missing["X-Kho-Nonce"];
       expect((await post({ model: "pho-vi", messages }, missing)).status).toBe(401);
-      expect((await post({ model: "pho-vi", messages }, { ...good.headers, Authorization: `Bearer ${key}` })).status).toBe(400);
+      expect(
+        (await post({ model: "pho-vi", messages }, { ...good.headers, Authorization: `Bearer ${key}` })).status,
+      ).toBe(400);
       expect(r.store.receipts.countByStatus().unbatched).toBe(0);
     });
 

@@ -1,5 +1,5 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
-import { canonicalJson } from "../dataset/contentHash";
+import { canonicalJson } from "../../protocol/canonical-json";
 import { countTokens, truncateToTokens } from "../retrieval/normalize";
 import type { RetrievalModel } from "../retrieval/model";
 import { type ChatCompletionRequest, messageText } from "./chatCompletionRequest";

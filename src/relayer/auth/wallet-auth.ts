@@ -16,7 +16,8 @@ const UINT256_MAX = 2n ** 256n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 function parseUint(value: string, max: bigint, header: string): bigint {
-  if (!/^(0|[1-9]\d{0,77})$/.test(value)) throw new RelayerError("unauthorized", `${header} must be a decimal integer.`);
+  if (!/^(0|[1-9]\d{0,77})$/.test(value))
+    throw new RelayerError("unauthorized", `${header} must be a decimal integer.`);
   const n = BigInt(value);
   if (n > max) throw new RelayerError("unauthorized", `${header} is out of range.`);
   return n;
@@ -56,7 +57,9 @@ export type VerifyWalletRequestParameters = {
  * where modelId and inputHash come from the request body itself, so a signature cannot be moved
  * to other messages or another model. Nonce reuse is checked later, when the nonce is claimed.
  */
-export async function verifyWalletRequest(params: VerifyWalletRequestParameters): Promise<Extract<Caller, { kind: "wallet" }>> {
+export async function verifyWalletRequest(
+  params: VerifyWalletRequestParameters,
+): Promise<Extract<Caller, { kind: "wallet" }>> {
   const { headers } = params;
   if (!isAddress(headers.user, { strict: false })) {
     throw new RelayerError("unauthorized", `${WALLET_HEADERS.user} is not an address.`);

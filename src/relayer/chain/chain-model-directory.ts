@@ -47,14 +47,18 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
       ids.map(async (id) => {
         const [model, deploymentIds] = await Promise.all([
           publicClient.readContract({ ...contract, functionName: "getModel", args: [id] }),
-          publicClient.readContract({ ...contract, functionName: "modelDeployments", args: [id] }),
+          publicClient.readContract({ ...contract, functionName: "liveDeployments", args: [id] }),
         ]);
         const deployments = model.retired
           ? []
           : await Promise.all(
               deploymentIds.map(async (deploymentId) => ({
                 deploymentId,
-                d: await publicClient.readContract({ ...contract, functionName: "getDeployment", args: [deploymentId] }),
+                d: await publicClient.readContract({
+                  ...contract,
+                  functionName: "getDeployment",
+                  args: [deploymentId],
+                }),
               })),
             );
         return { id, model, deployments };
@@ -76,7 +80,12 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
         id,
         deployments
           .filter(({ d }) => d.status === STATUS_ACTIVE)
-          .map(({ deploymentId, d }) => ({ id: deploymentId, modelId: id, operator: d.operator, endpoint: d.endpoint })),
+          .map(({ deploymentId, d }) => ({
+            id: deploymentId,
+            modelId: id,
+            operator: d.operator,
+            endpoint: d.endpoint,
+          })),
       );
     }
     return next;

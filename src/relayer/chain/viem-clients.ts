@@ -33,7 +33,9 @@ export async function createRelayerChainClients(params: {
   privateKey: Hex;
   expectedChainId?: number;
 }): Promise<RelayerChainClients> {
-  const transport = params.rpcUrl.startsWith("ws") ? webSocket(params.rpcUrl) : http(params.rpcUrl, { timeout: 15_000 });
+  const transport = params.rpcUrl.startsWith("ws")
+    ? webSocket(params.rpcUrl)
+    : http(params.rpcUrl, { timeout: 15_000 });
   const probe = createPublicClient({ transport });
   let chainId: number;
   try {
@@ -42,7 +44,9 @@ export async function createRelayerChainClients(params: {
     throw new ChainConnectionError(`Could not reach the chain at ${params.rpcUrl}.`, { cause: error });
   }
   if (params.expectedChainId !== undefined && params.expectedChainId !== chainId) {
-    throw new ChainConnectionError(`The node at ${params.rpcUrl} serves chain ${chainId}, not ${params.expectedChainId}.`);
+    throw new ChainConnectionError(
+      `The node at ${params.rpcUrl} serves chain ${chainId}, not ${params.expectedChainId}.`,
+    );
   }
   const chain = defineChain({
     id: chainId,

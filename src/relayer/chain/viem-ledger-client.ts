@@ -36,7 +36,9 @@ export async function createViemLedgerClient(params: CreateViemLedgerClientParam
     });
   });
   if (!isRelayer) {
-    throw new LedgerClientError(`The relayer key ${account.address} does not hold RELAYER_ROLE on UsageLedger ${address}.`);
+    throw new LedgerClientError(
+      `The relayer key ${account.address} does not hold RELAYER_ROLE on UsageLedger ${address}.`,
+    );
   }
   const timeout = params.confirmationTimeoutMs ?? 60_000;
 
@@ -51,7 +53,11 @@ export async function createViemLedgerClient(params: CreateViemLedgerClientParam
       return publicClient.readContract({ ...contract, functionName: "lastBatchId", args: [account.address] });
     },
     async getBatch(batchId) {
-      const b = await publicClient.readContract({ ...contract, functionName: "getBatch", args: [account.address, batchId] });
+      const b = await publicClient.readContract({
+        ...contract,
+        functionName: "getBatch",
+        args: [account.address, batchId],
+      });
       if (BigInt(b.root) === 0n) return null;
       return { root: b.root, dataHash: b.dataHash, epoch: b.epoch, count: b.count };
     },
@@ -70,7 +76,9 @@ export async function createViemLedgerClient(params: CreateViemLedgerClientParam
         const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout, pollingInterval: 500 });
         return receipt.status === "success" ? "success" : "reverted";
       } catch (error) {
-        if (!(error instanceof WaitForTransactionReceiptTimeoutError || error instanceof TransactionReceiptNotFoundError)) {
+        if (!(
+          error instanceof WaitForTransactionReceiptTimeoutError || error instanceof TransactionReceiptNotFoundError
+        )) {
           throw error;
         }
         try {

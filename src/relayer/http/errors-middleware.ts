@@ -17,7 +17,10 @@ function fromBodyParser(error: BodyParserError, maxBodyBytes: number): RelayerEr
       return new RelayerError("invalid_request", "The request body is not valid JSON.");
     case "charset.unsupported":
     case "encoding.unsupported":
-      return new RelayerError("unsupported_media_type", "The request body must be UTF-8 JSON without content encoding.");
+      return new RelayerError(
+        "unsupported_media_type",
+        "The request body must be UTF-8 JSON without content encoding.",
+      );
     case "request.aborted":
       return new RelayerError("invalid_request", "The request was aborted before its body arrived.");
     case "request.size.invalid":
@@ -37,10 +40,12 @@ export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequest
     let relayerError: RelayerError;
     if (error instanceof RelayerError) relayerError = error;
     else if (isBodyParserError(error)) relayerError = fromBodyParser(error, maxBodyBytes);
-    else relayerError = new RelayerError("internal_error", "The relayer failed to handle the request.", { cause: error });
+    else
+      relayerError = new RelayerError("internal_error", "The relayer failed to handle the request.", { cause: error });
 
     const log = (req as { log?: Logger }).log ?? logger;
-    if (relayerError.code === "internal_error") log.error({ err: error, code: relayerError.code }, relayerError.message);
+    if (relayerError.code === "internal_error")
+      log.error({ err: error, code: relayerError.code }, relayerError.message);
     else if (relayerError.status >= 500) log.warn({ err: error, code: relayerError.code }, relayerError.message);
     else log.debug({ code: relayerError.code }, relayerError.message);
     res.status(relayerError.status).json(relayerError.toBody());
@@ -54,7 +59,9 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 /** Rejects request bodies that are not JSON before any parsing happens. */
 export const requireJsonContentType: RequestHandler = (req, _res, next) => {
   if (!req.is("application/json")) {
-    next(new RelayerError("unsupported_media_type", "The request body must be sent as Content-Type: application/json."));
+    next(
+      new RelayerError("unsupported_media_type", "The request body must be sent as Content-Type: application/json."),
+    );
     return;
   }
   next();

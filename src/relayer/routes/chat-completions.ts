@@ -3,7 +3,7 @@ import type { Hex } from "viem";
 import { type Caller, callerId } from "../auth/caller";
 import { authenticateApiKey } from "../auth/api-keys";
 import { hasWalletHeaders, readWalletHeaders, verifyWalletRequest } from "../auth/wallet-auth";
-import { canonicalJsonHash, findForbiddenKey } from "../canonical-json";
+import { canonicalJsonHash, findForbiddenKey } from "../../protocol/canonical-json";
 import { RelayerError } from "../errors";
 import { requireJsonContentType } from "../http/errors-middleware";
 import { createRateLimit } from "../http/rate-limit";
@@ -47,7 +47,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
 
   const validate: RequestHandler = (req, res, next) => {
     const forbidden = findForbiddenKey(req.body);
-    if (forbidden) throw new RelayerError("invalid_request", `The request body contains a forbidden key at ${forbidden}.`);
+    if (forbidden)
+      throw new RelayerError("invalid_request", `The request body contains a forbidden key at ${forbidden}.`);
     const parsed = chatCompletionRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new RelayerError("invalid_request", formatIssues(parsed.error));
     if (parsed.data.stream === true) {
@@ -60,7 +61,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
   const resolveModel: RequestHandler = async (_req, res, next) => {
     const ref = locals(res).chat.model;
     const model = await deps.directory.resolveModel(ref);
-    if (!model) throw new RelayerError("model_not_found", `There is no active registered model ${JSON.stringify(ref)}.`);
+    if (!model)
+      throw new RelayerError("model_not_found", `There is no active registered model ${JSON.stringify(ref)}.`);
     locals(res).model = model;
     next();
   };
@@ -84,7 +86,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       return;
     }
     const match = typeof authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-    if (!match) throw new RelayerError("unauthorized", "Send Authorization: Bearer <API key> or a wallet-signed request.");
+    if (!match)
+      throw new RelayerError("unauthorized", "Send Authorization: Bearer <API key> or a wallet-signed request.");
     const key = authenticateApiKey(deps.store, match[1]!);
     if (!key) throw new RelayerError("unauthorized", "The API key is unknown or revoked.");
     locals(res).caller = { kind: "apiKey", keyId: key.id, owner: key.owner };

@@ -4,7 +4,7 @@ import type { RelayerStore } from "../store";
 import { type HealthDeps, checkHealth } from "../services/health";
 import { buildOpenApiDocument } from "../openapi";
 
-export type OperationsDeps = HealthDeps & { metrics: RelayerMetrics; store: RelayerStore; signerAddress: string };
+export type OperationsDeps = HealthDeps & { metrics: RelayerMetrics; store: RelayerStore };
 
 /** GET /health, /metrics and /openapi.json. */
 export function operationsRouter(deps: OperationsDeps): Router {

@@ -3,7 +3,7 @@ import { type Address, getAddress, isAddress, keccak256 } from "viem";
 import { batchLeaf } from "../../protocol";
 import { RelayerError } from "../errors";
 import type { ModelDirectory } from "../ports";
-import { signedReceiptToJson } from "../receipt-json";
+import { signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ReceiptSigner } from "../signer/signer";
 import { batchTree } from "../services/batch-file";
 import type { RelayerStore } from "../store";
@@ -36,7 +36,8 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
 
   router.get("/v1/receipts/:id", (req, res) => {
     const id = req.params.id;
-    if (!BYTES32.test(id)) throw new RelayerError("invalid_request", "A receipt id is a 32-byte hex request id or receipt hash.");
+    if (!BYTES32.test(id))
+      throw new RelayerError("invalid_request", "A receipt id is a 32-byte hex request id or receipt hash.");
     const stored = deps.store.receipts.find(id as `0x${string}`);
     if (!stored) throw new RelayerError("not_found", `There is no receipt ${id}.`);
     let batch = null;
@@ -45,7 +46,8 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
       if (meta) {
         // Rebuilt from the stored receipts; the root check guards against a store that drifted from the file.
         const tree = batchTree(deps.store.receipts.inBatch(meta.relayer, meta.batchId).map((r) => r.hash));
-        if (tree.root !== meta.root) throw new RelayerError("internal_error", "The stored batch does not match its root.");
+        if (tree.root !== meta.root)
+          throw new RelayerError("internal_error", "The stored batch does not match its root.");
         const leaf = batchLeaf(stored.hash);
         batch = {
           batchId: meta.batchId.toString(),
@@ -76,7 +78,8 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
 
   router.get("/v1/batches/:id", (req, res) => sendBatch(deps.signer.address, req.params.id, res));
   router.get("/v1/batches/:relayer/:id", (req, res) => {
-    if (!isAddress(req.params.relayer, { strict: false })) throw new RelayerError("invalid_request", "Not a relayer address.");
+    if (!isAddress(req.params.relayer, { strict: false }))
+      throw new RelayerError("invalid_request", "Not a relayer address.");
     sendBatch(getAddress(req.params.relayer), req.params.id, res);
   });
 

@@ -1,6 +1,6 @@
 import { type Address, type Hex, getAddress, keccak256 } from "viem";
 import { type MerkleTree, batchLeafBytes, buildMerkleTree } from "../../protocol";
-import { type SignedReceiptJson, signedReceiptToJson } from "../receipt-json";
+import { type SignedReceiptJson, signedReceiptToJson } from "../../protocol/receipt-json";
 import type { StoredReceipt } from "../store";
 
 export type BatchFile = {
@@ -42,7 +42,8 @@ export function buildBatch(params: BuildBatchParameters): BuiltBatch {
     return x < y ? -1 : x > y ? 1 : 0;
   });
   for (const r of sorted) {
-    if (r.receipt.epoch !== params.epoch) throw new RangeError(`receipt ${r.hash} is of epoch ${r.receipt.epoch}, not ${params.epoch}`);
+    if (r.receipt.epoch !== params.epoch)
+      throw new RangeError(`receipt ${r.hash} is of epoch ${r.receipt.epoch}, not ${params.epoch}`);
   }
   const tree = batchTree(sorted.map((r) => r.hash));
   const file: BatchFile = {

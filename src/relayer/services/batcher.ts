@@ -192,7 +192,10 @@ export class Batcher {
     });
     if (batch) {
       metrics.batchesSealed.inc();
-      logger.info({ batchId: batch.batchId.toString(), epoch: batch.epoch.toString(), count: batch.count }, "batch sealed");
+      logger.info(
+        { batchId: batch.batchId.toString(), epoch: batch.epoch.toString(), count: batch.count },
+        "batch sealed",
+      );
     }
     return batch;
   }
@@ -208,7 +211,10 @@ export class Batcher {
       if (chainTime < this.submissionCloses(b.epoch)) continue;
       const n = store.transaction(() => store.receipts.expireEpoch(this.relayer, b.epoch));
       metrics.receiptsExpired.inc(n);
-      logger.error({ epoch: b.epoch.toString(), receipts: n }, "receipts expired: their epoch closed before they were batched");
+      logger.error(
+        { epoch: b.epoch.toString(), receipts: n },
+        "receipts expired: their epoch closed before they were batched",
+      );
     }
   }
 
@@ -279,7 +285,10 @@ export class Batcher {
     }
     const onChain = await ledger.getBatch(batch.batchId);
     if (onChain) {
-      if (onChain.root.toLowerCase() === batch.root.toLowerCase() && onChain.dataHash.toLowerCase() === batch.dataHash.toLowerCase()) {
+      if (
+        onChain.root.toLowerCase() === batch.root.toLowerCase() &&
+        onChain.dataHash.toLowerCase() === batch.dataHash.toLowerCase()
+      ) {
         this.confirm(batch, minedTx);
         return "confirmed";
       }
@@ -297,7 +306,9 @@ export class Batcher {
 
   private confirm(batch: StoredBatch, txHash: Hex | null): void {
     const { store, metrics, logger } = this.deps;
-    store.transaction(() => store.batches.markConfirmed(this.relayer, batch.batchId, txHash, Math.floor(Date.now() / 1000)));
+    store.transaction(() =>
+      store.batches.markConfirmed(this.relayer, batch.batchId, txHash, Math.floor(Date.now() / 1000)),
+    );
     if (this.chainLast === null || batch.batchId > this.chainLast) this.chainLast = batch.batchId;
     metrics.batchesConfirmed.inc();
     logger.info({ batchId: batch.batchId.toString(), txHash }, "batch confirmed on-chain");

@@ -1,19 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
-import {
-  type InferenceReceipt,
-  UserKind,
-  ZERO_BYTES32,
-  addressUserId,
-  epochAt,
-  saltedUserId,
-} from "../../protocol";
+import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import type { Caller } from "../auth/caller";
-import { canonicalJsonHash } from "../canonical-json";
+import { canonicalJsonHash } from "../../protocol/canonical-json";
 import { RelayerError } from "../errors";
 import type { RelayerMetrics } from "../metrics";
-import type { ChatCompletion, Clock, EpochSchedule, ModelDirectory, RegisteredModel, UpstreamForwarder } from "../ports";
-import { type KhoReceiptJson, signedReceiptToJson } from "../receipt-json";
+import type {
+  ChatCompletion,
+  Clock,
+  EpochSchedule,
+  ModelDirectory,
+  RegisteredModel,
+  UpstreamForwarder,
+} from "../ports";
+import { type KhoReceiptJson, signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ChatCompletionRequest } from "../schemas";
 import { upstreamCompletionSchema } from "../schemas";
 import type { ReceiptSigner } from "../signer/signer";
@@ -59,7 +59,11 @@ export function inputHashOf(request: Pick<ChatCompletionRequest, "messages">): H
   return canonicalJsonHash(request.messages);
 }
 
-function userIdentity(caller: Caller, appUser: string | undefined, salt: Hex): Pick<InferenceReceipt, "userId" | "userKind" | "userAuth"> {
+function userIdentity(
+  caller: Caller,
+  appUser: string | undefined,
+  salt: Hex,
+): Pick<InferenceReceipt, "userId" | "userKind" | "userAuth"> {
   if (caller.kind === "wallet") {
     return { userId: addressUserId(caller.user), userKind: UserKind.Wallet, userAuth: caller.digest };
   }

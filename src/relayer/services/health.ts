@@ -8,7 +8,12 @@ export type HealthReport = {
     store: { writable: boolean };
     chain: { reachable: boolean; chainTime: string | null; error: string | null };
     signer: { address: string; balanceWei: string | null; minBalanceWei: string };
-    backlog: { unbatchedReceipts: number; expiredReceipts: number; pendingBatches: number; oldestUnbatchedAgeSeconds: number | null };
+    backlog: {
+      unbatchedReceipts: number;
+      expiredReceipts: number;
+      pendingBatches: number;
+      oldestUnbatchedAgeSeconds: number | null;
+    };
     batcher: { lastError: string | null };
   };
 };
@@ -48,7 +53,10 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   let balance: bigint | null = null;
   let chainError: string | null = null;
   try {
-    [chainTime, balance] = await withTimeout(Promise.all([deps.ledger.chainTime(), deps.ledger.balance()]), CHAIN_TIMEOUT_MS);
+    [chainTime, balance] = await withTimeout(
+      Promise.all([deps.ledger.chainTime(), deps.ledger.balance()]),
+      CHAIN_TIMEOUT_MS,
+    );
   } catch (error) {
     chainError = error instanceof Error ? error.message.split("\n")[0]! : String(error);
     reasons.push("the chain RPC is unreachable");
@@ -57,12 +65,19 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     reasons.push(`the relayer balance ${balance} wei is below ${deps.minSignerBalanceWei} wei`);
   }
 
-  const receipts = deps.store.receipts.countByStatus();
-  const batches = deps.store.batches.countByStatus();
-  const oldest = deps.store.receipts.backlog(deps.ledger.relayer)[0]?.oldestTimestamp ?? null;
-  const age = oldest === null ? null : Number(deps.clock.now() - oldest);
+  let receipts = { unbatched: 0, batched: 0, expired: 0 };
+  let pendingBatches = 0;
+  let age: number | null = null;
+  try {
+    receipts = deps.store.receipts.countByStatus();
+    const batches = deps.store.batches.countByStatus();
+    pendingBatches = batches.sealed + batches.submitted;
+    const oldest = deps.store.receipts.backlog(deps.ledger.relayer)[0]?.oldestTimestamp ?? null;
+    age = oldest === null ? null : Number(deps.clock.now() - oldest);
+  } catch {
+    if (writable) reasons.push("the receipt store cannot be read");
+  }
   if (age !== null && age > deps.maxBacklogAgeSeconds) reasons.push(`receipts have waited ${age} s to be batched`);
-  const pendingBatches = batches.sealed + batches.submitted;
   if (pendingBatches > 1) reasons.push(`${pendingBatches} sealed batches are waiting for the chain`);
   const lastError = deps.batcher?.lastError() ?? null;
   if (lastError) reasons.push("the last batch submission failed");
@@ -73,7 +88,11 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     checks: {
       store: { writable },
       chain: { reachable: chainError === null, chainTime: chainTime?.toString() ?? null, error: chainError },
-      signer: { address: deps.ledger.relayer, balanceWei: balance?.toString() ?? null, minBalanceWei: deps.minSignerBalanceWei.toString() },
+      signer: {
+        address: deps.ledger.relayer,
+        balanceWei: balance?.toString() ?? null,
+        minBalanceWei: deps.minSignerBalanceWei.toString(),
+      },
       backlog: {
         unbatchedReceipts: receipts.unbatched,
         expiredReceipts: receipts.expired,

@@ -67,7 +67,8 @@ export class IdempotencyGate {
           "This Idempotency-Key was already used with a different request body.",
         );
       }
-      if (existing.state === "done") return { kind: "replay", response: { status: existing.status, body: existing.body } };
+      if (existing.state === "done")
+        return { kind: "replay", response: { status: existing.status, body: existing.body } };
       const pending = this.inFlight.get(mapKey);
       if (!pending) {
         throw new RelayerError("idempotency_in_progress", "A request with this Idempotency-Key is still in progress.");

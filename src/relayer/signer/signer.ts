@@ -37,7 +37,8 @@ function assertLowS(signature: Hex): void {
 }
 
 export function createReceiptSigner(params: CreateReceiptSignerParameters): ReceiptSigner {
-  if (!Number.isInteger(params.threads) || params.threads < 1) throw new SignerError("signer needs at least one thread");
+  if (!Number.isInteger(params.threads) || params.threads < 1)
+    throw new SignerError("signer needs at least one thread");
   const account = privateKeyToAccount(params.privateKey);
   const workerData = {
     viemPath: require.resolve("viem"),
@@ -51,7 +52,11 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
 
   const slots: Slot[] = [];
   for (let i = 0; i < params.threads; i++) {
-    const slot: Slot = { worker: new Worker(SIGN_WORKER_SOURCE, { eval: true, workerData }), inFlight: 0, pending: new Map() };
+    const slot: Slot = {
+      worker: new Worker(SIGN_WORKER_SOURCE, { eval: true, workerData }),
+      inFlight: 0,
+      pending: new Map(),
+    };
     slot.worker.on("message", (msg: { id: number; results?: SignedReceiptParts[]; error?: string }) => {
       const p = slot.pending.get(msg.id);
       if (!p) return;

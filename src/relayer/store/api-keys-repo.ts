@@ -10,7 +10,14 @@ export type ApiKeyRecord = {
   revokedAt: number | null;
 };
 
-type ApiKeyRow = { id: string; prefix: string; owner: string; label: string; created_at: number; revoked_at: number | null };
+type ApiKeyRow = {
+  id: string;
+  prefix: string;
+  owner: string;
+  label: string;
+  created_at: number;
+  revoked_at: number | null;
+};
 
 function fromRow(row: ApiKeyRow): ApiKeyRecord {
   return {
@@ -46,12 +53,17 @@ export class ApiKeysRepo {
 
   list(owner?: Address): ApiKeyRecord[] {
     const rows = owner
-      ? this.db.prepare<[string], ApiKeyRow>("SELECT * FROM api_keys WHERE owner = ? ORDER BY created_at, id").all(owner)
+      ? this.db
+          .prepare<[string], ApiKeyRow>("SELECT * FROM api_keys WHERE owner = ? ORDER BY created_at, id")
+          .all(owner)
       : this.db.prepare<[], ApiKeyRow>("SELECT * FROM api_keys ORDER BY created_at, id").all();
     return rows.map(fromRow);
   }
 
   revoke(id: string, at: number): boolean {
-    return this.db.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes === 1;
+    return (
+      this.db.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes ===
+      1
+    );
   }
 }

@@ -55,7 +55,10 @@ function fromRow(row: BatchRow): StoredBatch {
   };
 }
 
-export type NewBatch = Pick<StoredBatch, "relayer" | "batchId" | "epoch" | "root" | "count" | "dataURI" | "dataHash"> & {
+export type NewBatch = Pick<
+  StoredBatch,
+  "relayer" | "batchId" | "epoch" | "root" | "count" | "dataURI" | "dataHash"
+> & {
   file: Uint8Array;
   sealedAt: number;
 };

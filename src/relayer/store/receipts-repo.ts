@@ -146,7 +146,9 @@ export class ReceiptsRepo {
 
   inBatch(relayer: Address, batchId: bigint): StoredReceipt[] {
     return this.db
-      .prepare<[string, number], ReceiptRow>("SELECT * FROM receipts WHERE batch_relayer = ? AND batch_id = ? ORDER BY seq")
+      .prepare<[string, number], ReceiptRow>(
+        "SELECT * FROM receipts WHERE batch_relayer = ? AND batch_id = ? ORDER BY seq",
+      )
       .all(relayer, Number(batchId))
       .map(fromRow);
   }

@@ -168,6 +168,23 @@ describe("hand-computed epochs", () => {
     expect(result.datasets[0]!.coveredSeconds).toBe(60n);
   });
 
+  it("a dataset whose only staker held zero stake all epoch counts as unstaked", () => {
+    const result = computeEpochRewards(
+      input({
+        budget: 1_000n,
+        params: { dustRecipient: DUST, builderShareBps: 0, operatorShareBps: 0, stakerShareBps: 10_000 },
+        registry: [model(1n, B1, [[11n, O1]], [1n])],
+        members: new Map([[1n, [U1]]]),
+        receipts: [receipt({ model: 1n, deployment: 11n, user: U1 })],
+        stakes: [
+          { datasetId: 1n, staker: S3, amountAtStart: 0n, checkpoints: [{ timestamp: EPOCH_START + 5n, amount: 0n }] },
+        ],
+      }),
+    );
+    expect(amounts(result)).toEqual({ [B1]: 0n, [O1]: 0n, [DUST]: 1_000n });
+    expect(result.dust.unstakedDatasets).toBe(1_000n);
+  });
+
   it("an epoch whose only usage is self-usage pays nothing and carries the whole budget", () => {
     const result = computeEpochRewards(
       input({

@@ -65,7 +65,8 @@ export function distributeStakerPool(parameters: DistributeStakerPoolParameters)
     if (totalStakeTime === 0n) unstakedDatasets += share;
     else uncoveredStakeTime += share - paid;
     if (share > 0n && stake) {
-      for (const s of stake.stakers) {
+      // Stakers whose stake was zero all epoch accrued nothing: no payout row for them.
+      for (const s of stake.stakers.filter((x) => x.stakeTime > 0n)) {
         payouts.push({ ...s, datasetId, amount: proRata(paid, s.stakeTime, totalStakeTime) });
       }
     }

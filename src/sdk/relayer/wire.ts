@@ -1,11 +1,12 @@
 import type { Address, Hex } from "viem";
 import { getAddress } from "viem";
 import { z } from "zod";
-import { type InferenceReceipt, UserKind } from "../../protocol";
+import { type InferenceReceipt, receiptFromJson, receiptJsonSchema } from "../../protocol";
 
 /**
- * The relayer's JSON shapes (docs/protocol.md, src/relayer routes): integers as decimal strings,
+ * The relayer's JSON shapes (docs/protocol.md, src/relayer/routes): integers as decimal strings,
  * bytes as 0x hex. Parsed into protocol types so callers get bigints and checksummed addresses.
+ * Response envelopes are parsed loosely (a newer relayer may add fields); receipts strictly.
  */
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32-byte hex");
@@ -13,21 +14,8 @@ const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte he
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "must be a decimal integer");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address");
 
-export const receiptWireSchema = z.object({
-  requestId: bytes32,
-  modelId: uint,
-  deploymentId: uint,
-  communityId: uint,
-  userId: bytes32,
-  userKind: z.union([z.literal(UserKind.SaltedHash), z.literal(UserKind.Wallet), z.literal(UserKind.KeyOwner)]),
-  inputHash: bytes32,
-  outputHash: bytes32,
-  timestamp: uint,
-  epoch: uint,
-  fee: uint,
-  userAuth: bytes32,
-});
-
+/** The receipt fields, exactly as src/protocol/receipt-json defines them. */
+export const receiptWireSchema = receiptJsonSchema;
 export const signedReceiptWireSchema = receiptWireSchema.extend({ hash: bytes32, signature });
 export const khoReceiptWireSchema = signedReceiptWireSchema.extend({ signer: address });
 
@@ -42,29 +30,14 @@ export type SignedReceipt = {
 /** A signed receipt plus the address the relayer says signed it. */
 export type RelayerReceipt = SignedReceipt & { signer: Address };
 
-export function receiptFromWire(w: z.output<typeof receiptWireSchema>): InferenceReceipt {
-  return {
-    requestId: w.requestId as Hex,
-    modelId: BigInt(w.modelId),
-    deploymentId: BigInt(w.deploymentId),
-    communityId: BigInt(w.communityId),
-    userId: w.userId as Hex,
-    userKind: w.userKind,
-    inputHash: w.inputHash as Hex,
-    outputHash: w.outputHash as Hex,
-    timestamp: BigInt(w.timestamp),
-    epoch: BigInt(w.epoch),
-    fee: BigInt(w.fee),
-    userAuth: w.userAuth as Hex,
-  };
-}
-
 export function signedReceiptFromWire(w: z.output<typeof signedReceiptWireSchema>): SignedReceipt {
-  return { receipt: receiptFromWire(w), hash: w.hash as Hex, signature: w.signature as Hex };
+  const { hash, signature: sig, ...fields } = w;
+  return { receipt: receiptFromJson(fields), hash: hash as Hex, signature: sig as Hex };
 }
 
 export function relayerReceiptFromWire(w: z.output<typeof khoReceiptWireSchema>): RelayerReceipt {
-  return { ...signedReceiptFromWire(w), signer: getAddress(w.signer) };
+  const { signer, ...signed } = w;
+  return { ...signedReceiptFromWire(signed), signer: getAddress(signer) };
 }
 
 export const chatCompletionWireSchema = z

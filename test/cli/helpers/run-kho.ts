@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,21 +14,22 @@ export type KhoRun = { code: number; stdout: string; stderr: string };
 
 /** Fails fast when the built CLI is missing or older than its sources (the tests run the real binary). */
 export function assertBuilt(): void {
-  let built: number;
-  try {
-    built = statSync(BUILT_MAIN).mtimeMs;
-  } catch {
-    throw new Error("the kho CLI is not built: run `npm run build` before the CLI tests");
+  const stale: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
+        const built = path.join(ROOT, "dist", path.relative(ROOT, file).replace(/\.ts$/, ".js"));
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs) stale.push(path.relative(ROOT, file));
+      }
+    }
+  };
+  walk(path.join(ROOT, "src", "cli"));
+  walk(path.join(ROOT, "src", "sdk"));
+  if (!existsSync(BUILT_MAIN) || stale.length > 0) {
+    throw new Error(`the kho CLI build is missing or stale (${stale.slice(0, 3).join(", ")}): run \`npm run build\``);
   }
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs,
-      ),
-    );
-  const sources = Math.max(newest(path.join(ROOT, "src", "cli")), newest(path.join(ROOT, "src", "sdk")));
-  if (sources > built) throw new Error("the kho CLI build is older than src/cli or src/sdk: run `npm run build`");
 }
 
 /** The environment a user would have: no KHO_* variables leak in from the test process. */

@@ -63,7 +63,14 @@ export class FakeLedger implements LedgerClient {
       p.count > 0 &&
       this.time >= opens &&
       this.time < closes;
-    if (ok) this.batches.set(p.batchId, { root: p.root, dataHash: p.dataHash, epoch: p.epoch, count: p.count, dataURI: p.dataURI });
+    if (ok)
+      this.batches.set(p.batchId, {
+        root: p.root,
+        dataHash: p.dataHash,
+        epoch: p.epoch,
+        count: p.count,
+        dataURI: p.dataURI,
+      });
     this.txs.set(txHash, { status: ok ? "success" : "reverted" });
     return { txHash, nonce };
   }

@@ -29,7 +29,9 @@ export type TestRelayer = {
   close(): Promise<void>;
 };
 
-export async function startTestRelayer(overrides: Partial<AppConfig> & { forward?: UpstreamForwarder } = {}): Promise<TestRelayer> {
+export async function startTestRelayer(
+  overrides: Partial<AppConfig> & { forward?: UpstreamForwarder } = {},
+): Promise<TestRelayer> {
   const key = generatePrivateKey();
   const domain = { chainId: CHAIN_ID, ledger: LEDGER };
   const signer = createReceiptSigner({ privateKey: key, domain, threads: 1 });
@@ -39,8 +41,22 @@ export async function startTestRelayer(overrides: Partial<AppConfig> & { forward
   const upstream = await startStubUpstream();
   const directory = new FakeDirectory();
   directory.models.push(
-    { id: 1n, name: "pho-vi", locale: "vi-VN", communityId: 7n, builder: "0x00000000000000000000000000000000000000b1", registeredAt: GENESIS },
-    { id: 2n, name: "idle-model", locale: "en", communityId: 7n, builder: "0x00000000000000000000000000000000000000b2", registeredAt: GENESIS },
+    {
+      id: 1n,
+      name: "pho-vi",
+      locale: "vi-VN",
+      communityId: 7n,
+      builder: "0x00000000000000000000000000000000000000b1",
+      registeredAt: GENESIS,
+    },
+    {
+      id: 2n,
+      name: "idle-model",
+      locale: "en",
+      communityId: 7n,
+      builder: "0x00000000000000000000000000000000000000b2",
+      registeredAt: GENESIS,
+    },
   );
   directory.deployments.push({
     id: 11n,
@@ -56,7 +72,8 @@ export async function startTestRelayer(overrides: Partial<AppConfig> & { forward
     directory,
     ledger,
     forward:
-      overrides.forward ?? createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true }),
+      overrides.forward ??
+      createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true }),
     clock,
     logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
     metrics: createMetrics(),

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { type InferenceReceipt, UserKind } from "../protocol";
+import { type InferenceReceipt, UserKind } from "./receipt";
 
 /**
  * A receipt in JSON: uints as decimal strings, bytes as 0x hex, userKind as a number. The same
@@ -63,7 +63,8 @@ export const receiptJsonSchema = z.strictObject({
   userAuth: bytes32,
 });
 
-export function receiptFromJson(json: z.input<typeof receiptJsonSchema>): InferenceReceipt {
+/** Validates and converts a receipt JSON object; throws a ZodError naming the bad field. */
+export function receiptFromJson(json: unknown): InferenceReceipt {
   const r = receiptJsonSchema.parse(json);
   return {
     requestId: r.requestId as Hex,

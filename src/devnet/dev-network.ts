@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { type Hex, keccak256, stringToHex } from "viem";
+import { startModelServer, type StartModelServerReturnType } from "../model-server";
+import { writeDeploymentFile } from "../../scripts/lib/deploy-kho";
+import type { Deployment } from "../protocol/deployment";
+import { type Clock, type RunningRelayer, createApiKey, openStore, startRelayer } from "../relayer";
+import { type LocalChain, startLocalChain } from "./local-chain";
+import { type DevRoles, GENERIC_DEPLOYMENTS, devRoles, memberWallet } from "./roles";
+import { GENERIC_DATASET_FILE, LOCAL_DATASET_FILE, type SeedReturnType, seedDevNetwork } from "./seed";
+
+export type StartDevNetworkParameters = {
+  /** JSON-RPC port on 127.0.0.1 (0 = any free port). */
+  chainPort?: number;
+  relayerPort?: number;
+  /** Ports of the local and generic model servers (0 = any free port). */
+  modelPorts?: [number, number];
+  /** Epoch length in seconds (default 7 days). */
+  epochLength?: bigint;
+  /** Reward root timelock in seconds (default 1 day). */
+  timelock?: bigint;
+  /** Community members to attest (default 6). */
+  members?: number;
+  /** Where the relayer keeps its SQLite store (default: a fresh temporary directory, removed on close). */
+  dataDir?: string;
+  /** Writes deployments/<chainId>.json under this root so `kho` commands find the network. */
+  writeDeploymentTo?: string;
+  /** The relayer stamps receipts with this clock (the demo follows the chain's moved clock). */
+  clock?: Clock;
+  relayerLogLevel?: "info" | "warn" | "error" | "silent";
+  progress?: (message: string) => void;
+};
+
+export type DevNetwork = {
+  chain: LocalChain;
+  deployment: Deployment;
+  roles: DevRoles;
+  members: ReturnType<typeof memberWallet>[];
+  seed: SeedReturnType;
+  localModel: StartModelServerReturnType;
+  genericModel: StartModelServerReturnType;
+  relayer: RunningRelayer;
+  /** API keys issued at start: one for the app developer, one for each builder. */
+  apiKeys: { appDeveloper: string; localBuilder: string; genericBuilder: string };
+  dataDir: string;
+  close(): Promise<void>;
+};
+
+/**
+ * A whole Kho network on this machine: a Hardhat chain on loopback JSON-RPC with every contract
+ * deployed, the vi-VN home-cooking community seeded, the local and generic model servers, and a
+ * relayer authorized on the UsageLedger. Everything stops with `close()`.
+ */
+export async function startDevNetwork(parameters: StartDevNetworkParameters = {}): Promise<DevNetwork> {
+  const progress = parameters.progress ?? (() => undefined);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  };
+  try {
+    progress("starting the local chain and deploying Kho");
+    const chain = await startLocalChain({
+      port: parameters.chainPort ?? 0,
+      accounts: 20,
+      deploy: false,
+    });
+    cleanups.push(() => chain.close());
+    const roles = devRoles(chain.accounts);
+    const { deployKho } = await import("../../scripts/lib/deploy-kho");
+    const { loadHardhat } = await import("./hardhat-runtime");
+    const { deployment } = await deployKho(loadHardhat(), {
+      relayer: roles.relayer.address,
+      epochLength: parameters.epochLength,
+      timelock: parameters.timelock,
+    });
+    if (parameters.writeDeploymentTo) await writeDeploymentFile(parameters.writeDeploymentTo, deployment);
+
+    progress("starting the local (vi-VN) and generic model servers");
+    const [localPort, genericPort] = parameters.modelPorts ?? [0, 0];
+    const localModel = await startModelServer({ datasetPath: LOCAL_DATASET_FILE, port: localPort });
+    cleanups.push(() => localModel.close());
+    const genericModel = await startModelServer({ datasetPath: GENERIC_DATASET_FILE, port: genericPort });
+    cleanups.push(() => genericModel.close());
+
+    const members = Array.from({ length: parameters.members ?? 6 }, (_, i) => memberWallet(i));
+    const seed = await seedDevNetwork({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      roles,
+      members: members.map((m) => m.address),
+      localEndpoint: localModel.url,
+      genericEndpoint: genericModel.url,
+      genericDeployments: GENERIC_DEPLOYMENTS,
+      progress,
+    });
+
+    const dataDir = parameters.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "kho-dev-"));
+    if (!parameters.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dbPath = path.join(dataDir, "relayer.sqlite");
+    const store = openStore(dbPath);
+    const apiKeys = {
+      appDeveloper: createApiKey(store, { owner: roles.appDeveloper.address, label: "demo app" }).key,
+      localBuilder: createApiKey(store, { owner: roles.localBuilder.address, label: "local builder" }).key,
+      genericBuilder: createApiKey(store, { owner: roles.genericBuilder.address, label: "generic builder" }).key,
+    };
+    store.close();
+
+    progress("starting the relayer");
+    const relayerPort = parameters.relayerPort ?? 0;
+    const relayer = await startRelayer(
+      {
+        rpcUrl: chain.rpcUrl,
+        chainId: chain.chainId,
+        contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
+        relayerPrivateKey: roles.relayer.privateKey,
+        dbPath,
+        host: "127.0.0.1",
+        port: relayerPort,
+        publicUrl: `http://127.0.0.1:${relayerPort}`,
+        userIdSalt: keccak256(stringToHex(`kho-dev-salt:${deployment.contracts.UsageLedger}`)) as Hex,
+        batch: { maxReceipts: 64, maxAgeSeconds: 5 },
+        upstream: { timeoutMs: 10_000, maxResponseBytes: 1024 * 1024, allowLoopback: true },
+        maxBodyBytes: 1024 * 1024,
+        rateLimit: { perCallerPerMinute: 100_000, perIpPerMinute: 100_000 },
+        signerThreads: Math.max(1, Math.min(2, os.availableParallelism())),
+        minSignerBalanceWei: 10n ** 16n,
+        modelCacheTtlSeconds: 2,
+        logLevel: parameters.relayerLogLevel ?? "warn",
+      },
+      {
+        clock: parameters.clock,
+        logger: pino({ level: parameters.relayerLogLevel ?? "warn" }, pino.destination(2)),
+      },
+    );
+    cleanups.push(() => relayer.close());
+
+    return {
+      chain,
+      deployment,
+      roles,
+      members,
+      seed,
+      localModel,
+      genericModel,
+      relayer,
+      apiKeys,
+      dataDir,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

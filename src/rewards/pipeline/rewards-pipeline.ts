@@ -1,0 +1,356 @@
+import type { Address, Hex } from "viem";
+import { epochEnd, epochStart } from "../../protocol/epoch";
+import type { LedgerDomain } from "../../protocol/receipt";
+import { getEpochClock } from "../../sdk/actions/ledger/getEpochClock";
+import type { KhoClient } from "../../sdk/client";
+import {
+  type CumulativeRewardTree,
+  type EpochRewardsResult,
+  type RewardParams,
+  type RewardParamsInput,
+  buildCumulativeRewardTree,
+  computeEpochRewards,
+  cumulativeAmounts,
+  parseCumulativeRewardTree,
+  resolveRewardParams,
+} from "../core";
+import { type ChainHistory, loadChainHistory } from "./chain-history";
+import { BlockClock } from "./chain-logs";
+import { type BatchOutcome, type DropCounts, collectEpochReceipts } from "./collect-epoch-receipts";
+import { fetchDataUri } from "./data-uri";
+import { type DistributorHistory, loadDistributorHistory } from "./distributor-history";
+import { RewardsPipelineError } from "./errors";
+import { membersSnapshot } from "./members-snapshot";
+import { registrySnapshot } from "./registry-snapshot";
+import { relayerAuthority } from "./relayer-authority";
+import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
+import { type SignaturePool, createSignaturePool } from "./signature-pool";
+import { stakeHistories } from "./stake-histories";
+
+export type CreateRewardsPipelineParameters = {
+  /** Read access is enough; the pipeline never sends a transaction. */
+  client: KhoClient;
+  /** Formula parameters; docs/rewards.md. Everyone recomputing an epoch must use the same ones. */
+  params: RewardParamsInput;
+  /** Signature-recovery worker threads (default: available cores, at most 8). */
+  threads?: number;
+  /** Blocks per eth_getLogs call. */
+  logChunk?: bigint;
+  /** Fetches batch files and tree dumps (default: file:// and http(s):// via fetchDataUri). */
+  fetchData?: (uri: string) => Promise<Uint8Array>;
+  /** Count unreachable batch files as dropped instead of failing. */
+  skipUnavailableBatches?: boolean;
+  /**
+   * Start from the latest accepted root before the epoch (its tree dump fetched from the proposal's
+   * data URI and checked against the on-chain root) instead of recomputing every epoch from 0.
+   * Default true; false recomputes the whole cumulative history from chain data alone.
+   */
+  trustAcceptedRoots?: boolean;
+  onProgress?: (message: string) => void;
+};
+
+export type BudgetDerivation = {
+  /** Σ Funded for epochs ≤ this one. */
+  fundedThrough: bigint;
+  /** Total of the previous epoch's cumulative tree. */
+  previousTotal: bigint;
+  /** fundedThrough − previousTotal (0 when negative): unallocated amounts carry forward by construction. */
+  fromChain: bigint;
+  /** What this computation used. */
+  budget: bigint;
+  source: "chain" | "override";
+  /** How much must still be funded (for this epoch) before the tree can be proposed. */
+  toFund: bigint;
+};
+
+export type PreviousTreeSource = { epoch: bigint | null; root: Hex | null; source: "none" | "accepted-root" | "recomputed" };
+
+export type EpochInputsSummary = {
+  version: 1;
+  epoch: bigint;
+  window: { start: bigint; end: bigint; batchGracePeriod: bigint };
+  chain: {
+    chainId: number;
+    contracts: Record<string, Address>;
+    fromBlock: bigint;
+    /** Last block before the epoch's end: registry, members, stakes. */
+    epochEndBlock: bigint | null;
+    /** Last block before the end of the batch window. */
+    batchWindowEndBlock: bigint;
+  };
+  params: RewardParams;
+  budget: BudgetDerivation;
+  previous: PreviousTreeSource;
+  counts: {
+    batches: { total: number; accepted: number; tampered: number; unavailable: number };
+    receipts: { committed: number; accepted: number; dropped: number };
+    drops: DropCounts;
+    models: number;
+    communitiesWithMembers: number;
+    stakeHistories: number;
+    retentionPairs: number;
+  };
+  batches: BatchOutcome[];
+  result: { root: Hex | null; total: bigint; accounts: number };
+};
+
+export type EpochComputation = {
+  result: EpochRewardsResult;
+  tree: CumulativeRewardTree;
+  summary: EpochInputsSummary;
+};
+
+export type ComputeEpochParameters = {
+  epoch: bigint;
+  /** Budget to use when the chain has none funded for this epoch yet (publish funds the difference). */
+  budget?: bigint;
+};
+
+export type RewardsPipeline = {
+  computeEpoch(parameters: ComputeEpochParameters): Promise<EpochComputation>;
+  /** Stops the signature workers. */
+  close(): Promise<void>;
+};
+
+export type RewardsPipelineErrorType = RewardsPipelineError;
+
+/**
+ * Gathers an epoch's calculator inputs from public data only (chain events and the batch files
+ * they point at), runs the pure core, and builds the cumulative tree on top of the previous
+ * epoch's. Anyone with an RPC endpoint gets the same bytes.
+ */
+export function createRewardsPipeline(parameters: CreateRewardsPipelineParameters): RewardsPipeline {
+  const { client } = parameters;
+  const params = resolveRewardParams(parameters.params);
+  const fetchData = parameters.fetchData ?? ((uri: string) => fetchDataUri({ uri }));
+  const progress = parameters.onProgress ?? (() => undefined);
+  const blocks = new BlockClock(client.public);
+  const domain: LedgerDomain = { chainId: client.chain.id, ledger: client.addresses.UsageLedger };
+  let pool: SignaturePool | undefined;
+  const getPool = () => (pool ??= createSignaturePool({ threads: parameters.threads }));
+
+  // Everything below is memoized per pipeline: one chain read and one pass per epoch, however deep the recursion.
+  let setup:
+    | Promise<{ clock: Awaited<ReturnType<typeof getEpochClock>>; latestBlock: bigint; latestTime: bigint; distributor: DistributorHistory }>
+    | undefined;
+  let chain: { history: ChainHistory; covers: bigint } | undefined;
+  const trees = new Map<bigint, { tree: CumulativeRewardTree; source: PreviousTreeSource }>();
+  const activity = new Map<bigint, EpochActivity>();
+
+  const init = () =>
+    (setup ??= (async () => {
+      const [clock, latest] = await Promise.all([getEpochClock(client), client.public.getBlock({ blockTag: "latest" })]);
+      const distributor = await loadDistributorHistory(client.public, {
+        addresses: client.addresses,
+        fromBlock: client.deploymentBlock,
+        toBlock: latest.number,
+        chunk: parameters.logChunk,
+      });
+      return { clock, latestBlock: latest.number, latestTime: latest.timestamp, distributor };
+    })());
+
+  const windowOf = (clock: { genesis: bigint; length: bigint }, epoch: bigint) => ({
+    start: epochStart(clock, epoch),
+    end: epochEnd(clock, epoch),
+  });
+
+  async function history(upToEpoch: bigint): Promise<ChainHistory> {
+    const { clock, latestBlock } = await init();
+    if (chain && chain.covers >= upToEpoch) return chain.history;
+    const batchEnd = windowOf(clock, upToEpoch).end + clock.batchGracePeriod;
+    const last = await blocks.lastBlockBefore(batchEnd, client.deploymentBlock, latestBlock);
+    progress(`reading chain events in blocks ${client.deploymentBlock}..${last ?? client.deploymentBlock}`);
+    const loaded =
+      last === null
+        ? { fromBlock: client.deploymentBlock, toBlock: client.deploymentBlock - 1n, models: [], members: [], stakes: [], relayers: [], batches: [] }
+        : await loadChainHistory(client.public, {
+            addresses: client.addresses,
+            fromBlock: client.deploymentBlock,
+            toBlock: last,
+            clock: blocks,
+            chunk: parameters.logChunk,
+          });
+    chain = { history: loaded, covers: upToEpoch };
+    return loaded;
+  }
+
+  async function loadAcceptedTree(epoch: bigint, root: Hex, dataURI: string): Promise<CumulativeRewardTree | null> {
+    try {
+      const tree = parseCumulativeRewardTree(new TextDecoder().decode(await fetchData(dataURI)));
+      return tree.root?.toLowerCase() === root.toLowerCase() && tree.epoch === epoch ? tree : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The cumulative tree after `epoch` (empty before epoch 0). */
+  async function treeAfter(epoch: bigint): Promise<{ tree: CumulativeRewardTree; source: PreviousTreeSource }> {
+    if (epoch < 0n) return { tree: { epoch: -1n, root: null, total: 0n, entries: [] }, source: { epoch: null, root: null, source: "none" } };
+    const cached = trees.get(epoch);
+    if (cached) return cached;
+    const { distributor } = await init();
+    let start = 0n;
+    let base: { tree: CumulativeRewardTree; source: PreviousTreeSource } | undefined;
+    if (parameters.trustAcceptedRoots !== false) {
+      const candidates = distributor.accepted.filter((a) => a.epoch <= epoch).reverse();
+      for (const candidate of candidates) {
+        const tree = await loadAcceptedTree(candidate.epoch, candidate.root, candidate.dataURI);
+        if (tree) {
+          base = { tree, source: { epoch: candidate.epoch, root: candidate.root, source: "accepted-root" } };
+          trees.set(candidate.epoch, base);
+          start = candidate.epoch + 1n;
+          break;
+        }
+        progress(`accepted root of epoch ${candidate.epoch} has no readable tree at ${candidate.dataURI}; recomputing`);
+      }
+    }
+    // Walk forward from the last known tree (or from epoch 0) so the recursion depth stays constant.
+    for (let e = start; e <= epoch; e++) {
+      if (!trees.has(e)) await computeOne(e, undefined);
+    }
+    return trees.get(epoch)!;
+  }
+
+  async function activityOf(epoch: bigint): Promise<EpochActivity> {
+    const cached = activity.get(epoch);
+    if (cached) return cached;
+    // Activity of an epoch is only known by collecting its receipts, which computeOne caches.
+    const { clock } = await init();
+    const collected = await collect(epoch, windowOf(clock, epoch));
+    const result = epochActivity(collected.store);
+    activity.set(epoch, result);
+    return result;
+  }
+
+  async function collect(epoch: bigint, window: { start: bigint; end: bigint }) {
+    const h = await history(epoch);
+    return collectEpochReceipts({
+      epoch,
+      epochStart: window.start,
+      epochEnd: window.end,
+      domain,
+      batches: h.batches.filter((b) => b.epoch === epoch),
+      registry: registrySnapshot(h.models, window.end),
+      relayers: relayerAuthority(h.relayers),
+      pool: getPool(),
+      fetchData,
+      skipUnavailableBatches: parameters.skipUnavailableBatches,
+      onProgress: progress,
+    });
+  }
+
+  async function computeOne(epoch: bigint, override: bigint | undefined): Promise<EpochComputation> {
+    const { clock, latestTime, distributor } = await init();
+    const window = windowOf(clock, epoch);
+    const finalAt = window.end + clock.batchGracePeriod;
+    if (latestTime < finalAt) {
+      throw new RewardsPipelineError(
+        `Epoch ${epoch} is not final until ${new Date(Number(finalAt) * 1000).toISOString()} (its batch window is still open).`,
+      );
+    }
+    const previous = await treeAfter(epoch - 1n);
+    const h = await history(epoch);
+    progress(`epoch ${epoch}: collecting receipts`);
+    const registry = registrySnapshot(h.models, window.end);
+    const collected = await collect(epoch, window);
+    activity.set(epoch, epochActivity(collected.store));
+
+    const lookback: EpochActivity[] = [];
+    for (let k = 1n; k <= BigInt(params.retentionMaxEpochs) && epoch - k >= 0n; k++) lookback.push(await activityOf(epoch - k));
+    for (const old of activity.keys()) if (old < epoch - BigInt(params.retentionMaxEpochs)) activity.delete(old);
+    const history_ = retentionHistory(lookback);
+
+    const fundedThrough = distributor.fundedThrough(epoch);
+    const fromChain = fundedThrough > previous.tree.total ? fundedThrough - previous.tree.total : 0n;
+    if (override !== undefined && fromChain > 0n && override !== fromChain) {
+      throw new RewardsPipelineError(
+        `Epoch ${epoch} already has a funded budget of ${fromChain} token units on chain; drop the budget override or pass exactly that amount.`,
+      );
+    }
+    const budget = override ?? fromChain;
+    const members = membersSnapshot(h.members, window.end);
+    const stakes = stakeHistories(h.stakes, window.start, window.end);
+
+    progress(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
+    const result = computeEpochRewards({
+      epoch,
+      epochStart: window.start,
+      epochEnd: window.end,
+      receipts: collected.store.receipts(),
+      registry: registry.toRegistry(),
+      members,
+      stakes,
+      history: history_,
+      params,
+      budget,
+    });
+    const tree = buildCumulativeRewardTree({
+      epoch,
+      payouts: result.accounts,
+      previousCumulative: cumulativeAmounts(previous.tree),
+    });
+    trees.set(epoch, { tree, source: { epoch, root: tree.root, source: "recomputed" } });
+
+    const epochEndBlock =
+      h.toBlock < h.fromBlock ? null : await blocks.lastBlockBefore(window.end, h.fromBlock, h.toBlock);
+    const dropped = Object.values(collected.drops).reduce((a, b) => a + b, 0);
+    const summary: EpochInputsSummary = {
+      version: 1,
+      epoch,
+      window: { start: window.start, end: window.end, batchGracePeriod: clock.batchGracePeriod },
+      chain: {
+        chainId: client.chain.id,
+        contracts: { ...client.addresses },
+        fromBlock: client.deploymentBlock,
+        epochEndBlock,
+        batchWindowEndBlock: h.toBlock,
+      },
+      params: result.params,
+      budget: {
+        fundedThrough,
+        previousTotal: previous.tree.total,
+        fromChain,
+        budget,
+        source: override === undefined ? "chain" : "override",
+        toFund: budget > fromChain ? budget - fromChain : 0n,
+      },
+      previous: previous.source,
+      counts: {
+        batches: {
+          total: collected.batches.length,
+          accepted: collected.batches.filter((b) => b.status === "accepted").length,
+          tampered: collected.batches.filter((b) => b.status === "tampered").length,
+          unavailable: collected.batches.filter((b) => b.status === "unavailable").length,
+        },
+        receipts: {
+          committed: collected.batches.reduce((sum, b) => sum + b.count, 0),
+          accepted: collected.store.size,
+          dropped,
+        },
+        drops: collected.drops,
+        models: registry.models.size,
+        communitiesWithMembers: [...members.values()].filter((m) => m.size > 0).length,
+        stakeHistories: stakes.length,
+        retentionPairs: history_.length,
+      },
+      batches: collected.batches,
+      result: { root: tree.root, total: tree.total, accounts: result.accounts.length },
+    };
+    return { result, tree, summary };
+  }
+
+  return {
+    async computeEpoch({ epoch, budget }) {
+      if (typeof epoch !== "bigint" || epoch < 0n) throw new RewardsPipelineError(`Epoch ${String(epoch)} is not a non-negative integer.`);
+      if (budget !== undefined && (typeof budget !== "bigint" || budget < 0n)) {
+        throw new RewardsPipelineError(`Budget ${String(budget)} is not a non-negative amount of token units.`);
+      }
+      await history(epoch);
+      return computeOne(epoch, budget);
+    },
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
+  };
+}

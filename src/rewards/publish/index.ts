@@ -1,0 +1,15 @@
+export { acceptRewardRoot, formatDuration } from "./acceptRewardRoot";
+export type { AcceptRewardRootErrorType, AcceptRewardRootReturnType } from "./acceptRewardRoot";
+export { claimRewards } from "./claimRewards";
+export type { ClaimRewardsErrorType, ClaimRewardsParameters, ClaimRewardsReturnType } from "./claimRewards";
+export { RewardsPublishError } from "./errors";
+export { fundEpoch } from "./fundEpoch";
+export type { FundEpochErrorType, FundEpochParameters, FundEpochReturnType } from "./fundEpoch";
+export { getRewardStatus } from "./getRewardStatus";
+export type { GetRewardStatusParameters, GetRewardStatusReturnType, RewardHistoryEntry } from "./getRewardStatus";
+export { loadRewardTree } from "./loadRewardTree";
+export type { LoadRewardTreeParameters } from "./loadRewardTree";
+export { proposeRewardRoot } from "./proposeRewardRoot";
+export type { ProposeRewardRootParameters, ProposeRewardRootReturnType } from "./proposeRewardRoot";
+export { publishEpoch } from "./publishEpoch";
+export type { PublishEpochParameters, PublishEpochReturnType } from "./publishEpoch";
