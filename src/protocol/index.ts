@@ -4,4 +4,5 @@ export * from "./merkle";
 export * from "./epoch";
 export * from "./abis";
 export * from "./canonical-json";
+export * from "./input-hash";
 export * from "./receipt-json";

@@ -1,3 +1,5 @@
+import { UpstreamError } from "./upstream/errors";
+
 /**
  * Every error the relayer returns to a client, with a stable machine-readable code. Clients branch
  * on `code`; `message` is for people and may change.
@@ -15,6 +17,7 @@ export const ErrorCodes = {
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   rate_limited: 429,
+  client_closed_request: 499,
   internal_error: 500,
   upstream_error: 502,
   no_deployment: 503,
@@ -44,4 +47,36 @@ export class RelayerError extends Error {
 
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
+}
+
+/**
+ * The client-facing error for a failed upstream call. Only the upstream error's stable code goes
+ * into the message: its own message, details and fields may carry DNS- or upstream-controlled text
+ * (resolved addresses, Location headers, response snippets), which stays in the logs via `cause`.
+ */
+export function relayerErrorFromUpstream(error: unknown): RelayerError {
+  if (!(error instanceof UpstreamError)) {
+    return new RelayerError("upstream_error", "The model deployment failed.", { cause: error });
+  }
+  switch (error.code) {
+    case "upstream_timeout":
+      return new RelayerError("upstream_timeout", "The model deployment did not answer in time.", { cause: error });
+    case "upstream_aborted":
+      // Nobody reads this answer (the client left); it still names the outcome in logs and metrics.
+      return new RelayerError("client_closed_request", "The client closed the request before it was answered.", {
+        cause: error,
+      });
+    case "upstream_invalid_request":
+      // The relayer built the upstream call: a rejected one is the relayer's fault, not the deployment's.
+      return new RelayerError("internal_error", "The relayer failed to call the model deployment.", { cause: error });
+    case "upstream_invalid_endpoint":
+    case "upstream_blocked":
+      return new RelayerError(
+        "upstream_error",
+        `The model deployment's registered endpoint cannot be used (${error.code}).`,
+        { cause: error },
+      );
+    default:
+      return new RelayerError("upstream_error", `The model deployment failed (${error.code}).`, { cause: error });
+  }
 }

@@ -1,6 +1,7 @@
 import "dotenv/config";
 import { ConfigError, loadRelayerConfig } from "./config";
 import { startRelayer } from "./server";
+import { batcherHooksFromEnv } from "./test-hooks";
 
 /** `node dist/src/relayer/main.js`: configuration from the environment (and .env), errors as sentences. */
 export async function main(): Promise<void> {
@@ -14,7 +15,7 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  await startRelayer(config, { handleSignals: true });
+  await startRelayer(config, { handleSignals: true, batcherHooks: batcherHooksFromEnv(process.env) });
 }
 
 if (require.main === module) {

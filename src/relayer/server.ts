@@ -8,7 +8,7 @@ import { createViemLedgerClient } from "./chain/viem-ledger-client";
 import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
 import { type Clock, systemClock } from "./ports";
-import { Batcher } from "./services/batcher";
+import { Batcher, type BatcherHooks } from "./services/batcher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
 import { createReceiptSigner } from "./signer/signer";
 import { openStore } from "./store";
@@ -29,6 +29,8 @@ export type StartRelayerOptions = {
   handleSignals?: boolean;
   /** Batcher timer period in ms (default 1000). */
   batcherTickMs?: number;
+  /** Test-only batcher hooks (see test-hooks.ts); none in production. */
+  batcherHooks?: BatcherHooks;
 };
 
 /** Wires the real dependencies (SQLite, worker signer, viem, upstream client), listens and starts the batcher. */
@@ -59,6 +61,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     clock,
     logger: logger.child({ component: "batcher" }),
     metrics,
+    hooks: options.batcherHooks,
     config: {
       maxReceipts: config.batch.maxReceipts,
       maxAgeSeconds: config.batch.maxAgeSeconds,

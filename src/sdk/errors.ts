@@ -18,9 +18,12 @@ export class KhoNotFoundError extends Error {
     readonly ref: bigint | string,
     options?: { cause?: unknown; message?: string },
   ) {
-    super(options?.message ?? `${kind} ${typeof ref === "bigint" ? ref.toString() : JSON.stringify(ref)} does not exist`, {
-      cause: options?.cause,
-    });
+    super(
+      options?.message ?? `${kind} ${typeof ref === "bigint" ? ref.toString() : JSON.stringify(ref)} does not exist`,
+      {
+        cause: options?.cause,
+      },
+    );
   }
 }
 

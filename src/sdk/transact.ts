@@ -14,6 +14,14 @@ import {
   isAddressEqual,
   parseEventLogs,
 } from "viem";
+import {
+  communityRegistryAbi,
+  datasetStakingAbi,
+  khoTokenAbi,
+  modelRegistryAbi,
+  rewardDistributorAbi,
+  usageLedgerAbi,
+} from "../protocol/abis";
 import { type KhoClient, requireWallet } from "./client";
 import { type KhoRecordKind, KhoNotFoundError } from "./errors";
 
@@ -55,6 +63,32 @@ function formatArg(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/**
+ * Custom errors of every Kho contract and of the token. A call can revert inside another contract
+ * (DatasetStaking pulling tokens fails with the token's ERC20InsufficientAllowance), and viem only
+ * decodes errors present in the ABI it was given, so every call is simulated with these appended.
+ */
+const KNOWN_ERRORS: Abi = [
+  ...khoTokenAbi,
+  ...communityRegistryAbi,
+  ...datasetStakingAbi,
+  ...modelRegistryAbi,
+  ...usageLedgerAbi,
+  ...rewardDistributorAbi,
+].filter((item, index, all) => {
+  if (item.type !== "error") return false;
+  const signature = `${item.name}(${item.inputs.map((i) => i.type).join(",")})`;
+  return (
+    all.findIndex(
+      (other) => other.type === "error" && `${other.name}(${other.inputs.map((i) => i.type).join(",")})` === signature,
+    ) === index
+  );
+});
+
+function withKnownErrors(abi: Abi): Abi {
+  return [...abi, ...KNOWN_ERRORS];
+}
+
 /** `XNotFound(uint256 id)` errors of the registries, reported as "model 42 does not exist". */
 const notFoundErrors: Record<string, KhoRecordKind> = {
   CommunityNotFound: "community",
@@ -93,6 +127,7 @@ export async function transact<
   try {
     const { request } = await client.public.simulateContract({
       ...(parameters as never as Parameters<typeof client.public.simulateContract>[0]),
+      abi: withKnownErrors(parameters.abi),
       account: wallet.account,
     });
     hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
@@ -124,9 +159,10 @@ export async function read<const abi extends Abi, functionName extends ContractF
   parameters: ReadParameters<abi, functionName>,
 ): Promise<ContractFunctionReturnType<abi, "view" | "pure", functionName>> {
   try {
-    const result: unknown = await client.public.readContract(
-      parameters as never as Parameters<typeof client.public.readContract>[0],
-    );
+    const result: unknown = await client.public.readContract({
+      ...(parameters as never as Parameters<typeof client.public.readContract>[0]),
+      abi: withKnownErrors(parameters.abi),
+    });
     return result as ContractFunctionReturnType<abi, "view" | "pure", functionName>;
   } catch (error) {
     throw decodeRevert(error, parameters.functionName);

@@ -32,7 +32,17 @@ describe("kho communities (built binary against a local chain)", () => {
 
   it("prints JSON for scripts with --json", async () => {
     const created = await kho(
-      ["--json", "communities", "create", "--slug", "en-US/gardening", "--locale", "en-US", "--metadata-uri", "ipfs://g"],
+      [
+        "--json",
+        "communities",
+        "create",
+        "--slug",
+        "en-US/gardening",
+        "--locale",
+        "en-US",
+        "--metadata-uri",
+        "ipfs://g",
+      ],
       2,
     );
     expect(created.code).toBe(0);
@@ -79,7 +89,10 @@ describe("kho communities (built binary against a local chain)", () => {
 
     const addSteward = await kho(["communities", "stewards", "add", "1", a!], 1);
     expect(addSteward.code).toBe(0);
-    const added = await kho(["--json", "communities", "members", "add", "vi-VN/home-cooking", b!, "--file", "members.txt"], 2);
+    const added = await kho(
+      ["--json", "communities", "members", "add", "vi-VN/home-cooking", b!, "--file", "members.txt"],
+      2,
+    );
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ communityId: "1", added: [b, c, d] });
 
@@ -140,14 +153,27 @@ describe("kho communities (built binary against a local chain)", () => {
       await writeFile(path.join(cwd, ".env"), "KHO_PRIVATE_KEY=0x1234\n");
       const badKey = await kho(["communities", "stewards", "add", "1", devnet.accounts[7]!.address]);
       expect(errorLine(badKey)).toBe("kho: the private key from KHO_PRIVATE_KEY is not 0x followed by 64 hex digits");
-      const flagKeyWins = await kho(["communities", "stewards", "add", "1", devnet.accounts[7]!.address, "--private-key", devnet.accounts[1]!.privateKey]);
+      const flagKeyWins = await kho([
+        "communities",
+        "stewards",
+        "add",
+        "1",
+        devnet.accounts[7]!.address,
+        "--private-key",
+        devnet.accounts[1]!.privateKey,
+      ]);
       expect(flagKeyWins.code).toBe(0);
     } finally {
       await writeFile(path.join(cwd, ".env"), "");
     }
     const missingDeployment = await kho(["--deployment", "nowhere.json", "communities", "list"]);
     expect(errorLine(missingDeployment)).toBe(`kho: deployment file ${path.join(cwd, "nowhere.json")} does not exist`);
-    const noDefault = await runKho(["communities", "list"], { cwd: path.join(cwd, "deployments"), env: { KHO_RPC_URL: devnet.chain.rpcUrl } });
-    expect(errorLine(noDefault)).toMatch(/^kho: no deployment file for chain 31337 at .*deployments\/31337\.json: deploy Kho first/);
+    const noDefault = await runKho(["communities", "list"], {
+      cwd: path.join(cwd, "deployments"),
+      env: { KHO_RPC_URL: devnet.chain.rpcUrl },
+    });
+    expect(errorLine(noDefault)).toMatch(
+      /^kho: no deployment file for chain 31337 at .*deployments\/31337\.json: deploy Kho first/,
+    );
   });
 });

@@ -69,10 +69,22 @@ describe("reward epoch pipeline on a local chain", () => {
       relayerIndex: ROLE.relayer,
       batchId: 2n,
       epoch: 0n,
-      receipts: [await sign(makeReceipt(world, bob, t0 + 200n, 0n)), await sign(makeReceipt(world, carol, t0 + 210n, 0n))],
+      receipts: [
+        await sign(makeReceipt(world, bob, t0 + 200n, 0n)),
+        await sign(makeReceipt(world, carol, t0 + 210n, 0n)),
+      ],
     });
-    // Rewriting the file after commitment: its bytes no longer hash to the on-chain dataHash.
-    await writeFile(tampered.file, new TextDecoder().decode(tampered.bytes).replace('"fee":"0"', '"fee":"1"'));
+    // Rewriting the file after commitment (even only its informational hash field): the bytes no longer hash to dataHash.
+    const text = new TextDecoder().decode(tampered.bytes);
+    await writeFile(tampered.file, text.replace(/"hash":"0x[0-9a-f]{2}/, '"hash":"0x00'));
+    // A relayer committing a root that is not the file's: the bytes match, the recomputed root does not.
+    await submitBatchFile(world, {
+      relayerIndex: ROLE.relayer,
+      batchId: 3n,
+      epoch: 0n,
+      receipts: [await sign(makeReceipt(world, carol, t0 + 220n, 0n))],
+      root: keccak256(toHex("some other tree")),
+    });
 
     const early = pipeline();
     await expect(early.computeEpoch({ epoch: 0n, budget: BUDGET_0 })).rejects.toThrow(/not final/);
@@ -86,10 +98,20 @@ describe("reward epoch pipeline on a local chain", () => {
       await p.close();
     }
     const { summary, result, tree } = epoch0;
-    expect(summary.counts.drops).toMatchObject({ duplicate: 1, unauthorized_signer: 1, tampered_batch: 2, bad_signature: 0 });
-    expect(summary.counts.batches).toEqual({ total: 2, accepted: 1, tampered: 1, unavailable: 0 });
-    expect(summary.counts.receipts).toEqual({ committed: 10, accepted: 6, dropped: 4 });
+    expect(summary.counts.drops).toMatchObject({
+      duplicate: 1,
+      unauthorized_signer: 1,
+      tampered_batch: 3,
+      bad_signature: 0,
+    });
+    expect(summary.counts.batches).toEqual({ total: 3, accepted: 1, tampered: 2, unavailable: 0 });
+    expect(summary.counts.receipts).toEqual({ committed: 11, accepted: 6, dropped: 5 });
     expect(result.totals.receipts).toBe(6);
+    expect(summary.batches.map((b) => b.reason)).toEqual([
+      null,
+      "file bytes do not hash to the on-chain dataHash",
+      "recomputed Merkle root differs from the on-chain root",
+    ]);
     expect(summary.budget).toMatchObject({ budget: BUDGET_0, source: "override", toFund: BUDGET_0, previousTotal: 0n });
     expect(result.unallocated).toBe(0n);
     expect(tree.total).toBe(BUDGET_0);
@@ -175,14 +197,24 @@ describe("reward epoch pipeline on a local chain", () => {
     const [alice, bob] = [world.address(ROLE.alice), world.address(ROLE.bob)];
     const backdated = await signReceipt(world, makeReceipt(world, bob, t1 - 30n, 1n), ROLE.rogue);
     await world.chain.setTime(t1 + 10n);
-    await transact(admin, { address: ledger, abi: usageLedgerAbi, functionName: "addRelayer", args: [world.address(ROLE.rogue)] });
+    await transact(admin, {
+      address: ledger,
+      abi: usageLedgerAbi,
+      functionName: "addRelayer",
+      args: [world.address(ROLE.rogue)],
+    });
     const inWindow = await signReceipt(world, makeReceipt(world, bob, t1 + 60n, 1n), ROLE.rogue);
     await world.chain.setTime(t1 + 100n);
     await submitBatchFile(world, { relayerIndex: ROLE.rogue, batchId: 1n, epoch: 1n, receipts: [backdated, inWindow] });
-    await transact(admin, { address: ledger, abi: usageLedgerAbi, functionName: "revokeRelayer", args: [world.address(ROLE.rogue)] });
+    await transact(admin, {
+      address: ledger,
+      abi: usageLedgerAbi,
+      functionName: "revokeRelayer",
+      args: [world.address(ROLE.rogue)],
+    });
     await submitBatchFile(world, {
       relayerIndex: ROLE.relayer,
-      batchId: 3n,
+      batchId: 4n,
       epoch: 1n,
       receipts: [
         await signReceipt(world, makeReceipt(world, alice, t1 + 20n, 1n), ROLE.relayer),
@@ -247,7 +279,12 @@ describe("reward epoch pipeline on a local chain", () => {
     const builder = world.address(ROLE.builder);
     const status = await getRewardStatus(world.client(), { account: builder });
     const entry = epoch1.tree.entries.find((e) => e.account === builder)!;
-    expect(status).toMatchObject({ claimable: 0n, claimed: entry.cumulative, cumulative: entry.cumulative, acceptedEpoch: 1n });
+    expect(status).toMatchObject({
+      claimable: 0n,
+      claimed: entry.cumulative,
+      cumulative: entry.cumulative,
+      acceptedEpoch: 1n,
+    });
     expect(status.history.map((h) => h.epoch)).toEqual([0n, 1n]);
     expect(status.history[1]!.earned).toBe(entry.payout);
     await expect(claimRewards(sender, { account: builder })).rejects.toThrow(/already claimed/);

@@ -89,9 +89,9 @@ describe("community actions", () => {
     expect(await isSteward(devnet.client(), { communityId: 1n, account: newSteward })).toBe(true);
     await removeSteward(devnet.client(2), { communityId: 1n, steward: newSteward });
     expect(await isSteward(devnet.client(), { communityId: 1n, account: newSteward })).toBe(false);
-    await expect(removeSteward(steward, { communityId: 1n, steward: devnet.accounts[1]!.address })).rejects.toMatchObject(
-      { errorName: "LastSteward" },
-    );
+    await expect(
+      removeSteward(steward, { communityId: 1n, steward: devnet.accounts[1]!.address }),
+    ).rejects.toMatchObject({ errorName: "LastSteward" });
   });
 
   it("adds members in contract-sized batches, skips duplicates, and rebuilds the member list from events", async () => {
@@ -139,9 +139,9 @@ describe("community actions", () => {
       'steward "0x1234" is not an address',
     );
     await expect(addMembers(steward, { communityId: 1n, members: [] })).rejects.toBeInstanceOf(KhoInputError);
-    await expect(addMembers(steward, { communityId: 0n, members: [privateKeyToAddress(keccak256("0x01"))] })).rejects.toThrow(
-      'community id "0" is not a positive integer',
-    );
+    await expect(
+      addMembers(steward, { communityId: 0n, members: [privateKeyToAddress(keccak256("0x01"))] }),
+    ).rejects.toThrow('community id "0" is not a positive integer');
     await expect(
       createCommunity(devnet.client(), { slug: "en-US/x-y", locale: "en", metadataURI: "u" }),
     ).rejects.toBeInstanceOf(KhoMissingAccountError);

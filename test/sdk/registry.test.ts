@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { epochAt } from "../../src/protocol";
+import { datasetStakingAbi, epochAt } from "../../src/protocol";
 import {
   KhoInputError,
   KhoInsufficientFundsError,
@@ -28,6 +28,7 @@ import {
   retireModel,
   setDeploymentStatus,
   stake,
+  transact,
   unstake,
   withdraw,
 } from "../../src/sdk";
@@ -41,7 +42,11 @@ describe("dataset, model, token and ledger actions", () => {
 
   beforeAll(async () => {
     devnet = await startKhoDevnet();
-    await createCommunity(devnet.client(STEWARD), { slug: "vi-VN/home-cooking", locale: "vi-VN", metadataURI: "ipfs://c" });
+    await createCommunity(devnet.client(STEWARD), {
+      slug: "vi-VN/home-cooking",
+      locale: "vi-VN",
+      metadataURI: "ipfs://c",
+    });
   });
   afterAll(async () => {
     await devnet?.close();
@@ -76,12 +81,21 @@ describe("dataset, model, token and ledger actions", () => {
     });
     expect(second.datasetId).toBe(2n);
     const reader = devnet.client();
-    expect(await getDataset(reader, { datasetId: 1n })).toMatchObject({ curator, contentHash: fakeHash(1), totalStake: 0n });
+    expect(await getDataset(reader, { datasetId: 1n })).toMatchObject({
+      curator,
+      contentHash: fakeHash(1),
+      totalStake: 0n,
+    });
     expect((await getDataset(reader, { datasetId: 2n })).curator).toBe(devnet.accounts[STEWARD]!.address);
     expect((await listDatasets(reader)).items.map((d) => d.id)).toEqual([1n, 2n]);
     await expect(getDataset(reader, { datasetId: 9n })).rejects.toThrow("dataset 9 does not exist");
     await expect(
-      registerDataset(devnet.client(STAKER), { communityId: 1n, locale: "vi", metadataURI: "x", contentHash: fakeHash(3) }),
+      registerDataset(devnet.client(STAKER), {
+        communityId: 1n,
+        locale: "vi",
+        metadataURI: "x",
+        contentHash: fakeHash(3),
+      }),
     ).rejects.toMatchObject({ errorName: "NotCommunitySteward" });
     await expect(
       registerDataset(devnet.client(STEWARD), { communityId: 1n, locale: "vi", metadataURI: "x", contentHash: "0x00" }),
@@ -96,12 +110,21 @@ describe("dataset, model, token and ledger actions", () => {
     expect(first.approveHash).toMatch(/^0x/);
     expect(first).toMatchObject({ staked: tokens("40"), newStake: tokens("40") });
     // The approve was for exactly the amount, so nothing is left approved afterwards.
-    expect(await allowance(devnet.client(), { owner: staker, spender: devnet.deployment.contracts.DatasetStaking })).toBe(0n);
+    expect(
+      await allowance(devnet.client(), { owner: staker, spender: devnet.deployment.contracts.DatasetStaking }),
+    ).toBe(0n);
 
     const second = await stake(client, { datasetId: 1n, amount: tokens("2.5") });
     expect(second.newStake).toBe(tokens("42.5"));
 
-    await expect(stake(client, { datasetId: 1n, amount: tokens("1000") })).rejects.toBeInstanceOf(KhoInsufficientFundsError);
+    await expect(stake(client, { datasetId: 1n, amount: tokens("1000") })).rejects.toBeInstanceOf(
+      KhoInsufficientFundsError,
+    );
+    // A revert inside the token (called by the staking contract) is decoded too.
+    const staking = devnet.deployment.contracts.DatasetStaking;
+    await expect(
+      transact(client, { address: staking, abi: datasetStakingAbi, functionName: "stake", args: [1n, 1n] }),
+    ).rejects.toMatchObject({ errorName: "ERC20InsufficientAllowance", errorArgs: [staking, 0n, 1n] });
     await expect(stake(client, { datasetId: 7n, amount: 1n })).rejects.toBeInstanceOf(KhoNotFoundError);
     await expect(stake(client, { datasetId: 1n, amount: -1n })).rejects.toBeInstanceOf(KhoInputError);
 
@@ -111,7 +134,10 @@ describe("dataset, model, token and ledger actions", () => {
     expect(position).toMatchObject({ stake: tokens("32.5"), totalStake: tokens("32.5"), withdrawable: 0n });
     expect(position.unbonding).toEqual([{ datasetId: 1n, amount: tokens("10"), releaseTime: out.releaseTime }]);
 
-    await expect(withdraw(client)).rejects.toMatchObject({ errorName: "NothingMatured", errorArgs: [staker, out.releaseTime] });
+    await expect(withdraw(client)).rejects.toMatchObject({
+      errorName: "NothingMatured",
+      errorArgs: [staker, out.releaseTime],
+    });
     await expect(unstake(client, { datasetId: 1n, amount: tokens("100") })).rejects.toMatchObject({
       errorName: "InsufficientStake",
     });
@@ -134,11 +160,17 @@ describe("dataset, model, token and ledger actions", () => {
       contentHash: fakeHash(10),
     });
     expect(modelId).toBe(1n);
-    expect((await publishVersion(builder, { modelId, contentHash: fakeHash(11), metadataURI: "ipfs://card-v2" })).version).toBe(2n);
+    expect(
+      (await publishVersion(builder, { modelId, contentHash: fakeHash(11), metadataURI: "ipfs://card-v2" })).version,
+    ).toBe(2n);
     await linkDataset(builder, { modelId, datasetId: 2n });
     await linkDataset(builder, { modelId, datasetId: 1n });
     const { deploymentId } = await addDeployment(builder, { modelId, operator, endpoint: "http://127.0.0.1:9000/v1" });
-    const { deploymentId: second } = await addDeployment(builder, { modelId, operator, endpoint: "https://b.example/v1" });
+    const { deploymentId: second } = await addDeployment(builder, {
+      modelId,
+      operator,
+      endpoint: "https://b.example/v1",
+    });
     await setDeploymentStatus(devnet.client(5), { deploymentId, status: "paused" });
     await removeDeployment(builder, { deploymentId: second });
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchLeaf, hashReceipt, verifyProof } from "../../src/protocol";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { UserKind, addressUserId, batchLeaf, hashInferenceRequest, hashReceipt, verifyProof } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
 import { createMetrics } from "../../src/relayer/metrics";
 import { Batcher } from "../../src/relayer/services/batcher";
@@ -49,6 +50,33 @@ describe("relayer client", () => {
     expect((await client.getReceipt(receipt.receipt.requestId)).receipt.hash).toBe(receipt.hash);
   });
 
+  it("sends wallet-signed requests, so the receipt names the user's address", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const client = createRelayerClient({ baseUrl, domain });
+    const wallet = { account, nonce: 1n, deadline: relayer.clock.t + 3600n };
+    const { receipt } = await client.chatCompletion({ model: "pho-vi", messages, wallet });
+    expect(receipt.receipt).toMatchObject({ userKind: UserKind.Wallet, userId: addressUserId(account.address) });
+    expect(receipt.receipt.userAuth).toBe(
+      hashInferenceRequest(
+        {
+          user: account.address,
+          modelId: 1n,
+          inputHash: receipt.receipt.inputHash,
+          nonce: 1n,
+          deadline: wallet.deadline,
+        },
+        domain,
+      ),
+    );
+    // The relayer refuses a reused nonce, and a client without the ledger domain cannot sign at all.
+    await expect(client.chatCompletion({ model: "1", messages, wallet })).rejects.toMatchObject({
+      code: "nonce_reused",
+    });
+    await expect(
+      createRelayerClient({ baseUrl }).chatCompletion({ model: "1", messages, wallet }),
+    ).rejects.toBeInstanceOf(KhoInputError);
+  });
+
   it("rejects receipts that were tampered with, signed by someone else, or for another domain", async () => {
     const client = createRelayerClient({ baseUrl, apiKey });
     const { receipt } = await client.chatCompletion({ model: "1", messages });
@@ -62,7 +90,12 @@ describe("relayer client", () => {
     });
     expect(tampered.valid).toBe(false);
 
-    const claimedHash = await verifyReceipt({ ...receipt, receipt: { ...receipt.receipt, epoch: 99n }, expectedSigner, domain });
+    const claimedHash = await verifyReceipt({
+      ...receipt,
+      receipt: { ...receipt.receipt, epoch: 99n },
+      expectedSigner,
+      domain,
+    });
     expect(claimedHash).toMatchObject({ valid: false, reason: expect.stringContaining("hashes to") });
 
     const otherLedger = await verifyReceipt({
@@ -82,7 +115,13 @@ describe("relayer client", () => {
     const models = await client.listModels();
     // Only models with an active deployment are served ("idle-model" has none).
     expect(models).toEqual([
-      { id: 1n, name: "pho-vi", locale: "vi-VN", communityId: 7n, builder: getAddress("0x00000000000000000000000000000000000000b1") },
+      {
+        id: 1n,
+        name: "pho-vi",
+        locale: "vi-VN",
+        communityId: 7n,
+        builder: getAddress("0x00000000000000000000000000000000000000b1"),
+      },
     ]);
 
     const batcher = new Batcher({
@@ -96,9 +135,14 @@ describe("relayer client", () => {
     await batcher.flush();
 
     const batch = await client.getBatch(1n);
-    expect(batch).toMatchObject({ version: 1, chainId: BigInt(CHAIN_ID), batchId: 1n, relayer: relayer.signer.address });
-    // The two completions of the tests above.
-    expect(batch.receipts).toHaveLength(2);
+    expect(batch).toMatchObject({
+      version: 1,
+      chainId: BigInt(CHAIN_ID),
+      batchId: 1n,
+      relayer: relayer.signer.address,
+    });
+    // The three completions of the tests above.
+    expect(batch.receipts).toHaveLength(3);
     const [first] = batch.receipts;
     const lookedUp = await client.getReceipt(first!.hash);
     expect(lookedUp.status).not.toBe("unbatched");

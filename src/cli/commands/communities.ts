@@ -150,7 +150,8 @@ export function registerCommunitiesCommand(program: Command, ctx: CliContext): v
       const communityId = await resolveCommunity(client, { community });
       const { added, hashes } = await addMembers(client, { communityId, members: list });
       ctx.print(
-        () => `Added ${added.length} member(s) to community ${communityId}; ${list.length - added.length} already were.`,
+        () =>
+          `Added ${added.length} member(s) to community ${communityId}; ${list.length - added.length} already were.`,
         { communityId, added, hashes },
       );
     });
@@ -166,7 +167,8 @@ export function registerCommunitiesCommand(program: Command, ctx: CliContext): v
       const communityId = await resolveCommunity(client, { community });
       const { removed, hashes } = await removeMembers(client, { communityId, members: list });
       ctx.print(
-        () => `Removed ${removed.length} member(s) from community ${communityId}; ${list.length - removed.length} were not members.`,
+        () =>
+          `Removed ${removed.length} member(s) from community ${communityId}; ${list.length - removed.length} were not members.`,
         { communityId, removed, hashes },
       );
     });

@@ -63,7 +63,8 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
     .option("--curator <address>", "who may update the dataset's metadata (default: you)")
     .action(async (opts: RegisterOptions) => {
       const { contentHash, locale } = datasetContent(ctx, opts);
-      const curator: Address | undefined = opts.curator === undefined ? undefined : parseAddress(opts.curator, "curator");
+      const curator: Address | undefined =
+        opts.curator === undefined ? undefined : parseAddress(opts.curator, "curator");
       const client = await ctx.writeClient();
       const communityId = await resolveCommunity(client, { community: opts.community });
       const { datasetId, hash } = await registerDataset(client, {
@@ -73,12 +74,15 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
         contentHash,
         curator,
       });
-      ctx.print(() => `Registered dataset ${datasetId} in community ${communityId} (content ${contentHash}) in ${hash}.`, {
-        datasetId,
-        communityId,
-        contentHash,
-        hash,
-      });
+      ctx.print(
+        () => `Registered dataset ${datasetId} in community ${communityId} (content ${contentHash}) in ${hash}.`,
+        {
+          datasetId,
+          communityId,
+          contentHash,
+          hash,
+        },
+      );
     });
 
   group
@@ -136,7 +140,9 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
       if (position) {
         record.staker = position.staker;
         record.stake = formatTokenAmount(position.stake);
-        record.unbonding = position.unbonding.map((e) => `${formatTokenAmount(e.amount)} on dataset ${e.datasetId} from ${formatTime(e.releaseTime)}`);
+        record.unbonding = position.unbonding.map(
+          (e) => `${formatTokenAmount(e.amount)} on dataset ${e.datasetId} from ${formatTime(e.releaseTime)}`,
+        );
         record.withdrawable = formatTokenAmount(position.withdrawable);
       }
       ctx.print(() => renderRecord(record), {

@@ -40,7 +40,9 @@ function renderModel(m: Model): string {
     locale: m.locale,
     community: m.communityId,
     builder: m.builder,
-    ...(m.pendingBuilder !== "0x0000000000000000000000000000000000000000" ? { "pending builder": m.pendingBuilder } : {}),
+    ...(m.pendingBuilder !== "0x0000000000000000000000000000000000000000"
+      ? { "pending builder": m.pendingBuilder }
+      : {}),
     version: m.latestVersion,
     "content hash": m.contentHash,
     "metadata URI": m.metadataURI,
@@ -66,24 +68,26 @@ export function registerModelsCommand(program: Command, ctx: CliContext): void {
     .requiredOption("--community <community>", "home community id or slug")
     .requiredOption("--metadata-uri <uri>", "model card URI")
     .requiredOption("--content-hash <hash>", "0x-prefixed 32-byte hash of the weights / artifact")
-    .action(async (opts: { name: string; locale: string; community: string; metadataUri: string; contentHash: string }) => {
-      const contentHash = parseHash(opts.contentHash);
-      const client = await ctx.writeClient();
-      const communityId = await resolveCommunity(client, { community: opts.community });
-      const { modelId, hash } = await registerModel(client, {
-        name: opts.name,
-        locale: opts.locale,
-        communityId,
-        metadataURI: opts.metadataUri,
-        contentHash,
-      });
-      ctx.print(() => `Registered model ${modelId} (${opts.name}) in community ${communityId} in ${hash}.`, {
-        modelId,
-        name: opts.name,
-        communityId,
-        hash,
-      });
-    });
+    .action(
+      async (opts: { name: string; locale: string; community: string; metadataUri: string; contentHash: string }) => {
+        const contentHash = parseHash(opts.contentHash);
+        const client = await ctx.writeClient();
+        const communityId = await resolveCommunity(client, { community: opts.community });
+        const { modelId, hash } = await registerModel(client, {
+          name: opts.name,
+          locale: opts.locale,
+          communityId,
+          metadataURI: opts.metadataUri,
+          contentHash,
+        });
+        ctx.print(() => `Registered model ${modelId} (${opts.name}) in community ${communityId} in ${hash}.`, {
+          modelId,
+          name: opts.name,
+          communityId,
+          hash,
+        });
+      },
+    );
 
   group
     .command("version")

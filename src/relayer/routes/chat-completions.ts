@@ -133,7 +133,18 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         nonceClaimed = true;
       }
       const requestId: Hex = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
-      const served = await serveChatCompletion(deps, { request: chat, model, caller, requestId });
+      // A client that disconnects cancels the upstream call: nobody would read its answer.
+      const disconnected = new AbortController();
+      res.once("close", () => {
+        if (!res.writableFinished) disconnected.abort(new Error("the client closed the connection"));
+      });
+      const served = await serveChatCompletion(deps, {
+        request: chat,
+        model,
+        caller,
+        requestId,
+        signal: disconnected.signal,
+      });
       const body = JSON.stringify(served.body);
       const persist = () =>
         deps.store.receipts.insert({

@@ -17,6 +17,15 @@ export type BatcherConfig = {
   tickMs?: number;
 };
 
+/**
+ * Test-only observation points (the crash test kills the process in one). Production wiring
+ * passes none.
+ */
+export type BatcherHooks = {
+  /** Runs right after submitBatch was broadcast, before the transaction is recorded in the store. */
+  afterBroadcast?: (batchId: bigint, txHash: Hex) => void;
+};
+
 export type BatcherDeps = {
   store: RelayerStore;
   ledger: LedgerClient;
@@ -24,6 +33,7 @@ export type BatcherDeps = {
   logger: Logger;
   metrics: RelayerMetrics;
   config: BatcherConfig;
+  hooks?: BatcherHooks;
 };
 
 const MAX_BACKOFF_MS = 60_000;
@@ -257,6 +267,7 @@ export class Batcher {
         dataURI: batch.dataURI,
         dataHash: batch.dataHash,
       });
+      this.deps.hooks?.afterBroadcast?.(batch.batchId, sent.txHash);
       store.transaction(() => {
         store.batches.recordTx(this.relayer, batch.batchId, { ...sent, sentAt: Math.floor(Date.now() / 1000) });
         store.batches.markSubmitted(this.relayer, batch.batchId);

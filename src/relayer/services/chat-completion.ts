@@ -3,7 +3,8 @@ import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import type { Caller } from "../auth/caller";
 import { canonicalJsonHash } from "../../protocol/canonical-json";
-import { RelayerError } from "../errors";
+import { chatInputHash } from "../../protocol/input-hash";
+import { RelayerError, relayerErrorFromUpstream } from "../errors";
 import type { RelayerMetrics } from "../metrics";
 import type {
   ChatCompletion,
@@ -17,7 +18,6 @@ import { type KhoReceiptJson, signedReceiptToJson } from "../../protocol/receipt
 import type { ChatCompletionRequest } from "../schemas";
 import { upstreamCompletionSchema } from "../schemas";
 import type { ReceiptSigner } from "../signer/signer";
-import { UpstreamError } from "../upstream/errors";
 import type { DeploymentSelector } from "./deployment-selector";
 
 export type ServeChatCompletionDeps = {
@@ -37,6 +37,8 @@ export type ServeChatCompletionParameters = {
   caller: Caller;
   /** Derived from the Idempotency-Key when there is one, random otherwise. */
   requestId: Hex;
+  /** Aborted when the client goes away: the upstream call is cancelled with it. */
+  signal?: AbortSignal;
 };
 
 export type ServedChatCompletion = {
@@ -55,8 +57,9 @@ export function randomRequestId(): Hex {
   return bytesToHex(randomBytes(32));
 }
 
+/** The receipt's inputHash; the same function SDK clients use to sign wallet requests. */
 export function inputHashOf(request: Pick<ChatCompletionRequest, "messages">): Hex {
-  return canonicalJsonHash(request.messages);
+  return chatInputHash(request.messages);
 }
 
 function userIdentity(
@@ -71,17 +74,6 @@ function userIdentity(
     return { userId: addressUserId(caller.owner), userKind: UserKind.KeyOwner, userAuth: ZERO_BYTES32 };
   }
   return { userId: saltedUserId(salt, caller.owner, appUser), userKind: UserKind.SaltedHash, userAuth: ZERO_BYTES32 };
-}
-
-function mapUpstreamError(error: unknown): RelayerError {
-  if (error instanceof UpstreamError) {
-    // Only the stable code goes to the client: the message may carry DNS- or upstream-controlled text.
-    if (error.code === "upstream_timeout") {
-      return new RelayerError("upstream_timeout", "The model deployment did not answer in time.", { cause: error });
-    }
-    return new RelayerError("upstream_error", `The model deployment failed (${error.code}).`, { cause: error });
-  }
-  return new RelayerError("upstream_error", "The model deployment failed.", { cause: error });
 }
 
 /**
@@ -104,10 +96,10 @@ export async function serveChatCompletion(
   const started = process.hrtime.bigint();
   let completion: ChatCompletion;
   try {
-    ({ completion } = await deps.forward({ endpoint: deployment.endpoint, body: upstreamBody }));
+    ({ completion } = await deps.forward({ endpoint: deployment.endpoint, body: upstreamBody, signal: params.signal }));
   } catch (error) {
     deps.metrics.upstreamLatency.observe({ outcome: "error" }, Number(process.hrtime.bigint() - started) / 1e9);
-    throw mapUpstreamError(error);
+    throw relayerErrorFromUpstream(error);
   }
   deps.metrics.upstreamLatency.observe({ outcome: "ok" }, Number(process.hrtime.bigint() - started) / 1e9);
 

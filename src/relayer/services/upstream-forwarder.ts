@@ -12,10 +12,11 @@ export type CreateUpstreamForwarderParameters = {
 /** Binds the SSRF-safe upstream client to the relayer's limits and endpoint policy. */
 export function createUpstreamForwarder(params: CreateUpstreamForwarderParameters): UpstreamForwarder {
   const policy = createEndpointPolicy({ allowLoopback: params.allowLoopback });
-  return async ({ endpoint, body }) => {
+  return async ({ endpoint, body, signal }) => {
     const result = await forwardChatCompletion({
       endpoint,
       body,
+      signal,
       timeoutMs: params.timeoutMs,
       maxResponseBytes: params.maxResponseBytes,
       policy,

@@ -30,7 +30,9 @@ export async function getLogsChunked<const abi extends Abi>(
     }
   }
   // Providers return logs in order, but nothing in JSON-RPC promises it across calls.
-  out.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  out.sort((a, b) =>
+    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+  );
   return out;
 }
 

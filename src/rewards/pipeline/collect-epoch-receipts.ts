@@ -94,7 +94,9 @@ export async function collectEpochReceipts(
     const batch = parameters.batches[b]!;
     const fetched = await next!;
     next = b + 1 < parameters.batches.length ? fetchOne(parameters.batches[b + 1]!.dataURI) : undefined;
-    parameters.onProgress?.(`epoch ${epoch}: batch ${b + 1}/${parameters.batches.length} (${batch.relayer} #${batch.batchId})`);
+    parameters.onProgress?.(
+      `epoch ${epoch}: batch ${b + 1}/${parameters.batches.length} (${batch.relayer} #${batch.batchId})`,
+    );
     const outcome: BatchOutcome = {
       relayer: batch.relayer,
       batchId: batch.batchId,
@@ -123,7 +125,7 @@ export async function collectEpochReceipts(
       reject("unavailable", reason);
       continue;
     }
-    if (false) {
+    if (keccak256(fetched.bytes).toLowerCase() !== batch.dataHash.toLowerCase()) {
       reject("tampered", "file bytes do not hash to the on-chain dataHash");
       continue;
     }
@@ -166,7 +168,8 @@ export async function collectEpochReceipts(
         if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, receipt.timestamp)) {
           return "unauthorized_signer";
         }
-        if (receipt.epoch !== epoch || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) return "wrong_epoch";
+        if (receipt.epoch !== epoch || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd)
+          return "wrong_epoch";
         if (receipt.timestamp > batch.timestamp) return "future_timestamp";
         if (seenHashes.has(hashes[i]!) || seenRequests.has(receipt.requestId)) return "duplicate";
         const model = registry.models.get(receipt.modelId);

@@ -39,7 +39,9 @@ export async function fetchDataUri(parameters: FetchDataUriParameters): Promise<
     }
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new RewardsPipelineError(`Data URI "${uri}" uses ${url.protocol}; only file://, http:// and https:// are supported.`);
+    throw new RewardsPipelineError(
+      `Data URI "${uri}" uses ${url.protocol}; only file://, http:// and https:// are supported.`,
+    );
   }
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {

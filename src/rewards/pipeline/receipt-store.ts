@@ -52,7 +52,8 @@ export class ReceiptStore {
   }
 
   add(receipt: InferenceReceipt): void {
-    if (receipt.epoch !== this.epoch) throw new RangeError(`receipt of epoch ${receipt.epoch} added to the store of epoch ${this.epoch}`);
+    if (receipt.epoch !== this.epoch)
+      throw new RangeError(`receipt of epoch ${receipt.epoch} added to the store of epoch ${this.epoch}`);
     if (receipt.timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("receipt timestamp exceeds 2^53");
     if (this.count === this.kinds.length) this.grow();
     const row = this.count++;

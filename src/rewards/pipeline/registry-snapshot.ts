@@ -43,7 +43,12 @@ export function registrySnapshot(events: readonly ModelEvent[], before: bigint):
     if (e.kind === "transferred") model.builder = e.builder;
     else if (e.kind === "linked") model.datasetIds.add(e.datasetId);
     else if (e.kind === "unlinked") model.datasetIds.delete(e.datasetId);
-    else model.deployments.set(e.deploymentId, { deploymentId: e.deploymentId, operator: e.operator, addedAt: e.timestamp });
+    else
+      model.deployments.set(e.deploymentId, {
+        deploymentId: e.deploymentId,
+        operator: e.operator,
+        addedAt: e.timestamp,
+      });
   }
   return {
     models,

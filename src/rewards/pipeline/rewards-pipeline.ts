@@ -63,7 +63,11 @@ export type BudgetDerivation = {
   toFund: bigint;
 };
 
-export type PreviousTreeSource = { epoch: bigint | null; root: Hex | null; source: "none" | "accepted-root" | "recomputed" };
+export type PreviousTreeSource = {
+  epoch: bigint | null;
+  root: Hex | null;
+  source: "none" | "accepted-root" | "recomputed";
+};
 
 export type EpochInputsSummary = {
   version: 1;
@@ -131,7 +135,12 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
   // Everything below is memoized per pipeline: one chain read and one pass per epoch, however deep the recursion.
   let setup:
-    | Promise<{ clock: Awaited<ReturnType<typeof getEpochClock>>; latestBlock: bigint; latestTime: bigint; distributor: DistributorHistory }>
+    | Promise<{
+        clock: Awaited<ReturnType<typeof getEpochClock>>;
+        latestBlock: bigint;
+        latestTime: bigint;
+        distributor: DistributorHistory;
+      }>
     | undefined;
   let chain: { history: ChainHistory; covers: bigint } | undefined;
   const trees = new Map<bigint, { tree: CumulativeRewardTree; source: PreviousTreeSource }>();
@@ -139,7 +148,10 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
   const init = () =>
     (setup ??= (async () => {
-      const [clock, latest] = await Promise.all([getEpochClock(client), client.public.getBlock({ blockTag: "latest" })]);
+      const [clock, latest] = await Promise.all([
+        getEpochClock(client),
+        client.public.getBlock({ blockTag: "latest" }),
+      ]);
       const distributor = await loadDistributorHistory(client.public, {
         addresses: client.addresses,
         fromBlock: client.deploymentBlock,
@@ -162,7 +174,15 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     progress(`reading chain events in blocks ${client.deploymentBlock}..${last ?? client.deploymentBlock}`);
     const loaded =
       last === null
-        ? { fromBlock: client.deploymentBlock, toBlock: client.deploymentBlock - 1n, models: [], members: [], stakes: [], relayers: [], batches: [] }
+        ? {
+            fromBlock: client.deploymentBlock,
+            toBlock: client.deploymentBlock - 1n,
+            models: [],
+            members: [],
+            stakes: [],
+            relayers: [],
+            batches: [],
+          }
         : await loadChainHistory(client.public, {
             addresses: client.addresses,
             fromBlock: client.deploymentBlock,
@@ -185,7 +205,11 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
   /** The cumulative tree after `epoch` (empty before epoch 0). */
   async function treeAfter(epoch: bigint): Promise<{ tree: CumulativeRewardTree; source: PreviousTreeSource }> {
-    if (epoch < 0n) return { tree: { epoch: -1n, root: null, total: 0n, entries: [] }, source: { epoch: null, root: null, source: "none" } };
+    if (epoch < 0n)
+      return {
+        tree: { epoch: -1n, root: null, total: 0n, entries: [] },
+        source: { epoch: null, root: null, source: "none" },
+      };
     const cached = trees.get(epoch);
     if (cached) return cached;
     const { distributor } = await init();
@@ -256,7 +280,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     activity.set(epoch, epochActivity(collected.store));
 
     const lookback: EpochActivity[] = [];
-    for (let k = 1n; k <= BigInt(params.retentionMaxEpochs) && epoch - k >= 0n; k++) lookback.push(await activityOf(epoch - k));
+    for (let k = 1n; k <= BigInt(params.retentionMaxEpochs) && epoch - k >= 0n; k++)
+      lookback.push(await activityOf(epoch - k));
     for (const old of activity.keys()) if (old < epoch - BigInt(params.retentionMaxEpochs)) activity.delete(old);
     const history_ = retentionHistory(lookback);
 
@@ -341,7 +366,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
   return {
     async computeEpoch({ epoch, budget }) {
-      if (typeof epoch !== "bigint" || epoch < 0n) throw new RewardsPipelineError(`Epoch ${String(epoch)} is not a non-negative integer.`);
+      if (typeof epoch !== "bigint" || epoch < 0n)
+        throw new RewardsPipelineError(`Epoch ${String(epoch)} is not a non-negative integer.`);
       if (budget !== undefined && (typeof budget !== "bigint" || budget < 0n)) {
         throw new RewardsPipelineError(`Budget ${String(budget)} is not a non-negative amount of token units.`);
       }

@@ -54,7 +54,8 @@ export function defaultThreads(): number {
 
 export function createSignaturePool(parameters: CreateSignaturePoolParameters = {}): SignaturePool {
   const threads = parameters.threads ?? defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) throw new RewardsPipelineError(`Thread count ${threads} must be a positive integer.`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RewardsPipelineError(`Thread count ${threads} must be a positive integer.`);
   type Pending = { resolve: (r: (Address | null)[]) => void; reject: (e: Error) => void };
   type Slot = { worker: Worker; pending: Map<number, Pending> };
   const workerData = { viemPath: require.resolve("viem") };

@@ -18,7 +18,10 @@ export function formatDuration(seconds: bigint): string {
 
 /** `acceptRoot()` (anyone), checked first so an early call fails with the time left instead of a revert. */
 export async function acceptRewardRoot(client: KhoClient): Promise<AcceptRewardRootReturnType> {
-  const [state, latest] = await Promise.all([getDistributorState(client), client.public.getBlock({ blockTag: "latest" })]);
+  const [state, latest] = await Promise.all([
+    getDistributorState(client),
+    client.public.getBlock({ blockTag: "latest" }),
+  ]);
   const pending = state.pending;
   if (!pending) throw new RewardsPublishError("There is no pending reward root to accept.");
   if (latest.timestamp < pending.validAt) {

@@ -23,19 +23,28 @@ export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | Error
  * one call covers every epoch since the account's last claim. Checked before sending, so nothing
  * is spent on a claim that would revert.
  */
-export async function claimRewards(client: KhoClient, parameters: ClaimRewardsParameters): Promise<ClaimRewardsReturnType> {
+export async function claimRewards(
+  client: KhoClient,
+  parameters: ClaimRewardsParameters,
+): Promise<ClaimRewardsReturnType> {
   if (typeof parameters.account !== "string" || !isAddress(parameters.account, { strict: false })) {
     throw new RewardsPublishError(`Account "${String(parameters.account)}" is not an address.`);
   }
   const account = getAddress(parameters.account);
   const state = await getDistributorState(client);
-  if (!state.current) throw new RewardsPublishError("No reward root has been accepted yet, so there is nothing to claim.");
+  if (!state.current)
+    throw new RewardsPublishError("No reward root has been accepted yet, so there is nothing to claim.");
   let cumulative = parameters.cumulative;
   let proof = parameters.proof;
   if (cumulative === undefined || proof === undefined) {
-    const tree = await loadRewardTree({ dataURI: state.current.dataURI, root: state.current.root, fetchData: parameters.fetchData });
+    const tree = await loadRewardTree({
+      dataURI: state.current.dataURI,
+      root: state.current.root,
+      fetchData: parameters.fetchData,
+    });
     const entry = tree.entries.find((e) => e.account.toLowerCase() === account.toLowerCase());
-    if (!entry) throw new RewardsPublishError(`${account} has no rewards in the accepted root of epoch ${state.current.epoch}.`);
+    if (!entry)
+      throw new RewardsPublishError(`${account} has no rewards in the accepted root of epoch ${state.current.epoch}.`);
     cumulative = entry.cumulative;
     proof = entry.proof;
   }
@@ -48,7 +57,8 @@ export async function claimRewards(client: KhoClient, parameters: ClaimRewardsPa
     functionName: "claimed",
     args: [account],
   });
-  if (cumulative <= claimed) throw new RewardsPublishError(`${account} has already claimed ${claimed} of ${cumulative}; nothing is left.`);
+  if (cumulative <= claimed)
+    throw new RewardsPublishError(`${account} has already claimed ${claimed} of ${cumulative}; nothing is left.`);
   const { hash, logs } = await transact(client, {
     address: client.addresses.RewardDistributor,
     abi: rewardDistributorAbi,

@@ -14,8 +14,10 @@ export type FundEpochErrorType = RewardsPublishError | KhoRevertError | Error;
 /** Approves the distributor when the allowance is short, then `fund(epoch, amount)`. */
 export async function fundEpoch(client: KhoClient, parameters: FundEpochParameters): Promise<FundEpochReturnType> {
   const { epoch, amount } = parameters;
-  if (typeof epoch !== "bigint" || epoch < 0n || epoch >= 2n ** 64n) throw new RewardsPublishError(`Epoch ${String(epoch)} is not a uint64.`);
-  if (typeof amount !== "bigint" || amount <= 0n) throw new RewardsPublishError(`Funding amount ${String(amount)} must be positive.`);
+  if (typeof epoch !== "bigint" || epoch < 0n || epoch >= 2n ** 64n)
+    throw new RewardsPublishError(`Epoch ${String(epoch)} is not a uint64.`);
+  if (typeof amount !== "bigint" || amount <= 0n)
+    throw new RewardsPublishError(`Funding amount ${String(amount)} must be positive.`);
   const funder = requireAccount(client, "fund");
   const balance = await balanceOf(client, { account: funder });
   if (balance < amount) {

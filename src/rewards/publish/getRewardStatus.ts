@@ -39,15 +39,28 @@ export async function getRewardStatus(
   const account = getAddress(parameters.account);
   const latest = await client.public.getBlockNumber();
   const [claimed, distributor] = await Promise.all([
-    read(client, { address: client.addresses.RewardDistributor, abi: rewardDistributorAbi, functionName: "claimed", args: [account] }),
-    loadDistributorHistory(client.public, { addresses: client.addresses, fromBlock: client.deploymentBlock, toBlock: latest }),
+    read(client, {
+      address: client.addresses.RewardDistributor,
+      abi: rewardDistributorAbi,
+      functionName: "claimed",
+      args: [account],
+    }),
+    loadDistributorHistory(client.public, {
+      addresses: client.addresses,
+      fromBlock: client.deploymentBlock,
+      toBlock: latest,
+    }),
   ]);
   const history: RewardHistoryEntry[] = [];
   let previous: bigint | null = 0n;
   for (const accepted of distributor.accepted) {
     let cumulative: bigint | null = null;
     try {
-      const tree = await loadRewardTree({ dataURI: accepted.dataURI, root: accepted.root, fetchData: parameters.fetchData });
+      const tree = await loadRewardTree({
+        dataURI: accepted.dataURI,
+        root: accepted.root,
+        fetchData: parameters.fetchData,
+      });
       cumulative = tree.entries.find((e) => e.account.toLowerCase() === account.toLowerCase())?.cumulative ?? 0n;
     } catch {
       cumulative = null;

@@ -23,7 +23,9 @@ export async function loadRewardTree(parameters: LoadRewardTreeParameters): Prom
     throw new RewardsPublishError(`Cannot use the reward tree at ${parameters.dataURI}: ${why}`, { cause });
   }
   if (parameters.root !== undefined && tree.root?.toLowerCase() !== parameters.root.toLowerCase()) {
-    throw new RewardsPublishError(`The reward tree at ${parameters.dataURI} has root ${tree.root}, not ${parameters.root}.`);
+    throw new RewardsPublishError(
+      `The reward tree at ${parameters.dataURI} has root ${tree.root}, not ${parameters.root}.`,
+    );
   }
   return tree;
 }

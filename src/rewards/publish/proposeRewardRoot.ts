@@ -21,13 +21,16 @@ export async function proposeRewardRoot(
   parameters: ProposeRewardRootParameters,
 ): Promise<ProposeRewardRootReturnType> {
   const { root, epoch, totalCumulative, dataURI } = parameters;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(root) || /^0x0{64}$/.test(root)) throw new RewardsPublishError(`Root ${root} is not a non-zero bytes32.`);
-  if (typeof epoch !== "bigint" || epoch < 0n || epoch >= 2n ** 64n) throw new RewardsPublishError(`Epoch ${String(epoch)} is not a uint64.`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(root) || /^0x0{64}$/.test(root))
+    throw new RewardsPublishError(`Root ${root} is not a non-zero bytes32.`);
+  if (typeof epoch !== "bigint" || epoch < 0n || epoch >= 2n ** 64n)
+    throw new RewardsPublishError(`Epoch ${String(epoch)} is not a uint64.`);
   if (typeof totalCumulative !== "bigint" || totalCumulative <= 0n) {
     throw new RewardsPublishError(`Total cumulative ${String(totalCumulative)} must be positive.`);
   }
   const uriBytes = new TextEncoder().encode(dataURI).length;
-  if (uriBytes === 0 || uriBytes > 512) throw new RewardsPublishError(`Data URI must be 1..512 bytes, got ${uriBytes}.`);
+  if (uriBytes === 0 || uriBytes > 512)
+    throw new RewardsPublishError(`Data URI must be 1..512 bytes, got ${uriBytes}.`);
   const { hash, logs } = await transact(client, {
     address: client.addresses.RewardDistributor,
     abi: rewardDistributorAbi,

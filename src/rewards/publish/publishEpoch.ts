@@ -31,12 +31,19 @@ export type PublishEpochErrorType = RewardsPublishError | Error;
  * funded amount is chosen so that, afterwards, Σ Funded(≤ epoch) − previous total equals the
  * budget the tree used: anyone recomputing the epoch from chain data gets the same budget.
  */
-export async function publishEpoch(client: KhoClient, parameters: PublishEpochParameters): Promise<PublishEpochReturnType> {
+export async function publishEpoch(
+  client: KhoClient,
+  parameters: PublishEpochParameters,
+): Promise<PublishEpochReturnType> {
   const { tree, budget, previousTotal, dataURI } = parameters;
-  if (tree.root === null) throw new RewardsPublishError(`Epoch ${tree.epoch} has no account with a reward, so there is no root to publish.`);
-  if (budget < 0n || previousTotal < 0n) throw new RewardsPublishError("Budget and previous total must not be negative.");
+  if (tree.root === null)
+    throw new RewardsPublishError(`Epoch ${tree.epoch} has no account with a reward, so there is no root to publish.`);
+  if (budget < 0n || previousTotal < 0n)
+    throw new RewardsPublishError("Budget and previous total must not be negative.");
   if (tree.total > previousTotal + budget) {
-    throw new RewardsPublishError(`The tree pays ${tree.total}, more than the previous total ${previousTotal} plus the budget ${budget}.`);
+    throw new RewardsPublishError(
+      `The tree pays ${tree.total}, more than the previous total ${previousTotal} plus the budget ${budget}.`,
+    );
   }
   const latest = await client.public.getBlockNumber();
   const distributor = await loadDistributorHistory(client.public, {
@@ -57,12 +64,19 @@ export async function publishEpoch(client: KhoClient, parameters: PublishEpochPa
     parameters.onStep?.(`funding epoch ${tree.epoch} with ${missing} token units`);
     const funded = await fundEpoch(client, { epoch: tree.epoch, amount: missing });
     if (funded.received !== missing) {
-      throw new RewardsPublishError(`The distributor received ${funded.received} instead of ${missing} (a fee-charging token?); compute the epoch again.`);
+      throw new RewardsPublishError(
+        `The distributor received ${funded.received} instead of ${missing} (a fee-charging token?); compute the epoch again.`,
+      );
     }
     fundHash = funded.fundHash;
   }
   parameters.onStep?.(`proposing root ${tree.root} for epoch ${tree.epoch}`);
-  const proposed = await proposeRewardRoot(client, { root: tree.root, epoch: tree.epoch, totalCumulative: tree.total, dataURI });
+  const proposed = await proposeRewardRoot(client, {
+    root: tree.root,
+    epoch: tree.epoch,
+    totalCumulative: tree.total,
+    dataURI,
+  });
   return {
     epoch: tree.epoch,
     root: tree.root,

@@ -1,4 +1,5 @@
-import { type Address, type Hex, keccak256 } from "viem";
+import { type Address, type Hex, type LocalAccount, keccak256 } from "viem";
+import { type LedgerDomain, canonicalJsonHash, inferenceRequestTypes, usageLedgerDomain } from "../../protocol";
 import type { z } from "zod";
 import { KhoInputError } from "../errors";
 import { toAddress } from "../validate";
@@ -24,6 +25,22 @@ export type CreateRelayerClientParameters = {
   fetch?: typeof fetch;
   /** Per-request timeout in milliseconds (default 60 s: inference can be slow). */
   timeoutMs?: number;
+  /**
+   * Chain id and UsageLedger address the relayer signs under; needed only for wallet-signed
+   * requests (the relayer checks the request signature under the same domain).
+   */
+  domain?: LedgerDomain;
+};
+
+/** Signs the request with the user's own key, so the receipt names the user's address (userKind 1). */
+export type WalletRequestAuth = {
+  account: LocalAccount;
+  /** Any value the user has not used with this relayer before. */
+  nonce: bigint;
+  /** Unix seconds after which the relayer refuses the signed request. */
+  deadline: bigint;
+  /** Overrides the client's domain. */
+  domain?: LedgerDomain;
 };
 
 export type ChatMessage = {
@@ -42,10 +59,20 @@ export type ChatCompletionParameters = {
   max_tokens?: number;
   /** Retries with the same key return the same completion and receipt. */
   idempotencyKey?: string;
+  /** Wallet-signed request instead of the API key. */
+  wallet?: WalletRequestAuth;
 };
 
-/** The OpenAI-compatible completion without the `kho_receipt` field. */
-export type ChatCompletion = Omit<z.output<typeof chatCompletionWireSchema>, "kho_receipt">;
+/** The OpenAI-compatible completion without the `kho_receipt` field (unknown extra fields are kept). */
+export type ChatCompletion = {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices: { index?: number; message: { role: string; content: string | null }; finish_reason?: string | null }[];
+  usage?: Record<string, unknown>;
+  [field: string]: unknown;
+};
 export type ChatCompletionReturnType = { completion: ChatCompletion; receipt: RelayerReceipt };
 
 export type ReceiptBatchInclusion = {
@@ -150,12 +177,54 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
     return result.data;
   }
 
+  /** The numeric model id the wallet signs: given directly, or looked up by name in GET /v1/models. */
+  async function modelIdOf(model: string | bigint): Promise<bigint> {
+    if (typeof model === "bigint") return model;
+    if (/^[0-9]+$/.test(model)) return BigInt(model);
+    const { text } = await request("/v1/models");
+    const found = parse(modelListWireSchema, text, "model list").data.find((m) => m.name === model);
+    if (!found) throw new RelayerRequestError(`the relayer serves no model named "${model}"`, 404, "model_not_found");
+    return BigInt(found.id);
+  }
+
+  async function walletHeaders(
+    model: string | bigint,
+    messages: ChatMessage[],
+    auth: WalletRequestAuth,
+  ): Promise<Record<string, string>> {
+    const domain = auth.domain ?? parameters.domain;
+    if (domain === undefined) {
+      throw new KhoInputError("a wallet-signed request needs the ledger domain: pass `domain` to createRelayerClient");
+    }
+    const message = {
+      user: auth.account.address,
+      modelId: await modelIdOf(model),
+      // The relayer hashes the canonical JSON of the messages exactly as sent.
+      inputHash: canonicalJsonHash(messages),
+      nonce: auth.nonce,
+      deadline: auth.deadline,
+    };
+    const signature = await auth.account.signTypedData({
+      domain: usageLedgerDomain(domain.chainId, domain.ledger),
+      types: inferenceRequestTypes,
+      primaryType: "InferenceRequest",
+      message,
+    });
+    return {
+      "x-kho-user": auth.account.address,
+      "x-kho-nonce": auth.nonce.toString(),
+      "x-kho-deadline": auth.deadline.toString(),
+      "x-kho-signature": signature,
+    };
+  }
+
   return {
     baseUrl,
 
     async chatCompletion(p) {
       const headers: Record<string, string> = { "content-type": "application/json" };
-      if (parameters.apiKey !== undefined) headers.authorization = `Bearer ${parameters.apiKey}`;
+      if (p.wallet !== undefined) Object.assign(headers, await walletHeaders(p.model, p.messages, p.wallet));
+      else if (parameters.apiKey !== undefined) headers.authorization = `Bearer ${parameters.apiKey}`;
       if (p.idempotencyKey !== undefined) headers["idempotency-key"] = p.idempotencyKey;
       const body = {
         model: typeof p.model === "bigint" ? p.model.toString() : p.model,

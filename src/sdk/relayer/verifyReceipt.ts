@@ -13,8 +13,7 @@ export type VerifyReceiptParameters = {
 };
 
 export type VerifyReceiptReturnType =
-  | { valid: true; hash: Hex; signer: Address }
-  | { valid: false; hash: Hex; signer: Address | null; reason: string };
+  { valid: true; hash: Hex; signer: Address } | { valid: false; hash: Hex; signer: Address | null; reason: string };
 export type VerifyReceiptErrorType = never;
 
 /**
@@ -36,7 +35,12 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
     return { valid: false, hash, signer, reason: "the signature has a high s value, which the ledger rejects" };
   }
   if (!isAddressEqual(signer, parameters.expectedSigner)) {
-    return { valid: false, hash, signer, reason: `the receipt was signed by ${signer}, not ${parameters.expectedSigner}` };
+    return {
+      valid: false,
+      hash,
+      signer,
+      reason: `the receipt was signed by ${signer}, not ${parameters.expectedSigner}`,
+    };
   }
   return { valid: true, hash, signer };
 }

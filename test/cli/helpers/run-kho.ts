@@ -21,7 +21,8 @@ export function assertBuilt(): void {
       if (entry.isDirectory()) walk(file);
       else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
         const built = path.join(ROOT, "dist", path.relative(ROOT, file).replace(/\.ts$/, ".js"));
-        if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs) stale.push(path.relative(ROOT, file));
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs)
+          stale.push(path.relative(ROOT, file));
       }
     }
   };

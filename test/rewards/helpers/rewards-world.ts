@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,7 +9,13 @@ import { usageLedgerAbi } from "../../../src/protocol/abis";
 import { receiptTypes, usageLedgerDomain } from "../../../src/protocol/eip712";
 import { epochStart } from "../../../src/protocol/epoch";
 import { batchLeafBytes, buildMerkleTree } from "../../../src/protocol/merkle";
-import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, hashReceipt } from "../../../src/protocol/receipt";
+import {
+  type InferenceReceipt,
+  UserKind,
+  ZERO_BYTES32,
+  addressUserId,
+  hashReceipt,
+} from "../../../src/protocol/receipt";
 import type { Deployment } from "../../../src/protocol/deployment";
 import {
   type KhoClient,
@@ -29,7 +35,17 @@ export const EPOCH_LENGTH = 6n * 3600n;
 export const GRACE = 600n;
 export const TIMELOCK = 3600n;
 /** Role of each Hardhat account in these tests. */
-export const ROLE = { admin: 0, relayer: 1, rogue: 2, builder: 3, operator: 4, staker: 5, alice: 6, bob: 7, carol: 8 } as const;
+export const ROLE = {
+  admin: 0,
+  relayer: 1,
+  rogue: 2,
+  builder: 3,
+  operator: 4,
+  staker: 5,
+  alice: 6,
+  bob: 7,
+  carol: 8,
+} as const;
 
 export type RewardsWorld = {
   chain: LocalChain;
@@ -70,7 +86,11 @@ export async function startRewardsWorld(): Promise<RewardsWorld> {
     await mint(client(ROLE.admin), { to: address(who), amount: parseEther("1000000") });
   }
   const builder = client(ROLE.builder);
-  const { communityId } = await createCommunity(builder, { slug: "vi-VN/home-cooking", locale: "vi-VN", metadataURI: "ipfs://c" });
+  const { communityId } = await createCommunity(builder, {
+    slug: "vi-VN/home-cooking",
+    locale: "vi-VN",
+    metadataURI: "ipfs://c",
+  });
   await addMembers(builder, { communityId, members: [address(ROLE.alice), address(ROLE.bob)] });
   const { datasetId } = await registerDataset(builder, {
     communityId,
@@ -105,7 +125,10 @@ export async function startRewardsWorld(): Promise<RewardsWorld> {
     datasetId,
     dir,
     epochStart: (epoch) => epochStart(clock, epoch),
-    close: () => chain.close(),
+    async close() {
+      await chain.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -132,7 +155,11 @@ export function makeReceipt(world: RewardsWorld, user: Address, timestamp: bigin
 
 export type SignedReceipt = { receipt: InferenceReceipt; hash: Hex; signature: Hex };
 
-export async function signReceipt(world: RewardsWorld, receipt: InferenceReceipt, signerIndex: number): Promise<SignedReceipt> {
+export async function signReceipt(
+  world: RewardsWorld,
+  receipt: InferenceReceipt,
+  signerIndex: number,
+): Promise<SignedReceipt> {
   const account = privateKeyToAccount(world.chain.accounts[signerIndex]!.privateKey);
   const domain = { chainId: world.chain.chainId, ledger: world.deployment.contracts.UsageLedger };
   const signature = await account.signTypedData({
@@ -184,7 +211,14 @@ export function batchFileBytes(
 /** Writes a batch file to the temp dir and commits it with `submitBatch` from the relayer's key. */
 export async function submitBatchFile(
   world: RewardsWorld,
-  options: { relayerIndex: number; batchId: bigint; epoch: bigint; receipts: readonly SignedReceipt[] },
+  options: {
+    relayerIndex: number;
+    batchId: bigint;
+    epoch: bigint;
+    receipts: readonly SignedReceipt[];
+    /** Commits this root instead of the file's (a dishonest relayer). */
+    root?: Hex;
+  },
 ): Promise<{ file: string; uri: string; bytes: Uint8Array }> {
   const relayer = world.address(options.relayerIndex);
   const { bytes, root } = batchFileBytes(world, relayer, options.batchId, options.epoch, options.receipts);
@@ -195,7 +229,7 @@ export async function submitBatchFile(
     address: world.deployment.contracts.UsageLedger,
     abi: usageLedgerAbi,
     functionName: "submitBatch",
-    args: [options.epoch, options.batchId, root, options.receipts.length, uri, keccak256(bytes)],
+    args: [options.epoch, options.batchId, options.root ?? root, options.receipts.length, uri, keccak256(bytes)],
   });
   return { file, uri, bytes };
 }

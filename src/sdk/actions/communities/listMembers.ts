@@ -18,10 +18,18 @@ export type ListMembersErrorType = KhoInputError | KhoNotFoundError | Error;
  * keeps no enumerable member list (it would cost every attestation more gas), and it emits an
  * event only for real changes, so replaying the events gives the exact set.
  */
-export async function listMembers(client: KhoClient, parameters: ListMembersParameters): Promise<ListMembersReturnType> {
+export async function listMembers(
+  client: KhoClient,
+  parameters: ListMembersParameters,
+): Promise<ListMembersReturnType> {
   const communityId = await resolveCommunity(client, { community: toId(parameters.communityId, "community") });
   const fromBlock = parameters.fromBlock ?? client.deploymentBlock;
-  const query = { address: client.addresses.CommunityRegistry, abi: communityRegistryAbi, fromBlock, strict: true as const };
+  const query = {
+    address: client.addresses.CommunityRegistry,
+    abi: communityRegistryAbi,
+    fromBlock,
+    strict: true as const,
+  };
   const [added, removed] = await Promise.all([
     client.public.getContractEvents({ ...query, eventName: "MemberAdded", args: { communityId } }),
     client.public.getContractEvents({ ...query, eventName: "MemberRemoved", args: { communityId } }),

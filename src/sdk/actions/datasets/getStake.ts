@@ -34,7 +34,11 @@ export async function getStake(client: KhoClient, parameters: GetStakeParameters
     read(client, { ...common, functionName: "pendingUnbonding", args: [staker] }),
     client.public.getBlock({ blockTag: "latest" }),
   ]);
-  const unbonding = entries.map((e) => ({ datasetId: e.datasetId, amount: e.amount, releaseTime: BigInt(e.releaseTime) }));
+  const unbonding = entries.map((e) => ({
+    datasetId: e.datasetId,
+    amount: e.amount,
+    releaseTime: BigInt(e.releaseTime),
+  }));
   const withdrawable = unbonding.filter((e) => e.releaseTime <= block.timestamp).reduce((sum, e) => sum + e.amount, 0n);
   return { datasetId, staker, stake, totalStake, unbonding, withdrawable };
 }

@@ -24,6 +24,7 @@ export async function listDatasets(
   });
   const ids = pageIds(total, parameters);
   const all = await Promise.all(ids.map((datasetId) => getDataset(client, { datasetId })));
-  const items = parameters.communityId === undefined ? all : all.filter((d) => d.communityId === parameters.communityId);
+  const items =
+    parameters.communityId === undefined ? all : all.filter((d) => d.communityId === parameters.communityId);
   return { items, total };
 }

@@ -18,12 +18,7 @@ export type StakeReturnType = {
   staked: bigint;
   newStake: bigint;
 };
-export type StakeErrorType =
-  | KhoInputError
-  | KhoNotFoundError
-  | KhoInsufficientFundsError
-  | KhoRevertError
-  | Error;
+export type StakeErrorType = KhoInputError | KhoNotFoundError | KhoInsufficientFundsError | KhoRevertError | Error;
 
 /**
  * Stakes tokens on a dataset. Approves the staking contract first when its allowance is short

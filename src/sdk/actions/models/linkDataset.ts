@@ -10,7 +10,10 @@ export type LinkDatasetReturnType = { hash: Hash };
 export type LinkDatasetErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
 
 /** Records that the model is built from the dataset (builder only): stakers of the dataset share its usage. */
-export async function linkDataset(client: KhoClient, parameters: LinkDatasetParameters): Promise<LinkDatasetReturnType> {
+export async function linkDataset(
+  client: KhoClient,
+  parameters: LinkDatasetParameters,
+): Promise<LinkDatasetReturnType> {
   const { hash } = await transact(client, {
     address: client.addresses.ModelRegistry,
     abi: modelRegistryAbi,

@@ -14,7 +14,10 @@ export type ListModelsReturnType = Page<ModelSummary>;
 export type ListModelsErrorType = Error;
 
 /** Models in id order (ids are contiguous from 1). */
-export async function listModels(client: KhoClient, parameters: ListModelsParameters = {}): Promise<ListModelsReturnType> {
+export async function listModels(
+  client: KhoClient,
+  parameters: ListModelsParameters = {},
+): Promise<ListModelsReturnType> {
   const total = await read(client, {
     address: client.addresses.ModelRegistry,
     abi: modelRegistryAbi,

@@ -15,7 +15,10 @@ export type ResolveModelReturnType = bigint;
 export type ResolveModelErrorType = KhoInputError | KhoNotFoundError | Error;
 
 /** The id of an existing model named by id or name. */
-export async function resolveModel(client: KhoClient, parameters: ResolveModelParameters): Promise<ResolveModelReturnType> {
+export async function resolveModel(
+  client: KhoClient,
+  parameters: ResolveModelParameters,
+): Promise<ResolveModelReturnType> {
   const { model } = parameters;
   const common = { address: client.addresses.ModelRegistry, abi: modelRegistryAbi } as const;
   const exists = (id: bigint) => read(client, { ...common, functionName: "modelExists", args: [id] });

@@ -10,7 +10,10 @@ export type RetireModelReturnType = { hash: Hash };
 export type RetireModelErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
 
 /** Retires a model for good (builder, or the admin as an emergency takedown). */
-export async function retireModel(client: KhoClient, parameters: RetireModelParameters): Promise<RetireModelReturnType> {
+export async function retireModel(
+  client: KhoClient,
+  parameters: RetireModelParameters,
+): Promise<RetireModelReturnType> {
   const { hash } = await transact(client, {
     address: client.addresses.ModelRegistry,
     abi: modelRegistryAbi,

@@ -1,0 +1,316 @@
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Command } from "commander";
+import type { Hex } from "viem";
+import { z } from "zod";
+import type { KhoClient } from "../../sdk";
+import {
+  EPOCH_OUTPUT_FILES,
+  type EpochComputation,
+  type RewardParamsInput,
+  acceptRewardRoot,
+  claimRewards,
+  createRewardsPipeline,
+  getRewardStatus,
+  parseCumulativeRewardTree,
+  publishEpoch,
+  verifyEpoch,
+  writeEpochOutput,
+} from "../../rewards";
+import { parseAddress } from "../args";
+import type { CliContext } from "../context";
+import { CliError } from "../errors";
+import { renderRecord, renderTable } from "../output";
+import { formatTokenAmount, parseTokenAmount } from "../units";
+
+type PipelineOptions = {
+  params?: string;
+  dustRecipient?: string;
+  threads?: string;
+  skipUnavailable?: boolean;
+  fromGenesis?: boolean;
+};
+
+function parseEpoch(text: string): bigint {
+  if (!/^(0|[1-9][0-9]*)$/.test(text.trim()) || BigInt(text.trim()) >= 2n ** 64n) {
+    throw new CliError(`epoch "${text}" is not a non-negative integer`);
+  }
+  return BigInt(text.trim());
+}
+
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,2}$/.test(text.trim())) throw new CliError(`--threads "${text}" is not a positive integer`);
+  return Number(text.trim());
+}
+
+/** Formula parameters: `--params` JSON (docs/rewards.md), the dust recipient defaulting to the deployment's admin. */
+async function rewardParams(ctx: CliContext, options: PipelineOptions): Promise<RewardParamsInput> {
+  const { deployment } = await ctx.deployment();
+  let fromFile: Record<string, unknown> = {};
+  if (options.params !== undefined) {
+    const file = path.resolve(ctx.cwd, options.params);
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+      fromFile = parsed as Record<string, unknown>;
+    } catch (cause) {
+      throw new CliError(
+        `cannot use reward parameters file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+  const dustRecipient =
+    options.dustRecipient !== undefined
+      ? parseAddress(options.dustRecipient, "dust recipient")
+      : typeof fromFile.dustRecipient === "string"
+        ? fromFile.dustRecipient
+        : deployment.roles.admin;
+  return { ...fromFile, dustRecipient } as RewardParamsInput;
+}
+
+async function withPipeline<T>(
+  ctx: CliContext,
+  options: PipelineOptions,
+  run: (pipeline: ReturnType<typeof createRewardsPipeline>, client: KhoClient) => Promise<T>,
+): Promise<T> {
+  const client = await ctx.readClient();
+  const pipeline = createRewardsPipeline({
+    client,
+    params: await rewardParams(ctx, options),
+    threads: parseThreads(options.threads),
+    skipUnavailableBatches: options.skipUnavailable === true,
+    trustAcceptedRoots: options.fromGenesis !== true,
+    onProgress: (message) => ctx.progress(message),
+  });
+  try {
+    return await run(pipeline, client);
+  } finally {
+    await pipeline.close();
+  }
+}
+
+function addPipelineOptions(command: Command): Command {
+  return command
+    .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
+    .option("--dust-recipient <address>", "receives rounding dust (default: the deployment's admin)")
+    .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
+    .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
+    .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
+}
+
+function computationJson(c: EpochComputation, dir?: string) {
+  return {
+    epoch: c.tree.epoch,
+    root: c.tree.root,
+    totalCumulative: c.tree.total,
+    budget: c.summary.budget,
+    paid: c.result.totals.paid,
+    unallocated: c.result.unallocated,
+    accounts: c.result.accounts.map((a) => ({ account: a.account, amount: a.amount, byRole: a.byRole })),
+    receipts: c.summary.counts.receipts,
+    drops: c.summary.counts.drops,
+    batches: c.summary.counts.batches,
+    previous: c.summary.previous,
+    ...(dir === undefined ? {} : { dir }),
+  };
+}
+
+function dropsLine(c: EpochComputation): string {
+  const drops = Object.entries(c.summary.counts.drops).filter(([, n]) => n > 0);
+  return drops.length === 0 ? "none" : drops.map(([reason, n]) => `${reason} ${n}`).join(", ");
+}
+
+const inputsBudgetSchema = z.object({
+  epoch: z.string(),
+  budget: z.object({ budget: z.string().regex(/^[0-9]+$/), previousTotal: z.string().regex(/^[0-9]+$/) }),
+});
+
+/** `kho rewards …`: compute, verify, publish, accept, claim and show epoch rewards. */
+export function registerRewardsCommand(program: Command, ctx: CliContext): void {
+  const group = program
+    .command("rewards")
+    .description("epoch rewards: compute from public data, verify, publish and claim");
+
+  addPipelineOptions(
+    group
+      .command("compute")
+      .description("compute an epoch's payouts and cumulative tree from chain events and batch files")
+      .requiredOption("--epoch <n>", "the epoch to compute (must be final)")
+      .option("--budget <amount>", "token amount to distribute when nothing is funded for the epoch yet")
+      .option("--out <dir>", "output directory; files go to <dir>/<epoch>/", "epochs"),
+  ).action(async (options: PipelineOptions & { epoch: string; budget?: string; out: string }) => {
+    const epoch = parseEpoch(options.epoch);
+    const budget = options.budget === undefined ? undefined : parseTokenAmount(options.budget);
+    const computation = await withPipeline(ctx, options, (pipeline) => pipeline.computeEpoch({ epoch, budget }));
+    const { dir } = await writeEpochOutput({ outDir: path.resolve(ctx.cwd, options.out), computation });
+    const { tree, result, summary } = computation;
+    ctx.print(
+      () =>
+        [
+          renderRecord({
+            epoch,
+            root: tree.root ?? "none (no account has a reward)",
+            "total cumulative": `${formatTokenAmount(tree.total)} KHO`,
+            budget: `${formatTokenAmount(summary.budget.budget)} KHO (${summary.budget.source})`,
+            "to fund": `${formatTokenAmount(summary.budget.toFund)} KHO`,
+            unallocated: `${formatTokenAmount(result.unallocated)} KHO`,
+            receipts: `${summary.counts.receipts.accepted} accepted of ${summary.counts.receipts.committed} committed`,
+            dropped: dropsLine(computation),
+            output: dir,
+          }),
+          "",
+          renderTable(
+            result.accounts.map((a) => ({
+              account: a.account,
+              amount: formatTokenAmount(a.amount),
+              builder: formatTokenAmount(a.byRole.builder),
+              operator: formatTokenAmount(a.byRole.operator),
+              staker: formatTokenAmount(a.byRole.staker),
+              dust: formatTokenAmount(a.byRole.dust),
+            })),
+          ),
+        ].join("\n"),
+      computationJson(computation, dir),
+    );
+  });
+
+  addPipelineOptions(
+    group
+      .command("verify")
+      .description("recompute an epoch from public data and compare it with the root on chain (exit 1 when different)")
+      .requiredOption("--epoch <n>", "the epoch to verify"),
+  ).action(async (options: PipelineOptions & { epoch: string }) => {
+    const epoch = parseEpoch(options.epoch);
+    const verdict = await withPipeline(ctx, options, (pipeline, client) => verifyEpoch({ pipeline, client, epoch }));
+    const json = {
+      epoch,
+      equal: verdict.equal,
+      status: verdict.status,
+      computedRoot: verdict.computedRoot,
+      onChainRoot: verdict.onChainRoot,
+      computedTotal: verdict.computedTotal,
+      onChainTotal: verdict.onChainTotal,
+      reason: verdict.reason,
+    };
+    if (verdict.equal) {
+      ctx.print(() => `equal: ${verdict.reason}`, json);
+      return;
+    }
+    if (ctx.output().json) ctx.print(() => "", json);
+    throw new CliError(`not equal: ${verdict.reason}`);
+  });
+
+  group
+    .command("publish")
+    .description("fund what the epoch's budget still lacks and propose its root (poster role)")
+    .requiredOption("--epoch <n>", "the computed epoch to publish")
+    .option("--out <dir>", "where `rewards compute` wrote the epoch", "epochs")
+    .option("--data-uri <uri>", "where others can fetch tree.json (default: its file:// URL)")
+    .action(async (options: { epoch: string; out: string; dataUri?: string }) => {
+      const epoch = parseEpoch(options.epoch);
+      const dir = path.resolve(ctx.cwd, options.out, epoch.toString());
+      const treeFile = path.join(dir, EPOCH_OUTPUT_FILES.tree);
+      const inputsFile = path.join(dir, EPOCH_OUTPUT_FILES.inputs);
+      if (!existsSync(treeFile) || !existsSync(inputsFile)) {
+        throw new CliError(
+          `epoch ${epoch} is not computed in ${dir}: run \`kho rewards compute --epoch ${epoch}\` first`,
+        );
+      }
+      let tree;
+      let inputs;
+      try {
+        tree = parseCumulativeRewardTree(await readFile(treeFile, "utf8"));
+        inputs = inputsBudgetSchema.parse(JSON.parse(await readFile(inputsFile, "utf8")));
+      } catch (cause) {
+        throw new CliError(
+          `the files in ${dir} are not a valid computed epoch: ${cause instanceof Error ? cause.message : String(cause)}`,
+          {
+            cause,
+          },
+        );
+      }
+      if (tree.epoch !== epoch || inputs.epoch !== epoch.toString())
+        throw new CliError(`the files in ${dir} are not for epoch ${epoch}`);
+      const client = await ctx.writeClient();
+      const published = await publishEpoch(client, {
+        tree,
+        budget: BigInt(inputs.budget.budget),
+        previousTotal: BigInt(inputs.budget.previousTotal),
+        dataURI: options.dataUri ?? pathToFileURL(treeFile).href,
+        onStep: (message) => ctx.progress(message),
+      });
+      ctx.print(
+        () =>
+          `Proposed root ${published.root} for epoch ${epoch} (total ${formatTokenAmount(published.totalCumulative)} KHO, funded ${formatTokenAmount(published.funded)} KHO now); acceptable from ${new Date(Number(published.validAt) * 1000).toISOString()}.`,
+        published,
+      );
+    });
+
+  group
+    .command("accept")
+    .description("accept the pending root once its timelock has passed (anyone)")
+    .action(async () => {
+      const client = await ctx.writeClient();
+      const accepted = await acceptRewardRoot(client);
+      ctx.print(() => `Accepted root ${accepted.root} for epoch ${accepted.epoch} in ${accepted.hash}.`, accepted);
+    });
+
+  group
+    .command("claim")
+    .description(
+      "claim an account's cumulative rewards with its proof from the accepted tree (anyone may claim for anyone)",
+    )
+    .option("--account <address>", "who is paid (default: the key's address)")
+    .action(async (options: { account?: string }) => {
+      const client = await ctx.writeClient();
+      const account =
+        options.account === undefined ? client.account!.address : parseAddress(options.account, "account");
+      const claimed = await claimRewards(client, { account });
+      ctx.print(
+        () =>
+          `Paid ${formatTokenAmount(claimed.amount)} KHO to ${claimed.account} (cumulative ${formatTokenAmount(claimed.cumulative)} KHO) in ${claimed.hash}.`,
+        claimed,
+      );
+    });
+
+  group
+    .command("show")
+    .description("claimable and claimed rewards of an account and its amount in every accepted root")
+    .option("--account <address>", "the account (default: the key's address)")
+    .action(async (options: { account?: string }) => {
+      const client = await ctx.readClient();
+      const account =
+        options.account !== undefined ? parseAddress(options.account, "account") : client.account?.address;
+      if (account === undefined) throw new CliError("give --account, or a key with --private-key or KHO_PRIVATE_KEY");
+      const status = await getRewardStatus(client, { account });
+      const amount = (v: bigint | null) => (v === null ? "unknown" : formatTokenAmount(v));
+      ctx.print(
+        () =>
+          [
+            renderRecord({
+              account: status.account,
+              claimable: `${formatTokenAmount(status.claimable)} KHO`,
+              claimed: `${formatTokenAmount(status.claimed)} KHO`,
+              cumulative: `${formatTokenAmount(status.cumulative)} KHO`,
+              "accepted epoch": status.acceptedEpoch ?? "none",
+            }),
+            "",
+            renderTable(
+              status.history.map((h) => ({
+                epoch: h.epoch,
+                root: h.root as Hex,
+                earned: amount(h.earned),
+                cumulative: amount(h.cumulative),
+              })),
+            ),
+          ].join("\n"),
+        status,
+      );
+    });
+}

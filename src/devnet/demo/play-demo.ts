@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Address, type Hex, formatUnits, parseUnits } from "viem";
+import {
+  type EpochComputation,
+  acceptRewardRoot,
+  claimRewards,
+  createRewardsPipeline,
+  publishEpoch,
+  verifyEpoch,
+  writeEpochOutput,
+} from "../../rewards";
+import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, stake } from "../../sdk";
+import { type DevNetwork, startDevNetwork } from "../dev-network";
+import type { LocalAccount } from "../local-chain";
+import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
+import { type DemoCall, demoWeek } from "./schedule";
+import { sideBySide } from "./side-by-side";
+import { renderDemoTables } from "./tables";
+
+const DAY = 86_400n;
+const EPOCH_LENGTH = 7n * DAY;
+const TIMELOCK = DAY;
+export const DEMO_BUDGET = parseUnits("10000", 18);
+const STAKE = parseUnits("500", 18);
+
+export type PlayDemoParameters = {
+  /** Narration and tables (stdout). */
+  out: (text: string) => void;
+  /** Progress lines (stderr). */
+  progress: (message: string) => void;
+};
+
+export type PlayDemoReturnType = {
+  computation: EpochComputation;
+  localBuilderPayout: bigint;
+  genericBuilderPayout: bigint;
+  earlyStakerPayout: bigint;
+  lateStakerPayout: bigint;
+};
+
+/** A clock the relayer reads synchronously; the demo moves it together with the chain. */
+function manualClock(start: bigint) {
+  let now = start;
+  return { now: () => now, set: (t: bigint) => void (now = t) };
+}
+
+/**
+ * One community epoch from registration to claim, on a chain embedded in this process. The
+ * thesis it shows: the model a community keeps returning to earns more than a generic model with
+ * more deployments and more (one-off) calls; a last-minute stake earns about nothing.
+ */
+export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemoReturnType> {
+  const { out, progress } = parameters;
+  const clock = manualClock(BigInt(Math.floor(Date.now() / 1000)));
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "kho-demo-"));
+  let network: DevNetwork | undefined;
+  try {
+    network = await startDevNetwork({
+      epochLength: EPOCH_LENGTH,
+      timelock: TIMELOCK,
+      dataDir: workDir,
+      clock,
+      relayerLogLevel: "silent",
+      progress,
+    });
+    const net = network;
+    const { chain, deployment, roles, seed } = net;
+    const genesis = deployment.epoch.genesis;
+    const moveTo = async (t: bigint) => {
+      await chain.setTime(t);
+      clock.set(t);
+    };
+    const clientFor = (account: LocalAccount): KhoClient =>
+      createKhoClient({
+        rpcUrl: chain.rpcUrl,
+        chainId: chain.chainId,
+        addresses: deployment.contracts,
+        account: account.privateKey,
+      });
+
+    out("Kho demo: one community epoch, from registration to claim\n");
+    out(`1. Community vi-VN/home-cooking (id ${seed.communityId}) with its dataset (id ${seed.datasetId}) and ${net.members.length} attested members.`);
+    await moveTo(genesis + 600n);
+    await stake(clientFor(roles.earlyStaker), { datasetId: seed.datasetId, amount: STAKE });
+    out(`   Early staker ${roles.earlyStaker.address} stakes ${formatUnits(STAKE, 18)} KHO at the start of the epoch.`);
+    out(
+      `2. Models: ${LOCAL_MODEL_NAME} (local, ${seed.localDeploymentIds.length} deployment) and ${GENERIC_MODEL_NAME} (generic, ${seed.genericDeploymentIds.length} deployments).\n`,
+    );
+
+    const app = createRelayerClient({ baseUrl: net.relayer.url, apiKey: net.apiKeys.appDeveloper });
+    const ask = async (model: string, question: string) =>
+      (await app.chatCompletion({ model, messages: [{ role: "user", content: question }], user: "first-visitor" }))
+        .completion.choices[0]?.message.content ?? "(no answer)";
+    out(`3. Asking both models through the relayer:\n`);
+    const viQuestion = "Tôi nấu cá kho thế nào?";
+    const enQuestion = "How do I cook cá kho?";
+    out(
+      sideBySide(
+        { title: `${LOCAL_MODEL_NAME}: "${viQuestion}"`, text: await ask(LOCAL_MODEL_NAME, viQuestion) },
+        { title: `${GENERIC_MODEL_NAME}: "${enQuestion}"`, text: await ask(GENERIC_MODEL_NAME, enQuestion) },
+      ),
+    );
+    out("");
+    out(
+      sideBySide(
+        { title: `${LOCAL_MODEL_NAME}: "${enQuestion}"`, text: await ask(LOCAL_MODEL_NAME, enQuestion) },
+        { title: `${GENERIC_MODEL_NAME}: "${viQuestion}"`, text: await ask(GENERIC_MODEL_NAME, viQuestion) },
+      ),
+    );
+    out("");
+
+    out("4. A week of usage:");
+    const week = demoWeek();
+    const builderClient = createRelayerClient({ baseUrl: net.relayer.url, apiKey: net.apiKeys.genericBuilder });
+    const memberClient = createRelayerClient({ baseUrl: net.relayer.url });
+    let nonce = 0n;
+    for (let day = 0; day < 7; day++) {
+      await moveTo(genesis + BigInt(day) * DAY + 9n * 3600n);
+      const today = week.filter((c) => c.day === day);
+      await runCalls(today, async (call: DemoCall) => {
+        const messages = [{ role: "user" as const, content: call.question }];
+        if (call.caller.kind === "member") {
+          const wallet = net.members[call.caller.index]!;
+          nonce += 1n;
+          await memberClient.chatCompletion({
+            model: LOCAL_MODEL_NAME,
+            messages,
+            wallet: { account: wallet, nonce, deadline: clock.now() + 3600n },
+          });
+        } else if (call.caller.kind === "visitor") {
+          await app.chatCompletion({ model: GENERIC_MODEL_NAME, messages, user: call.caller.name });
+        } else {
+          await builderClient.chatCompletion({ model: GENERIC_MODEL_NAME, messages });
+        }
+      });
+      const local = today.filter((c) => c.model === "local");
+      const generic = today.filter((c) => c.model === "generic");
+      out(
+        `   day ${day + 1}: ${String(local.length).padStart(3)} calls to ${LOCAL_MODEL_NAME} by ${new Set(local.map((c) => JSON.stringify(c.caller))).size} members, ${String(generic.length).padStart(3)} calls to ${GENERIC_MODEL_NAME}`,
+      );
+    }
+
+    const epochEnd = genesis + EPOCH_LENGTH;
+    await moveTo(epochEnd - 60n);
+    await stake(clientFor(roles.lateStaker), { datasetId: seed.datasetId, amount: STAKE });
+    out(`   Late staker ${roles.lateStaker.address} stakes ${formatUnits(STAKE, 18)} KHO one minute before the epoch ends.`);
+    progress("committing the last receipt batches");
+    await net.relayer.batcher.flush();
+
+    out("\n5. Closing the epoch: compute, verify, publish, wait out the timelock, claim.");
+    await moveTo(epochEnd + deployment.epoch.batchGracePeriod + 1n);
+    const poster = clientFor(roles.deployer);
+    const pipeline = createRewardsPipeline({
+      client: poster,
+      params: { dustRecipient: roles.deployer.address },
+      onProgress: progress,
+    });
+    try {
+      const computation = await pipeline.computeEpoch({ epoch: 0n, budget: DEMO_BUDGET });
+      const epochDir = path.join(workDir, "epochs");
+      const written = await writeEpochOutput({ outDir: epochDir, computation });
+      out(`   computed epoch 0: root ${computation.tree.root}`);
+      const published = await publishEpoch(poster, {
+        tree: computation.tree,
+        budget: computation.summary.budget.budget,
+        previousTotal: computation.summary.budget.previousTotal,
+        dataURI: pathToFileURL(written.files.tree).href,
+      });
+      out(`   published root ${published.root} (total ${formatUnits(published.totalCumulative, 18)} KHO)`);
+      const check = await verifyEpoch({ pipeline, client: poster, epoch: 0n });
+      out(`   verified from public data: ${check.equal ? "the recomputed root equals the root on chain" : check.reason}`);
+      if (!check.equal) throw new Error(`verification failed: ${check.reason}`);
+      await moveTo(epochEnd + deployment.epoch.batchGracePeriod + TIMELOCK + 120n);
+      await acceptRewardRoot(poster);
+      out(`   timelock passed (${TIMELOCK / 3600n} h of chain time); root accepted`);
+
+      const anyone = clientFor(roles.appDeveloper);
+      let claimed = 0n;
+      for (const entry of computation.tree.entries) {
+        if (entry.cumulative === 0n) continue;
+        const before = await balanceOf(anyone, { account: entry.account });
+        await claimRewards(anyone, { account: entry.account, cumulative: entry.cumulative, proof: entry.proof });
+        const after = await balanceOf(anyone, { account: entry.account });
+        claimed += after - before;
+      }
+      out(`   claimed ${formatUnits(claimed, 18)} KHO for ${computation.tree.entries.length} payees\n`);
+
+      const payoutOf = (account: Address, role: "builder" | "operator" | "staker") =>
+        computation.result.accounts.find((a) => a.account === account)?.byRole[role] ?? 0n;
+      const result: PlayDemoReturnType = {
+        computation,
+        localBuilderPayout: payoutOf(roles.localBuilder.address, "builder"),
+        genericBuilderPayout: payoutOf(roles.genericBuilder.address, "builder"),
+        earlyStakerPayout: payoutOf(roles.earlyStaker.address, "staker"),
+        lateStakerPayout: payoutOf(roles.lateStaker.address, "staker"),
+      };
+      out("6. Results");
+      out(renderDemoTables({ network: net, computation, result }));
+      return result;
+    } finally {
+      await pipeline.close();
+    }
+  } finally {
+    await network?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs calls a few at a time: concurrent enough to batch, ordered enough to stay deterministic. */
+async function runCalls(calls: DemoCall[], run: (call: DemoCall) => Promise<void>): Promise<void> {
+  const width = 4;
+  for (let i = 0; i < calls.length; i += width) {
+    await Promise.all(calls.slice(i, i + width).map(run));
+  }
+}
+
+export type { Hex };
