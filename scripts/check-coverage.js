@@ -16,7 +16,8 @@ const failures = [];
 for (const [file, data] of Object.entries(summary)) {
   if (file === "total") continue;
   for (const [metric, floor] of Object.entries(FLOOR)) {
-    if (data[metric].pct < floor) failures.push(`${path.relative(process.cwd(), file)}: ${metric} ${data[metric].pct}% < ${floor}%`);
+    if (data[metric].pct < floor)
+      failures.push(`${path.relative(process.cwd(), file)}: ${metric} ${data[metric].pct}% < ${floor}%`);
   }
 }
 for (const [metric, floor] of Object.entries(FLOOR)) {

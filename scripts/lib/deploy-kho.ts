@@ -1,6 +1,8 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+// Brings in the hre.ethers / hre.ignition type augmentations when compiled outside Hardhat.
+import type {} from "@nomicfoundation/hardhat-toolbox";
 import { type Address, getAddress, isAddress } from "viem";
 import KhoModule, { KHO_MODULE_DEFAULTS, KhoWithRelayerModule } from "../../ignition/modules/Kho";
 import {

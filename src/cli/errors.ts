@@ -56,7 +56,7 @@ function oneLine(text: string): string {
 export function formatCliError(error: unknown, context: { rpcUrl?: string } = {}): string {
   if (error instanceof CliError) return oneLine(error.message);
   const url = unreachableUrl(error);
-  if (url !== undefined) return `cannot reach the chain at ${url}`;
+  if (url !== undefined) return `cannot reach the chain at ${context.rpcUrl ?? url}`;
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";

@@ -2,27 +2,46 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import dotenv from "dotenv";
-import { registerCommunitiesCommand } from "./commands/communities";
-import { registerDatasetsCommand } from "./commands/datasets";
-import { registerModelsCommand } from "./commands/models";
-import { registerTokenCommand } from "./commands/token";
 import { type CliContext, type CliIo, DEFAULT_RPC_URL, ENV, type GlobalOptions, createCliContext } from "./context";
 import { commanderExitCode, formatCliError } from "./errors";
 
 /**
  * Adds one command group (`kho <group> …`) to the program. Each group lives in its own file under
  * commands/ and gets the shared context, which resolves network, key and deployment lazily, so a
- * group only pays for what its commands use. To add a group, write `registerXCommand` and list it
- * in COMMAND_GROUPS.
+ * group only pays for what its commands use.
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMAND_GROUPS: readonly RegisterCommand[] = [
-  registerCommunitiesCommand,
-  registerDatasetsCommand,
-  registerModelsCommand,
-  registerTokenCommand,
-];
+/**
+ * Every command group, loaded on demand: `kho communities …` imports only the communities group,
+ * so the relayer's or the dev chain's dependencies never slow down a registry command. To add a
+ * group, write `registerXCommand` in commands/x.ts and add one line here.
+ */
+export const COMMAND_GROUPS: Readonly<Record<string, () => Promise<RegisterCommand>>> = {
+  communities: async () => (await import("./commands/communities")).registerCommunitiesCommand,
+  datasets: async () => (await import("./commands/datasets")).registerDatasetsCommand,
+  models: async () => (await import("./commands/models")).registerModelsCommand,
+  token: async () => (await import("./commands/token")).registerTokenCommand,
+  relayer: async () => (await import("./commands/relayer")).registerRelayerCommand,
+  model: async () => (await import("./commands/model")).registerModelCommand,
+  rewards: async () => (await import("./commands/rewards")).registerRewardsCommand,
+  dev: async () => (await import("./commands/dev")).registerDevCommand,
+  demo: async () => (await import("./commands/demo")).registerDemoCommand,
+};
+
+/** Global options that take a value (so the word after them is not the command group). */
+const VALUE_OPTIONS = new Set(["--rpc-url", "--deployment", "--private-key"]);
+
+/** The group `argv` asks for, or undefined (help, version, unknown group: then every group loads). */
+export function requestedGroup(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith("-")) return Object.hasOwn(COMMAND_GROUPS, arg) ? arg : undefined;
+  }
+  return undefined;
+}
 
 function packageVersion(): string {
   // src/cli (ts-node) and dist/src/cli (built) sit at different depths below package.json.
@@ -37,7 +56,8 @@ export type BuildProgramParameters = {
   io: CliIo;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  groups?: readonly RegisterCommand[];
+  /** The groups to register (all of them by default). */
+  groups: readonly RegisterCommand[];
 };
 
 /** The `kho` program with its global options and command groups; errors surface as exceptions. */
@@ -67,11 +87,17 @@ export function buildProgram(parameters: BuildProgramParameters): { program: Com
       writeErr: parameters.io.stderr,
       outputError: (text, write) => write(text.replace(/^error: /, "kho: ")),
     });
-  for (const register of parameters.groups ?? COMMAND_GROUPS) register(program, ctx);
+  for (const register of parameters.groups) register(program, ctx);
   return { program, ctx };
 }
 
 export type MainOptions = Partial<Omit<BuildProgramParameters, "groups">>;
+
+async function loadGroups(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const wanted = requestedGroup(argv);
+  const loaders = wanted === undefined ? Object.values(COMMAND_GROUPS) : [COMMAND_GROUPS[wanted]!];
+  return Promise.all(loaders.map((load) => load()));
+}
 
 /**
  * Runs `kho` with `argv` (`process.argv` shape: node, script, args…). Never throws: a failure is
@@ -87,7 +113,15 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<v
   // .env fills in only what the environment does not already set (flags still win over both).
   dotenv.config({ path: path.join(cwd, ".env"), processEnv: env as Record<string, string>, quiet: true });
 
-  const { program, ctx } = buildProgram({ io, env, cwd });
+  let built: ReturnType<typeof buildProgram>;
+  try {
+    built = buildProgram({ io, env, cwd, groups: await loadGroups(argv) });
+  } catch (error) {
+    io.stderr(`kho: ${formatCliError(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { program, ctx } = built;
   try {
     await program.parseAsync(argv);
   } catch (error) {

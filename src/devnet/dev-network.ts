@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -9,7 +10,14 @@ import type { Deployment } from "../protocol/deployment";
 import { type Clock, type RunningRelayer, createApiKey, openStore, startRelayer } from "../relayer";
 import { type LocalChain, startLocalChain } from "./local-chain";
 import { type DevRoles, GENERIC_DEPLOYMENTS, devRoles, memberWallet } from "./roles";
-import { GENERIC_DATASET_FILE, LOCAL_DATASET_FILE, type SeedReturnType, seedDevNetwork } from "./seed";
+import {
+  GENERIC_DATASET_FILE,
+  GENERIC_MODEL_NAME,
+  LOCAL_DATASET_FILE,
+  LOCAL_MODEL_NAME,
+  type SeedReturnType,
+  seedDevNetwork,
+} from "./seed";
 
 export type StartDevNetworkParameters = {
   /** JSON-RPC port on 127.0.0.1 (0 = any free port). */
@@ -19,6 +27,11 @@ export type StartDevNetworkParameters = {
   modelPorts?: [number, number];
   /** Epoch length in seconds (default 7 days). */
   epochLength?: bigint;
+  /**
+   * Epoch 0 start: "past-hour" (default; the current hour, so calls can be served at once) or
+   * "next-hour" (a clean epoch that starts after seeding, as the demo plays it).
+   */
+  genesis?: "past-hour" | "next-hour";
   /** Reward root timelock in seconds (default 1 day). */
   timelock?: bigint;
   /** Community members to attest (default 6). */
@@ -71,8 +84,12 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     const roles = devRoles(chain.accounts);
     const { deployKho } = await import("../../scripts/lib/deploy-kho");
     const { loadHardhat } = await import("./hardhat-runtime");
+    const hour = 3600n;
+    const now = await chain.latestTimestamp();
+    const genesis = parameters.genesis === "next-hour" ? (now / hour + 1n) * hour : (now / hour) * hour;
     const { deployment } = await deployKho(loadHardhat(), {
       relayer: roles.relayer.address,
+      genesis,
       epochLength: parameters.epochLength,
       timelock: parameters.timelock,
     });
@@ -80,9 +97,17 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
 
     progress("starting the local (vi-VN) and generic model servers");
     const [localPort, genericPort] = parameters.modelPorts ?? [0, 0];
-    const localModel = await startModelServer({ datasetPath: LOCAL_DATASET_FILE, port: localPort });
+    const localModel = await startModelServer({
+      datasetPath: LOCAL_DATASET_FILE,
+      port: localPort,
+      modelName: LOCAL_MODEL_NAME,
+    });
     cleanups.push(() => localModel.close());
-    const genericModel = await startModelServer({ datasetPath: GENERIC_DATASET_FILE, port: genericPort });
+    const genericModel = await startModelServer({
+      datasetPath: GENERIC_DATASET_FILE,
+      port: genericPort,
+      modelName: GENERIC_MODEL_NAME,
+    });
     cleanups.push(() => genericModel.close());
 
     const members = Array.from({ length: parameters.members ?? 6 }, (_, i) => memberWallet(i));
@@ -109,7 +134,8 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     store.close();
 
     progress("starting the relayer");
-    const relayerPort = parameters.relayerPort ?? 0;
+    // Batch data URIs embed the relayer's public URL, so the port must be known before it starts.
+    const relayerPort = parameters.relayerPort || (await freePort());
     const relayer = await startRelayer(
       {
         rpcUrl: chain.rpcUrl,
@@ -154,4 +180,18 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     await close();
     throw error;
   }
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
 }

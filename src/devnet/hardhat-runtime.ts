@@ -19,6 +19,11 @@ export function loadHardhat(): HardhatRuntimeEnvironment {
   if (runtime) return runtime;
   process.env.HARDHAT_CONFIG ??= path.join(PROJECT_ROOT, "hardhat.config.ts");
   process.env.HARDHAT_NETWORK ??= "hardhat";
+  // Hardhat's CLI registers ts-node for a TypeScript config; loaded as a library it does not.
+  if (!(process as unknown as Record<symbol, unknown>)[Symbol.for("ts-node.register.instance")]) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("ts-node").register({ transpileOnly: true, project: path.join(PROJECT_ROOT, "tsconfig.json") });
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   runtime = require("hardhat") as HardhatRuntimeEnvironment;
   return runtime;

@@ -12,7 +12,7 @@ import {
   verifyEpoch,
   writeEpochOutput,
 } from "../../rewards";
-import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, stake } from "../../sdk";
+import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, mint, stake } from "../../sdk";
 import { type DevNetwork, startDevNetwork } from "../dev-network";
 import type { LocalAccount } from "../local-chain";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
@@ -60,6 +60,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
   try {
     network = await startDevNetwork({
       epochLength: EPOCH_LENGTH,
+      genesis: "next-hour",
       timelock: TIMELOCK,
       dataDir: workDir,
       clock,
@@ -82,7 +83,9 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       });
 
     out("Kho demo: one community epoch, from registration to claim\n");
-    out(`1. Community vi-VN/home-cooking (id ${seed.communityId}) with its dataset (id ${seed.datasetId}) and ${net.members.length} attested members.`);
+    out(
+      `1. Community vi-VN/home-cooking (id ${seed.communityId}) with its dataset (id ${seed.datasetId}) and ${net.members.length} attested members.`,
+    );
     await moveTo(genesis + 600n);
     await stake(clientFor(roles.earlyStaker), { datasetId: seed.datasetId, amount: STAKE });
     out(`   Early staker ${roles.earlyStaker.address} stakes ${formatUnits(STAKE, 18)} KHO at the start of the epoch.`);
@@ -115,7 +118,10 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     out("4. A week of usage:");
     const week = demoWeek();
     const builderClient = createRelayerClient({ baseUrl: net.relayer.url, apiKey: net.apiKeys.genericBuilder });
-    const memberClient = createRelayerClient({ baseUrl: net.relayer.url });
+    const memberClient = createRelayerClient({
+      baseUrl: net.relayer.url,
+      domain: { chainId: chain.chainId, ledger: deployment.contracts.UsageLedger },
+    });
     let nonce = 0n;
     for (let day = 0; day < 7; day++) {
       await moveTo(genesis + BigInt(day) * DAY + 9n * 3600n);
@@ -146,7 +152,9 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     const epochEnd = genesis + EPOCH_LENGTH;
     await moveTo(epochEnd - 60n);
     await stake(clientFor(roles.lateStaker), { datasetId: seed.datasetId, amount: STAKE });
-    out(`   Late staker ${roles.lateStaker.address} stakes ${formatUnits(STAKE, 18)} KHO one minute before the epoch ends.`);
+    out(
+      `   Late staker ${roles.lateStaker.address} stakes ${formatUnits(STAKE, 18)} KHO one minute before the epoch ends.`,
+    );
     progress("committing the last receipt batches");
     await net.relayer.batcher.flush();
 
@@ -163,6 +171,8 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       const epochDir = path.join(workDir, "epochs");
       const written = await writeEpochOutput({ outDir: epochDir, computation });
       out(`   computed epoch 0: root ${computation.tree.root}`);
+      // The dev token's owner mints the epoch budget it is about to fund.
+      await mint(poster, { to: roles.deployer.address, amount: DEMO_BUDGET });
       const published = await publishEpoch(poster, {
         tree: computation.tree,
         budget: computation.summary.budget.budget,
@@ -170,8 +180,18 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
         dataURI: pathToFileURL(written.files.tree).href,
       });
       out(`   published root ${published.root} (total ${formatUnits(published.totalCumulative, 18)} KHO)`);
-      const check = await verifyEpoch({ pipeline, client: poster, epoch: 0n });
-      out(`   verified from public data: ${check.equal ? "the recomputed root equals the root on chain" : check.reason}`);
+      // A verifier is anyone with an RPC URL: a fresh pipeline that reads the chain as it is now.
+      const verifierClient = clientFor(roles.appDeveloper);
+      const verifier = createRewardsPipeline({
+        client: verifierClient,
+        params: { dustRecipient: roles.deployer.address },
+      });
+      const check = await verifyEpoch({ pipeline: verifier, client: verifierClient, epoch: 0n }).finally(() =>
+        verifier.close(),
+      );
+      out(
+        `   verified from public data: ${check.equal ? "the recomputed root equals the root on chain" : check.reason}`,
+      );
       if (!check.equal) throw new Error(`verification failed: ${check.reason}`);
       await moveTo(epochEnd + deployment.epoch.batchGracePeriod + TIMELOCK + 120n);
       await acceptRewardRoot(poster);

@@ -19,7 +19,7 @@ export const MEMBER_VISITS: readonly { days: readonly number[]; callsPerDay: num
   { days: [3], callsPerDay: 1 },
 ];
 
-export const VISITOR_BURST = { day: 1, visitors: 40, callsPerVisitor: 2 } as const;
+export const VISITOR_BURST = { day: 1, visitors: 24, callsPerVisitor: 3 } as const;
 export const BUILDER_SELF_CALLS = { day: 4, calls: 20 } as const;
 
 const LOCAL_QUESTIONS = [

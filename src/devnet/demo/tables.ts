@@ -54,7 +54,7 @@ export function renderDemoTables(parameters: {
     return {
       staker: s.who,
       "stake at end": kho(explanation?.stakeAtEnd ?? 0n),
-      "stake × days": `${Number(formatUnits((explanation?.stakeTime ?? 0n) / 86_400n, 18)).toFixed(2)}`,
+      "KHO × days staked": `${Number(formatUnits((explanation?.stakeTime ?? 0n) / 86_400n, 18)).toFixed(2)}`,
       payout: kho(s.payout),
     };
   });

@@ -62,19 +62,22 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
       if (!p) return;
       slot.pending.delete(msg.id);
       slot.inFlight--;
+      if (slot.pending.size === 0) slot.worker.unref();
       if (msg.results) p.resolve(msg.results);
       else p.reject(new SignerError(`receipt signing failed: ${msg.error ?? "unknown error"}`));
     });
     const failAll = (error: Error) => {
       for (const p of slot.pending.values()) p.reject(error);
       slot.pending.clear();
+      slot.worker.unref();
       slot.inFlight = 0;
     };
     slot.worker.on("error", (error) => failAll(new SignerError("signing worker crashed", { cause: error })));
     slot.worker.on("exit", (code) => {
       if (!closed) failAll(new SignerError(`signing worker exited with code ${code}`));
     });
-    // Idle workers must not keep the process alive after shutdown.
+    // Idle workers must not keep the process alive; busy ones must (a caller awaiting only a
+    // signature would otherwise see the process exit under it).
     slot.worker.unref();
     slots.push(slot);
   }
@@ -89,6 +92,7 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
       const id = nextId++;
       slot.inFlight++;
       const results = await new Promise<SignedReceiptParts[]>((resolve, reject) => {
+        if (slot.pending.size === 0) slot.worker.ref();
         slot.pending.set(id, { resolve, reject });
         slot.worker.postMessage({ id, receipts });
       });

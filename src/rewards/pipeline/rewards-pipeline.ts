@@ -110,6 +110,10 @@ export type ComputeEpochParameters = {
   budget?: bigint;
 };
 
+/**
+ * A pipeline reads the chain once, when first used, and caches what it read: it is a snapshot.
+ * Create a new one to see later transactions (e.g. to verify a root published after computing).
+ */
 export type RewardsPipeline = {
   computeEpoch(parameters: ComputeEpochParameters): Promise<EpochComputation>;
   /** Stops the signature workers. */

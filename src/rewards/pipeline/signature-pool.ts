@@ -67,16 +67,19 @@ export function createSignaturePool(parameters: CreateSignaturePoolParameters = 
     slot.worker.on("message", (msg: { id: number; results: (Address | null)[] }) => {
       const p = slot.pending.get(msg.id);
       slot.pending.delete(msg.id);
+      if (slot.pending.size === 0) slot.worker.unref();
       p?.resolve(msg.results);
     });
     const failAll = (error: Error) => {
       for (const p of slot.pending.values()) p.reject(error);
       slot.pending.clear();
+      slot.worker.unref();
     };
     slot.worker.on("error", (cause) => failAll(new RewardsPipelineError("A signature worker crashed.", { cause })));
     slot.worker.on("exit", (code) => {
       if (!closed) failAll(new RewardsPipelineError(`A signature worker exited with code ${code}.`));
     });
+    // Idle workers must not keep the process alive; busy ones must (see run()).
     slot.worker.unref();
     slots.push(slot);
   }
@@ -84,6 +87,7 @@ export function createSignaturePool(parameters: CreateSignaturePoolParameters = 
   const run = (slot: Slot, items: [Hex, Hex][]): Promise<(Address | null)[]> =>
     new Promise((resolve, reject) => {
       const id = nextId++;
+      if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ id, items });
     });

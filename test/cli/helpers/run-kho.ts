@@ -19,15 +19,15 @@ export function assertBuilt(): void {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !file.includes("__fixtures__")) {
         const built = path.join(ROOT, "dist", path.relative(ROOT, file).replace(/\.ts$/, ".js"));
         if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs)
           stale.push(path.relative(ROOT, file));
       }
     }
   };
-  walk(path.join(ROOT, "src", "cli"));
-  walk(path.join(ROOT, "src", "sdk"));
+  // The CLI loads every part of src/ (relayer, rewards, devnet…), so all of it must be current.
+  walk(path.join(ROOT, "src"));
   if (!existsSync(BUILT_MAIN) || stale.length > 0) {
     throw new Error(`the kho CLI build is missing or stale (${stale.slice(0, 3).join(", ")}): run \`npm run build\``);
   }
@@ -44,12 +44,15 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
  * Runs `node bin/kho.js …` asynchronously (the chain's JSON-RPC server lives in this process, so a
  * synchronous spawn would deadlock it).
  */
-export function runKho(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<KhoRun> {
+export function runKho(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<KhoRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: options.cwd, env: cleanEnv(options.env ?? {}), timeout: 60_000 },
+      { cwd: options.cwd, env: cleanEnv(options.env ?? {}), timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -1,0 +1,111 @@
+import http from "node:http";
+import { type LatencySummary, nowMs, round, summarizeLatencies } from "../lib/stats";
+
+export type LoadParameters = {
+  /** Full URL of the endpoint to POST to (loopback only). */
+  url: string;
+  requests: number;
+  concurrency: number;
+  /** Gives up (and reports what it has) once this much wall time has passed. */
+  deadlineMs: number;
+  headers: Record<string, string>;
+  body(i: number): unknown;
+  /** Checks a 200 answer's body; returns a reason when it is wrong. */
+  check?(body: string): string | null;
+};
+
+export type LoadResult = {
+  requests: number;
+  ok: number;
+  errors: number;
+  firstError: string | null;
+  elapsedMs: number;
+  perSecond: number;
+  latencyMs: LatencySummary;
+  timedOut: boolean;
+};
+
+function post(agent: http.Agent, url: URL, headers: Record<string, string>, payload: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** Closed-loop load: `concurrency` clients each send their next request as soon as the last one answers. */
+export async function runLoad(params: LoadParameters): Promise<LoadResult> {
+  const url = new URL(params.url);
+  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost")
+    throw new Error(`load targets loopback only, not ${url.hostname}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: params.concurrency });
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  let next = 0;
+  const start = nowMs();
+  const deadline = start + params.deadlineMs;
+  const lane = async () => {
+    while (next < params.requests && nowMs() < deadline) {
+      const i = next++;
+      const payload = JSON.stringify(params.body(i));
+      const t0 = nowMs();
+      try {
+        const res = await post(agent, url, params.headers, payload);
+        const reason =
+          res.status !== 200 ? `HTTP ${res.status}: ${res.body.slice(0, 200)}` : (params.check?.(res.body) ?? null);
+        if (reason) {
+          errors++;
+          firstError ??= reason;
+        } else {
+          ok++;
+          latencies.push(nowMs() - t0);
+        }
+      } catch (error) {
+        errors++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: params.concurrency }, lane));
+  const elapsedMs = nowMs() - start;
+  agent.destroy();
+  return {
+    requests: ok + errors,
+    ok,
+    errors,
+    firstError,
+    elapsedMs: round(elapsedMs, 1),
+    perSecond: round((ok * 1000) / elapsedMs, 1),
+    latencyMs:
+      latencies.length > 0
+        ? roundSummary(summarizeLatencies(latencies))
+        : { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
+    timedOut: ok + errors < params.requests,
+  };
+}
+
+function roundSummary(s: LatencySummary): LatencySummary {
+  return {
+    count: s.count,
+    mean: round(s.mean),
+    p50: round(s.p50),
+    p95: round(s.p95),
+    p99: round(s.p99),
+    max: round(s.max),
+  };
+}
