@@ -41,7 +41,14 @@ export type LocalChain = {
 export async function startLocalChain(parameters: StartLocalChainParameters = {}): Promise<LocalChain> {
   const { port = 0, host = "127.0.0.1", accounts: accountCount = 10 } = parameters;
   const hre = loadHardhat();
-  await hre.run(TASK_COMPILE, { quiet: true });
+  // Hardhat reports compilation on stdout; keep stdout for the command's own output.
+  const log = console.log;
+  console.log = (...args: unknown[]) => console.error(...args);
+  try {
+    await hre.run(TASK_COMPILE, { quiet: true });
+  } finally {
+    console.log = log;
+  }
 
   const server = (await hre.run(TASK_NODE_CREATE_SERVER, {
     hostname: host,
