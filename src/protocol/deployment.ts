@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
+import { describeZodIssue } from "./zod-issue";
 
 /**
  * The deployment addresses file `deployments/<chainId>.json` written by scripts/deploy.ts.
@@ -68,9 +69,7 @@ export type ParseDeploymentErrorType = DeploymentFileError;
 export function parseDeployment(json: ParseDeploymentParameters): ParseDeploymentReturnType {
   const result = deploymentSchema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    throw new DeploymentFileError(`Invalid deployment file: ${where} ${issue?.message ?? "is invalid"}.`, {
+    throw new DeploymentFileError(`Invalid deployment file: ${describeZodIssue(result.error)}.`, {
       cause: result.error,
     });
   }

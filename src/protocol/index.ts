@@ -6,3 +6,5 @@ export * from "./abis";
 export * from "./canonical-json";
 export * from "./input-hash";
 export * from "./receipt-json";
+export * from "./batch-file";
+export * from "./zod-issue";

@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { type InferenceReceipt, UserKind } from "./receipt";
 
@@ -23,6 +23,20 @@ export type ReceiptJson = {
 
 export type SignedReceiptJson = ReceiptJson & { hash: Hex; signature: Hex };
 
+/** `kho_receipt` of a chat completion and of GET /v1/receipts: a signed receipt plus the relayer's address. */
+export type KhoReceiptJson = SignedReceiptJson & { signer: Address };
+
+/** A receipt as a relayer signed it. */
+export type SignedReceipt = {
+  receipt: InferenceReceipt;
+  /** EIP-712 digest of `receipt` as the relayer claims it; readers that trust nothing recompute it. */
+  hash: Hex;
+  signature: Hex;
+};
+
+/** A signed receipt plus the address the relayer says signed it. */
+export type KhoReceipt = SignedReceipt & { signer: Address };
+
 /** Field order is fixed so batch files serialize deterministically. */
 export function receiptToJson(r: InferenceReceipt): ReceiptJson {
   return {
@@ -45,8 +59,27 @@ export function signedReceiptToJson(r: InferenceReceipt, hash: Hex, signature: H
   return { ...receiptToJson(r), hash: hash.toLowerCase() as Hex, signature: signature.toLowerCase() as Hex };
 }
 
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 32-byte hex");
-const uint = z.string().regex(/^(0|[1-9]\d{0,77})$/, "expected a decimal integer");
+export const bytes32JsonSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32-byte hex");
+/** Mixed-case addresses must carry a valid EIP-55 checksum (getAddress would throw on them later). */
+export const addressJsonSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address")
+  .refine((v) => !/^0x[0-9a-fA-F]{40}$/.test(v) || isAddress(v), "has a wrong EIP-55 checksum");
+export const signatureJsonSchema = z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature");
+/** Decimal digits are checked by the regex; a malformed string is left to its message. */
+const below = (bound: bigint) => (v: string) => !/^[0-9]+$/.test(v) || BigInt(v) < bound;
+/** A uint256 as a decimal string without leading zeros (at most 78 digits, so parsing stays cheap). */
+export const uintJsonSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a decimal integer")
+  .refine(below(2n ** 256n), "must fit in uint256");
+/** uint64 fields (timestamps, epochs) cannot be hashed or sent on-chain beyond 2^64 - 1. */
+export const uint64JsonSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, "must be a decimal integer")
+  .refine(below(2n ** 64n), "must fit in uint64");
+const bytes32 = bytes32JsonSchema;
+const uint = uintJsonSchema;
 
 export const receiptJsonSchema = z.strictObject({
   requestId: bytes32,
@@ -57,29 +90,66 @@ export const receiptJsonSchema = z.strictObject({
   userKind: z.union([z.literal(UserKind.SaltedHash), z.literal(UserKind.Wallet), z.literal(UserKind.KeyOwner)]),
   inputHash: bytes32,
   outputHash: bytes32,
-  timestamp: uint,
-  epoch: uint,
+  timestamp: uint64JsonSchema,
+  epoch: uint64JsonSchema,
   fee: uint,
   userAuth: bytes32,
 });
 
-/** Validates and converts a receipt JSON object; throws a ZodError naming the bad field. */
-export function receiptFromJson(json: unknown): InferenceReceipt {
-  const r = receiptJsonSchema.parse(json);
+type ValidReceiptJson = z.output<typeof receiptJsonSchema>;
+
+function toReceipt(r: ValidReceiptJson): InferenceReceipt {
   return {
-    requestId: r.requestId as Hex,
+    requestId: r.requestId.toLowerCase() as Hex,
     modelId: BigInt(r.modelId),
     deploymentId: BigInt(r.deploymentId),
     communityId: BigInt(r.communityId),
-    userId: r.userId as Hex,
+    userId: r.userId.toLowerCase() as Hex,
     userKind: r.userKind,
-    inputHash: r.inputHash as Hex,
-    outputHash: r.outputHash as Hex,
+    inputHash: r.inputHash.toLowerCase() as Hex,
+    outputHash: r.outputHash.toLowerCase() as Hex,
     timestamp: BigInt(r.timestamp),
     epoch: BigInt(r.epoch),
     fee: BigInt(r.fee),
-    userAuth: r.userAuth as Hex,
+    userAuth: r.userAuth.toLowerCase() as Hex,
   };
 }
 
-export type KhoReceiptJson = SignedReceiptJson & { signer: Address };
+/** Validates and converts a receipt JSON object; throws a ZodError naming the bad field. */
+export function receiptFromJson(json: unknown): InferenceReceipt {
+  return toReceipt(receiptJsonSchema.parse(json));
+}
+
+/** The receipt fields, then the EIP-712 digest and the relayer's signature (batch files, kho_receipt). */
+export const signedReceiptJsonSchema = receiptJsonSchema.extend({
+  hash: bytes32JsonSchema,
+  signature: signatureJsonSchema,
+});
+export const khoReceiptJsonSchema = signedReceiptJsonSchema.extend({ signer: addressJsonSchema });
+
+/** Validates and converts in one pass (batch files hold thousands of receipts). */
+export const signedReceiptSchema = signedReceiptJsonSchema.transform(
+  ({ hash, signature, ...fields }): SignedReceipt => ({
+    receipt: toReceipt(fields),
+    hash: hash.toLowerCase() as Hex,
+    signature: signature.toLowerCase() as Hex,
+  }),
+);
+export const khoReceiptSchema = khoReceiptJsonSchema.transform(
+  ({ signer, hash, signature, ...fields }): KhoReceipt => ({
+    receipt: toReceipt(fields),
+    hash: hash.toLowerCase() as Hex,
+    signature: signature.toLowerCase() as Hex,
+    signer: getAddress(signer),
+  }),
+);
+
+/** Validates and converts a signed receipt JSON object; throws a ZodError naming the bad field. */
+export function signedReceiptFromJson(json: unknown): SignedReceipt {
+  return signedReceiptSchema.parse(json);
+}
+
+/** Validates and converts a `kho_receipt` object; the signer comes back checksummed. */
+export function khoReceiptFromJson(json: unknown): KhoReceipt {
+  return khoReceiptSchema.parse(json);
+}

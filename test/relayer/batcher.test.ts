@@ -2,11 +2,10 @@ import pino from "pino";
 import request from "supertest";
 import { type Hex, keccak256, toHex } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type InferenceReceipt, UserKind, ZERO_BYTES32, batchLeaf, verifyProof } from "../../src/protocol";
+import { type InferenceReceipt, UserKind, ZERO_BYTES32, batchLeaf, batchTree, verifyProof } from "../../src/protocol";
 import { createMetrics } from "../../src/relayer/metrics";
 import type { LedgerClient } from "../../src/relayer/ports";
 import { Batcher, type BatcherConfig } from "../../src/relayer/services/batcher";
-import { batchTree } from "../../src/relayer/services/batch-file";
 import { SCHEDULE, type TestRelayer, startTestRelayer } from "./helpers/test-app";
 
 let counter = 0;

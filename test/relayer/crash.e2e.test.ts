@@ -6,16 +6,17 @@ import { type Address, type Hex, createPublicClient, getAddress, http, keccak256
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import {
+  type KhoReceiptJson,
+  type SignedReceipt,
   batchLeaf,
+  batchTree,
   hashReceipt,
-  receiptFromJson,
+  parseBatchFile,
   recoverReceiptSigner,
   usageLedgerAbi,
   verifyProof,
 } from "../../src/protocol";
-import type { KhoReceiptJson, SignedReceiptJson } from "../../src/protocol/receipt-json";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
-import { batchTree } from "../../src/relayer/services/batch-file";
 import { openStore } from "../../src/relayer/store";
 import { addDeployment, createCommunity, createKhoClient, registerModel } from "../../src/sdk";
 import { type RelayerProcess, startRelayerProcess } from "./helpers/relayer-process";
@@ -62,17 +63,6 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-type BatchFileJson = {
-  version: number;
-  chainId: string;
-  ledger: Address;
-  relayer: Address;
-  batchId: string;
-  epoch: string;
-  root: Hex;
-  receipts: SignedReceiptJson[];
-};
 
 type Health = {
   checks: { backlog: { unbatchedReceipts: number; expiredReceipts: number; pendingBatches: number } };
@@ -282,7 +272,7 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
     expect(events.map((e) => e.args.batchId)).toEqual(Array.from({ length: Number(last) }, (_, i) => BigInt(i + 1)));
 
     const domain = { chainId: chain.chainId, ledger };
-    const batchOf = new Map<Hex, { batchId: bigint; receipt: SignedReceiptJson; proof: Hex[] }>();
+    const batchOf = new Map<Hex, { batchId: bigint; receipt: SignedReceipt; proof: Hex[] }>();
     for (const event of events) {
       const id = event.args.batchId;
       expect(event.args.dataURI).toBe(`${baseUrl}/v1/batches/${getAddress(relayerAddress)}/${id}`);
@@ -294,12 +284,12 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
         args: [relayerAddress, id],
       });
       expect(keccak256(bytes)).toBe(onChain.dataHash);
-      const file = JSON.parse(new TextDecoder().decode(bytes)) as BatchFileJson;
+      const file = parseBatchFile(bytes);
       expect([file.batchId, file.relayer, file.ledger, file.chainId]).toEqual([
-        id.toString(),
+        id,
         relayerAddress,
         ledger,
-        String(chain.chainId),
+        BigInt(chain.chainId),
       ]);
       expect(file.receipts.length).toBe(onChain.count);
       const hashes = file.receipts.map((r) => r.hash);
@@ -307,10 +297,9 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
       const tree = batchTree(hashes);
       expect(tree.root).toBe(onChain.root);
       for (const r of file.receipts) {
-        const { hash, signature, ...fields } = r;
-        const receipt = receiptFromJson(fields);
+        const { hash, signature, receipt } = r;
         expect(hashReceipt(receipt, domain)).toBe(hash);
-        expect(receipt.epoch.toString()).toBe(file.epoch);
+        expect(receipt.epoch).toBe(file.epoch);
         expect(await recoverReceiptSigner(receipt, signature, domain)).toBe(relayerAddress);
         expect(batchOf.has(hash), `receipt ${hash} is in batches ${batchOf.get(hash)?.batchId} and ${id}`).toBe(false);
         batchOf.set(hash, { batchId: id, receipt: r, proof: tree.proof(batchLeaf(hash)) });
@@ -326,14 +315,14 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
     const sample = [acked[0]!, acked[Math.floor(acked.length / 2)]!, acked[acked.length - 1]!];
     for (const a of sample) {
       const committed = batchOf.get(a.hash)!;
-      const { hash: _h, signature, ...fields } = committed.receipt;
+      const { receipt, signature } = committed.receipt;
       expect(verifyProof(await committedRoot(committed.batchId), batchLeaf(a.hash), committed.proof)).toBe(true);
       expect(
         await pub.readContract({
           address: ledger,
           abi: usageLedgerAbi,
           functionName: "verifyReceipt",
-          args: [receiptFromJson(fields), signature, relayerAddress, committed.batchId, committed.proof],
+          args: [receipt, signature, relayerAddress, committed.batchId, committed.proof],
         }),
       ).toBe(true);
     }

@@ -204,9 +204,14 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
         const before = await balanceOf(anyone, { account: entry.account });
         await claimRewards(anyone, { account: entry.account, cumulative: entry.cumulative, proof: entry.proof });
         const after = await balanceOf(anyone, { account: entry.account });
+        if (after - before !== entry.payout) {
+          throw new Error(`${entry.account} received ${after - before} but its computed payout is ${entry.payout}`);
+        }
         claimed += after - before;
       }
-      out(`   claimed ${formatUnits(claimed, 18)} KHO for ${computation.tree.entries.length} payees\n`);
+      out(
+        `   claimed ${formatUnits(claimed, 18)} KHO for ${computation.tree.entries.length} payees, each exactly its computed payout\n`,
+      );
 
       const payoutOf = (account: Address, role: "builder" | "operator" | "staker") =>
         computation.result.accounts.find((a) => a.account === account)?.byRole[role] ?? 0n;

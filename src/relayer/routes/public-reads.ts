@@ -1,11 +1,10 @@
 import { Router } from "express";
 import { type Address, getAddress, isAddress, keccak256 } from "viem";
-import { batchLeaf } from "../../protocol";
+import { batchLeaf, batchTree } from "../../protocol";
 import { RelayerError } from "../errors";
 import type { ModelDirectory } from "../ports";
 import { signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ReceiptSigner } from "../signer/signer";
-import { batchTree } from "../services/batch-file";
 import type { RelayerStore } from "../store";
 
 export type PublicReadsDeps = { store: RelayerStore; directory: ModelDirectory; signer: ReceiptSigner };

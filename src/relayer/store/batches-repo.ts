@@ -1,16 +1,10 @@
 import type { Address, Hex } from "viem";
+import type { BatchCommitment } from "../../protocol/batch-file";
 import type { SqliteDatabase } from "./database";
 
 export type BatchStatus = "sealed" | "submitted" | "confirmed";
 
-export type StoredBatch = {
-  relayer: Address;
-  batchId: bigint;
-  epoch: bigint;
-  root: Hex;
-  count: number;
-  dataURI: string;
-  dataHash: Hex;
+export type StoredBatch = BatchCommitment & {
   status: BatchStatus;
   sealedAt: number;
   confirmedAt: number | null;

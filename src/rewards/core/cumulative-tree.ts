@@ -4,6 +4,7 @@ import { buildMerkleTree, rewardLeafBytes, verifyProof } from "../../protocol/me
 import { canonicalJson } from "./canonical-json";
 import { RewardsInputError } from "./errors";
 import { byString, checkAddress } from "./prepare-inputs";
+import { describeZodIssue } from "../../protocol/zod-issue";
 
 export type CumulativeTreeEntry = {
   account: Address;
@@ -137,13 +138,9 @@ export function parseCumulativeRewardTree(json: string): CumulativeRewardTree {
   }
   const parsed = treeFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RewardsInputError(
-      `Cumulative tree file field ${issue?.path.join(".") ?? "?"} ${issue?.message ?? "is invalid"}.`,
-      {
-        cause: parsed.error,
-      },
-    );
+    throw new RewardsInputError(`Cumulative tree file field ${describeZodIssue(parsed.error)}.`, {
+      cause: parsed.error,
+    });
   }
   const file = parsed.data;
   const root = file.root === null ? null : (file.root.toLowerCase() as Hex);

@@ -1,4 +1,5 @@
 import type { Address, Hex, PublicClient } from "viem";
+import type { BatchCommitment } from "../../protocol/batch-file";
 import { communityRegistryAbi, datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../protocol/abis";
 import type { KhoAddresses } from "../../sdk/client";
 import { type BlockClock, getLogsChunked } from "./chain-logs";
@@ -17,15 +18,7 @@ export type ModelEvent = EventPosition &
 export type MemberEvent = EventPosition & { communityId: bigint; member: Address; added: boolean };
 export type StakeEvent = EventPosition & { datasetId: bigint; staker: Address; newStake: bigint };
 export type RelayerEvent = EventPosition & { relayer: Address; added: boolean };
-export type BatchEvent = EventPosition & {
-  relayer: Address;
-  batchId: bigint;
-  epoch: bigint;
-  root: Hex;
-  count: number;
-  dataURI: string;
-  dataHash: Hex;
-};
+export type BatchEvent = EventPosition & BatchCommitment;
 
 /** Every registry, membership, stake, relayer and batch event up to one block, in chain order. */
 export type ChainHistory = {

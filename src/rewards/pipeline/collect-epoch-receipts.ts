@@ -1,7 +1,6 @@
 import { type Address, type Hex, isAddressEqual, keccak256 } from "viem";
-import { batchLeafBytes, buildMerkleTree } from "../../protocol/merkle";
+import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
 import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
-import { parseBatchFile } from "./batch-file";
 import type { BatchEvent } from "./chain-history";
 import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
@@ -129,12 +128,14 @@ export async function collectEpochReceipts(
       reject("tampered", "file bytes do not hash to the on-chain dataHash");
       continue;
     }
-    const parsed = parseBatchFile(fetched.bytes);
-    if (!parsed.ok) {
-      reject("tampered", `malformed batch file: ${parsed.reason}`);
+    let file: BatchFile;
+    try {
+      file = parseBatchFile(fetched.bytes);
+    } catch (error) {
+      if (!(error instanceof BatchFileError)) throw error;
+      reject("tampered", `malformed batch file: ${error.reason}`);
       continue;
     }
-    const file = parsed.file;
     const header =
       file.chainId !== BigInt(domain.chainId)
         ? "chain id"
@@ -154,7 +155,7 @@ export async function collectEpochReceipts(
       continue;
     }
     const hashes: Hex[] = file.receipts.map((r) => hashReceipt(r.receipt, domain));
-    const root = buildMerkleTree(hashes.map((h) => batchLeafBytes(h))).root;
+    const root = batchTree(hashes).root;
     if (root.toLowerCase() !== batch.root.toLowerCase()) {
       reject("tampered", "recomputed Merkle root differs from the on-chain root");
       continue;

@@ -11,8 +11,9 @@ export type {
 } from "./rewards-pipeline";
 export { DROP_REASONS, collectEpochReceipts, emptyDropCounts } from "./collect-epoch-receipts";
 export type { BatchOutcome, DropCounts, DropReason } from "./collect-epoch-receipts";
-export { parseBatchFile } from "./batch-file";
-export type { ParsedBatchFile } from "./batch-file";
+/** The batch file format is the protocol's; re-exported for the pipeline's callers. */
+export { parseBatchFile } from "../../protocol/batch-file";
+export type { BatchFile as ParsedBatchFile } from "../../protocol/batch-file";
 export { fetchDataUri } from "./data-uri";
 export { RewardsPipelineError } from "./errors";
 export { createSignaturePool, isCanonicalSignature } from "./signature-pool";

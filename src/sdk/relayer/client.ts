@@ -1,19 +1,24 @@
 import { type Address, type Hex, type LocalAccount, keccak256 } from "viem";
-import { type LedgerDomain, canonicalJsonHash, inferenceRequestTypes, usageLedgerDomain } from "../../protocol";
+import {
+  type BatchFile,
+  BatchFileError,
+  type LedgerDomain,
+  canonicalJsonHash,
+  describeZodIssue,
+  inferenceRequestTypes,
+  parseBatchFile,
+  usageLedgerDomain,
+} from "../../protocol";
 import type { z } from "zod";
 import { KhoInputError } from "../errors";
 import { toAddress } from "../validate";
 import { RelayerRequestError } from "./errors";
 import {
   type RelayerReceipt,
-  type SignedReceipt,
-  batchFileWireSchema,
   chatCompletionWireSchema,
   errorWireSchema,
   modelListWireSchema,
   receiptLookupWireSchema,
-  relayerReceiptFromWire,
-  signedReceiptFromWire,
 } from "./wire";
 
 export type CreateRelayerClientParameters = {
@@ -91,15 +96,7 @@ export type GetReceiptReturnType = {
   batch: ReceiptBatchInclusion | null;
 };
 
-export type RelayerBatchFile = {
-  version: 1;
-  chainId: bigint;
-  ledger: Address;
-  relayer: Address;
-  batchId: bigint;
-  epoch: bigint;
-  root: Hex;
-  receipts: SignedReceipt[];
+export type RelayerBatchFile = BatchFile & {
   /** keccak256 of the file bytes as served: compare with the ledger's `dataHash`. */
   dataHash: Hex;
 };
@@ -165,10 +162,8 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
   function parse<schema extends z.ZodType>(schema: schema, text: string, what: string): z.output<schema> {
     const result = schema.safeParse(safeJson(text));
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
       throw new RelayerRequestError(
-        `the relayer sent an unreadable ${what}: ${where} ${issue?.message ?? "is invalid"}`,
+        `the relayer sent an unreadable ${what}: ${describeZodIssue(result.error)}`,
         200,
         undefined,
         { cause: result.error },
@@ -235,7 +230,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       };
       const { text } = await request("/v1/chat/completions", { method: "POST", headers, body: JSON.stringify(body) });
       const { kho_receipt, ...completion } = parse(chatCompletionWireSchema, text, "chat completion");
-      return { completion, receipt: relayerReceiptFromWire(kho_receipt) };
+      return { completion, receipt: kho_receipt };
     },
 
     async getReceipt(idOrHash) {
@@ -245,7 +240,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       const { text } = await request(`/v1/receipts/${idOrHash}`);
       const w = parse(receiptLookupWireSchema, text, "receipt");
       return {
-        receipt: relayerReceiptFromWire(w.receipt),
+        receipt: w.receipt,
         status: w.status,
         batch:
           w.batch === null
@@ -268,20 +263,18 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       }
       const path =
         relayer === undefined ? `/v1/batches/${batchId}` : `/v1/batches/${toAddress(relayer, "relayer")}/${batchId}`;
-      const { text, bytes } = await request(path);
-      const w = parse(batchFileWireSchema, text, "batch file");
-      return {
-        version: w.version,
-        chainId: BigInt(w.chainId),
-        ledger: toAddress(w.ledger, "ledger"),
-        relayer: toAddress(w.relayer, "relayer"),
-        batchId: BigInt(w.batchId),
-        epoch: BigInt(w.epoch),
-        root: w.root as Hex,
-        receipts: w.receipts.map(signedReceiptFromWire),
-        // Hash of the exact bytes served: the ledger commits to the file's bytes, not to its parsed content.
-        dataHash: keccak256(bytes),
-      };
+      const { bytes } = await request(path);
+      let file: BatchFile;
+      try {
+        file = parseBatchFile(bytes);
+      } catch (cause) {
+        if (!(cause instanceof BatchFileError)) throw cause;
+        throw new RelayerRequestError(`the relayer sent an unreadable batch file: ${cause.reason}`, 200, undefined, {
+          cause,
+        });
+      }
+      // Hash of the exact bytes served: the ledger commits to the file's bytes, not to its parsed content.
+      return { ...file, dataHash: keccak256(bytes) };
     },
 
     async listModels() {

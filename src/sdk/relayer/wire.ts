@@ -1,43 +1,41 @@
-import type { Address, Hex } from "viem";
-import { getAddress } from "viem";
 import { z } from "zod";
-import { type InferenceReceipt, receiptFromJson, receiptJsonSchema } from "../../protocol";
+import {
+  type KhoReceipt,
+  type SignedReceipt,
+  addressJsonSchema as address,
+  batchFileJsonSchema,
+  bytes32JsonSchema as bytes32,
+  khoReceiptFromJson,
+  khoReceiptJsonSchema,
+  khoReceiptSchema,
+  receiptJsonSchema,
+  signedReceiptFromJson,
+  signedReceiptJsonSchema,
+  uintJsonSchema as uint,
+} from "../../protocol";
 
 /**
  * The relayer's JSON shapes (docs/protocol.md, src/relayer/routes): integers as decimal strings,
  * bytes as 0x hex. Parsed into protocol types so callers get bigints and checksummed addresses.
- * Response envelopes are parsed loosely (a newer relayer may add fields); receipts strictly.
+ * Response envelopes are parsed loosely (a newer relayer may add fields); receipts and batch files
+ * strictly, with the protocol's own schemas (src/protocol/receipt-json.ts, batch-file.ts).
  */
 
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32-byte hex");
-const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature");
-const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "must be a decimal integer");
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address");
-
-/** The receipt fields, exactly as src/protocol/receipt-json defines them. */
 export const receiptWireSchema = receiptJsonSchema;
-export const signedReceiptWireSchema = receiptWireSchema.extend({ hash: bytes32, signature });
-export const khoReceiptWireSchema = signedReceiptWireSchema.extend({ signer: address });
+export const signedReceiptWireSchema = signedReceiptJsonSchema;
+export const khoReceiptWireSchema = khoReceiptJsonSchema;
+export const batchFileWireSchema = batchFileJsonSchema;
 
-/** A receipt as the relayer signed it. */
-export type SignedReceipt = {
-  receipt: InferenceReceipt;
-  /** EIP-712 digest of `receipt` (as claimed by the relayer; verifyReceipt recomputes it). */
-  hash: Hex;
-  signature: Hex;
-};
-
+export type { SignedReceipt };
 /** A signed receipt plus the address the relayer says signed it. */
-export type RelayerReceipt = SignedReceipt & { signer: Address };
+export type RelayerReceipt = KhoReceipt;
 
 export function signedReceiptFromWire(w: z.output<typeof signedReceiptWireSchema>): SignedReceipt {
-  const { hash, signature: sig, ...fields } = w;
-  return { receipt: receiptFromJson(fields), hash: hash as Hex, signature: sig as Hex };
+  return signedReceiptFromJson(w);
 }
 
 export function relayerReceiptFromWire(w: z.output<typeof khoReceiptWireSchema>): RelayerReceipt {
-  const { signer, ...signed } = w;
-  return { ...signedReceiptFromWire(signed), signer: getAddress(signer) };
+  return khoReceiptFromJson(w);
 }
 
 export const chatCompletionWireSchema = z
@@ -54,12 +52,12 @@ export const chatCompletionWireSchema = z
       }),
     ),
     usage: z.looseObject({}).optional(),
-    kho_receipt: khoReceiptWireSchema,
+    kho_receipt: khoReceiptSchema,
   })
   .loose();
 
 export const receiptLookupWireSchema = z.object({
-  receipt: khoReceiptWireSchema,
+  receipt: khoReceiptSchema,
   status: z.enum(["unbatched", "batched", "expired"]),
   batch: z
     .object({
@@ -72,17 +70,6 @@ export const receiptLookupWireSchema = z.object({
       proof: z.array(bytes32),
     })
     .nullable(),
-});
-
-export const batchFileWireSchema = z.object({
-  version: z.literal(1),
-  chainId: uint,
-  ledger: address,
-  relayer: address,
-  batchId: uint,
-  epoch: uint,
-  root: bytes32,
-  receipts: z.array(signedReceiptWireSchema),
 });
 
 export const modelListWireSchema = z.object({

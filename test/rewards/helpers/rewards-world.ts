@@ -8,7 +8,7 @@ import { type LocalChain, startLocalChain } from "../../../src/devnet/local-chai
 import { usageLedgerAbi } from "../../../src/protocol/abis";
 import { receiptTypes, usageLedgerDomain } from "../../../src/protocol/eip712";
 import { epochStart } from "../../../src/protocol/epoch";
-import { batchLeafBytes, buildMerkleTree } from "../../../src/protocol/merkle";
+import { batchTree, serializeBatchFile } from "../../../src/protocol/batch-file";
 import {
   type InferenceReceipt,
   UserKind,
@@ -17,6 +17,7 @@ import {
   hashReceipt,
 } from "../../../src/protocol/receipt";
 import type { Deployment } from "../../../src/protocol/deployment";
+import type { SignedReceipt } from "../../../src/protocol/receipt-json";
 import {
   type KhoClient,
   addDeployment,
@@ -153,7 +154,7 @@ export function makeReceipt(world: RewardsWorld, user: Address, timestamp: bigin
   };
 }
 
-export type SignedReceipt = { receipt: InferenceReceipt; hash: Hex; signature: Hex };
+export type { SignedReceipt };
 
 export async function signReceipt(
   world: RewardsWorld,
@@ -179,33 +180,17 @@ export function batchFileBytes(
   epoch: bigint,
   receipts: readonly SignedReceipt[],
 ): { bytes: Uint8Array; root: Hex } {
-  const root = buildMerkleTree(receipts.map((r) => batchLeafBytes(r.hash))).root;
-  const file = {
-    version: 1,
-    chainId: String(world.chain.chainId),
+  const root = batchTree(receipts.map((r) => r.hash)).root;
+  const { bytes } = serializeBatchFile({
+    chainId: world.chain.chainId,
     ledger: world.deployment.contracts.UsageLedger,
     relayer,
-    batchId: batchId.toString(),
-    epoch: epoch.toString(),
+    batchId,
+    epoch,
     root,
-    receipts: receipts.map(({ receipt: r, hash, signature }) => ({
-      requestId: r.requestId,
-      modelId: r.modelId.toString(),
-      deploymentId: r.deploymentId.toString(),
-      communityId: r.communityId.toString(),
-      userId: r.userId,
-      userKind: r.userKind,
-      inputHash: r.inputHash,
-      outputHash: r.outputHash,
-      timestamp: r.timestamp.toString(),
-      epoch: r.epoch.toString(),
-      fee: r.fee.toString(),
-      userAuth: r.userAuth,
-      hash,
-      signature,
-    })),
-  };
-  return { bytes: new TextEncoder().encode(JSON.stringify(file)), root };
+    receipts,
+  });
+  return { bytes, root };
 }
 
 /** Writes a batch file to the temp dir and commits it with `submitBatch` from the relayer's key. */

@@ -1,0 +1,158 @@
+import fc from "fast-check";
+import { type Hex, bytesToHex, keccak256, toHex } from "viem";
+import { describe, expect, it } from "vitest";
+import { BatchFileError, batchTree, parseBatchFile, serializeBatchFile } from "./batch-file";
+import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "./receipt";
+import type { SignedReceipt } from "./receipt-json";
+
+const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const RELAYER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+function receipt(i: number, epoch = 2n): InferenceReceipt {
+  return {
+    requestId: keccak256(toHex(`r${i}`)),
+    modelId: 3n,
+    deploymentId: 4n,
+    communityId: 5n,
+    userId: keccak256(toHex(`u${i}`)),
+    userKind: UserKind.KeyOwner,
+    inputHash: keccak256(toHex("i")),
+    outputHash: keccak256(toHex("o")),
+    timestamp: 1_700_000_000n,
+    epoch,
+    fee: 10n ** 30n,
+    userAuth: ZERO_BYTES32,
+  };
+}
+
+// The format only needs 32-byte hashes and 65-byte signatures; whether they are true is the reader's business.
+const signed = (i: number, epoch = 2n): SignedReceipt => ({
+  receipt: receipt(i, epoch),
+  hash: keccak256(toHex(`h${i}`)),
+  signature: `0x${"ab".repeat(65)}`,
+});
+
+function write(receipts: readonly SignedReceipt[], epoch = 2n) {
+  return serializeBatchFile({
+    chainId: 31337,
+    ledger: LEDGER.toLowerCase() as Hex,
+    relayer: RELAYER,
+    batchId: 7n,
+    epoch,
+    root: receipts.length === 0 ? ZERO_BYTES32 : batchTree(receipts.map((r) => r.hash)).root,
+    receipts,
+  });
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe("serializeBatchFile", () => {
+  it("writes the exact bytes of docs/protocol.md: fixed key order, sorted by hash, checksummed addresses", () => {
+    const receipts = [signed(1), signed(2)];
+    const [first, second] = [...receipts].sort((a, b) => (a.hash < b.hash ? -1 : 1));
+    const receiptText = (r: SignedReceipt) =>
+      `{"requestId":"${r.receipt.requestId}","modelId":"3","deploymentId":"4","communityId":"5",` +
+      `"userId":"${r.receipt.userId}","userKind":2,"inputHash":"${r.receipt.inputHash}",` +
+      `"outputHash":"${r.receipt.outputHash}","timestamp":"1700000000","epoch":"2",` +
+      `"fee":"1000000000000000000000000000000","userAuth":"${ZERO_BYTES32}","hash":"${r.hash}",` +
+      `"signature":"${r.signature}"}`;
+    const { bytes } = write(receipts);
+    expect(text(bytes)).toBe(
+      `{"version":1,"chainId":"31337","ledger":"${LEDGER}","relayer":"${RELAYER}","batchId":"7","epoch":"2",` +
+        `"root":"${batchTree(receipts.map((r) => r.hash)).root}","receipts":[${receiptText(first!)},${receiptText(second!)}]}`,
+    );
+    expect(text(write([...receipts].reverse()).bytes)).toBe(text(bytes));
+  });
+
+  it("refuses to write a file readers would reject", () => {
+    expect(() => write([])).toThrow("Cannot write batch file: receipts must hold at least one receipt.");
+    expect(() => write([signed(1), signed(2, 3n)])).toThrow(
+      /Cannot write batch file: receipt 0x[0-9a-f]{64} is of epoch 3, not 2\./,
+    );
+    expect(() => write([{ ...signed(1), signature: "0xabcd" }])).toThrow(
+      "Cannot write batch file: receipts.0.signature must be a 65-byte hex signature.",
+    );
+    expect(() => write([{ ...signed(1), receipt: { ...receipt(1), fee: 2n ** 256n } }])).toThrow(BatchFileError);
+  });
+});
+
+describe("parseBatchFile", () => {
+  const hex = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((b) => bytesToHex(b));
+  const arbitraryReceipt = fc.record({
+    receipt: fc.record({
+      requestId: hex(32),
+      modelId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      deploymentId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      communityId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      userId: hex(32),
+      userKind: fc.constantFrom(UserKind.SaltedHash, UserKind.Wallet, UserKind.KeyOwner),
+      inputHash: hex(32),
+      outputHash: hex(32),
+      timestamp: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      epoch: fc.constant(9n),
+      fee: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      userAuth: hex(32),
+    }),
+    hash: hex(32),
+    signature: hex(65),
+  });
+
+  it("reads back exactly what serializeBatchFile wrote, in hash order", () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryReceipt, { minLength: 1, maxLength: 8 }), (receipts) => {
+        const { bytes } = write(receipts, 9n);
+        const file = parseBatchFile(bytes);
+        expect(file).toEqual({
+          version: 1,
+          chainId: 31337n,
+          ledger: LEDGER,
+          relayer: RELAYER,
+          batchId: 7n,
+          epoch: 9n,
+          root: batchTree(receipts.map((r) => r.hash)).root,
+          receipts: [...receipts].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0)),
+        });
+        expect(parseBatchFile(text(bytes))).toEqual(file);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("explains in one sentence why bytes are not a batch file", () => {
+    const good = JSON.parse(text(write([signed(1)]).bytes)) as Record<string, unknown> & {
+      receipts: Record<string, unknown>[];
+    };
+    const reason = (value: unknown) => {
+      try {
+        parseBatchFile(typeof value === "string" ? value : JSON.stringify(value));
+      } catch (error) {
+        if (error instanceof BatchFileError) return error.message;
+        throw error;
+      }
+      return "accepted";
+    };
+    expect(reason("{")).toBe("Invalid batch file: not UTF-8 JSON.");
+    expect(() => parseBatchFile(new Uint8Array([0xff, 0xfe]))).toThrow("Invalid batch file: not UTF-8 JSON.");
+    expect(reason({ ...good, version: 2 })).toMatch(/^Invalid batch file: version /);
+    expect(reason({ ...good, receipts: [] })).toBe("Invalid batch file: receipts must hold at least one receipt.");
+    expect(reason({ ...good, extra: 1 })).toBe('Invalid batch file: (root) has unknown field "extra".');
+    expect(reason({ ...good, ledger: LEDGER.replace("F", "f") })).toBe(
+      "Invalid batch file: ledger has a wrong EIP-55 checksum.",
+    );
+    const { hash: _hash, ...noHash } = good.receipts[0]!;
+    expect(reason({ ...good, receipts: [noHash] })).toBe("Invalid batch file: receipts.0.hash is missing.");
+    expect(reason({ ...good, receipts: [{ ...good.receipts[0], fee: (2n ** 256n).toString() }] })).toBe(
+      "Invalid batch file: receipts.0.fee must fit in uint256.",
+    );
+    expect(reason({ ...good, receipts: [{ ...good.receipts[0], timestamp: (2n ** 64n).toString() }] })).toBe(
+      "Invalid batch file: receipts.0.timestamp must fit in uint64.",
+    );
+    expect(reason({ ...good, receipts: [{ ...good.receipts[0], modelId: "01" }] })).toBe(
+      "Invalid batch file: receipts.0.modelId must be a decimal integer.",
+    );
+    expect(reason({ ...good, receipts: [{ ...good.receipts[0], userKind: 3 }] })).toMatch(
+      /^Invalid batch file: receipts\.0\.userKind /,
+    );
+    expect(reason(good)).toBe("accepted");
+  });
+});
