@@ -144,8 +144,15 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       });
       const local = today.filter((c) => c.model === "local");
       const generic = today.filter((c) => c.model === "generic");
+      const visitors = new Set(generic.flatMap((c) => (c.caller.kind === "visitor" ? [c.caller.name] : []))).size;
+      const selfCalls = generic.filter((c) => c.caller.kind === "builder").length;
+      const who = [visitors > 0 ? `${visitors} one-off visitors` : "", selfCalls > 0 ? "its own builder" : ""]
+        .filter(Boolean)
+        .join(", ");
+      const members = new Set(local.map((c) => JSON.stringify(c.caller))).size;
       out(
-        `   day ${day + 1}: ${String(local.length).padStart(3)} calls to ${LOCAL_MODEL_NAME} by ${new Set(local.map((c) => JSON.stringify(c.caller))).size} members, ${String(generic.length).padStart(3)} calls to ${GENERIC_MODEL_NAME}`,
+        `   day ${day + 1}: ${String(local.length).padStart(3)} calls to ${LOCAL_MODEL_NAME} by ${members} members, ` +
+          `${String(generic.length).padStart(3)} calls to ${GENERIC_MODEL_NAME}${who ? ` (${who})` : ""}`,
       );
     }
 
