@@ -1,7 +1,7 @@
 import os from "node:os";
-import { type Hex, hashTypedData } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
-import { type InferenceReceipt, receiptTypes, recoverReceiptSigner, usageLedgerDomain } from "../../src/protocol";
+import { type InferenceReceipt, hashReceipt, recoverReceiptSigner } from "../../src/protocol";
 import { createReceiptSigner } from "../../src/relayer/signer/signer";
 import { randomReceipts } from "../fixtures/receipts";
 import { nowMs, rate, round } from "../lib/stats";
@@ -11,12 +11,11 @@ import { BENCH_DOMAIN } from "./protocol-hashing";
 /** Hardhat's account #1: a well-known test key, never a real one. */
 export const BENCH_SIGNER_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
-/** Signs the way the worker does (hashTypedData + sign), on this thread. */
+/** Signs the way the worker does (byte-level digest + sign), on this thread. */
 async function signInline(receipts: readonly InferenceReceipt[]): Promise<number> {
-  const domain = usageLedgerDomain(BENCH_DOMAIN.chainId, BENCH_DOMAIN.ledger);
   const start = nowMs();
   for (const message of receipts) {
-    const hash = hashTypedData({ domain, types: receiptTypes, primaryType: "InferenceReceipt", message });
+    const hash = hashReceipt(message, BENCH_DOMAIN);
     await sign({ hash, privateKey: BENCH_SIGNER_KEY, to: "hex" });
   }
   return nowMs() - start;

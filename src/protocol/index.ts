@@ -1,5 +1,6 @@
 export * from "./eip712";
 export * from "./receipt";
+export * from "./receipt-digest";
 export * from "./merkle";
 export * from "./epoch";
 export * from "./abis";

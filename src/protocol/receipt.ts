@@ -1,6 +1,7 @@
 import {
   type Address,
   type Hex,
+  bytesToHex,
   encodeAbiParameters,
   hashTypedData,
   keccak256,
@@ -8,6 +9,7 @@ import {
   toHex,
 } from "viem";
 import { inferenceRequestTypes, receiptTypes, usageLedgerDomain } from "./eip712";
+import { receiptDigest } from "./receipt-digest";
 
 /** How the receipt's `userId` was derived. */
 export const UserKind = {
@@ -47,14 +49,13 @@ export type LedgerDomain = { chainId: number | bigint; ledger: Address };
 
 export const ZERO_BYTES32: Hex = `0x${"00".repeat(32)}`;
 
-/** EIP-712 digest of a receipt: what the relayer signs, what batches commit to, what dedupes. */
+/**
+ * EIP-712 digest of a receipt: what the relayer signs, what batches commit to, what dedupes.
+ * Computed over bytes (receipt-digest.ts), ~4× faster than viem's hashTypedData and equal to it.
+ * Throws a RangeError naming the field for an out-of-range integer or malformed hex.
+ */
 export function hashReceipt(receipt: InferenceReceipt, domain: LedgerDomain): Hex {
-  return hashTypedData({
-    domain: usageLedgerDomain(domain.chainId, domain.ledger),
-    types: receiptTypes,
-    primaryType: "InferenceReceipt",
-    message: receipt,
-  });
+  return bytesToHex(receiptDigest(receipt, domain));
 }
 
 /** Address that signed a receipt, or throws when the signature is malformed or high-s. */

@@ -2,7 +2,7 @@ import { type Hex, hexToBigInt } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, hashReceipt, recoverReceiptSigner } from "../../protocol";
-import { createReceiptSigner } from "./signer";
+import { SignerError, createReceiptSigner } from "./signer";
 
 const domain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const };
 const key = generatePrivateKey();
@@ -52,5 +52,16 @@ describe("receipt signer", () => {
     const [signed] = await signer.signReceipts([receipt(1)]);
     const other = { ...receipt(1), fee: 0n };
     expect(await recoverReceiptSigner(other, signed!.signature, domain)).not.toBe(signer.address);
+  });
+
+  it("refuses a malformed ledger domain before starting any worker", () => {
+    const bad = { chainId: 31337, ledger: "0x1234" as const };
+    expect(() => createReceiptSigner({ privateKey: key, domain: bad, threads: 1 })).toThrow(SignerError);
+    expect(() => createReceiptSigner({ privateKey: key, domain: bad, threads: 1 })).toThrow("signer domain is invalid");
+  });
+
+  it("refuses, per call, a receipt the byte-level digest rejects", async () => {
+    const bad = { ...receipt(1), timestamp: 2n ** 64n };
+    await expect(signer.signReceipts([bad])).rejects.toThrow(/timestamp \d+ is outside the uint64 range/);
   });
 });

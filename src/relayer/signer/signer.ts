@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { type Address, type Hex, hexToBigInt, isHex, size } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type InferenceReceipt, type LedgerDomain, receiptTypes, usageLedgerDomain } from "../../protocol";
+import { type InferenceReceipt, type LedgerDomain, receiptDomainSeparator } from "../../protocol";
 import { SIGN_WORKER_SOURCE } from "./worker-source";
 
 export type SignedReceiptParts = { hash: Hex; signature: Hex };
@@ -40,11 +40,20 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
   if (!Number.isInteger(params.threads) || params.threads < 1)
     throw new SignerError("signer needs at least one thread");
   const account = privateKeyToAccount(params.privateKey);
+  try {
+    // Fail here, not on every signing call inside the workers.
+    receiptDomainSeparator(params.domain);
+  } catch (error) {
+    throw new SignerError("signer domain is invalid", { cause: error });
+  }
+  const receiptDigestPath = require.resolve("../../protocol/receipt-digest");
   const workerData = {
     viemPath: require.resolve("viem"),
     viemAccountsPath: require.resolve("viem/accounts"),
-    domain: usageLedgerDomain(params.domain.chainId, params.domain.ledger),
-    types: receiptTypes,
+    receiptDigestPath,
+    // Only resolved when running from source: the compiled build must not need ts-node.
+    tsNodeRegisterPath: receiptDigestPath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,
+    domain: { chainId: params.domain.chainId, ledger: params.domain.ledger },
     privateKey: params.privateKey,
   };
   let nextId = 0;
