@@ -15,6 +15,7 @@ import { DeploymentSelector } from "./services/deployment-selector";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
 import type { RelayerStore } from "./store";
+import { ReceiptWriter } from "./store/receipt-writer";
 
 export type AppConfig = {
   userIdSalt: Hex;
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   const clock = deps.clock ?? systemClock;
 
+  const receiptWriter = new ReceiptWriter(deps.store);
+
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
@@ -96,7 +99,8 @@ export function createApp(deps: AppDeps): Express {
       clock,
       userIdSalt: deps.config.userIdSalt,
       metrics,
-      idempotency: new IdempotencyGate(deps.store),
+      idempotency: new IdempotencyGate(deps.store, receiptWriter),
+      receiptWriter,
       maxBodyBytes: deps.config.maxBodyBytes,
       perCallerPerMinute: deps.config.rateLimit.perCallerPerMinute,
     }),

@@ -18,10 +18,13 @@ import {
 } from "../services/chat-completion";
 import type { IdempotencyGate } from "../services/idempotency";
 import type { RelayerStore } from "../store";
+import type { ReceiptWriter } from "../store/receipt-writer";
 
 export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
   store: RelayerStore;
   idempotency: IdempotencyGate;
+  /** Group-commits each request's receipt with its idempotent response; settles after the commit. */
+  receiptWriter: ReceiptWriter;
   maxBodyBytes: number;
   perCallerPerMinute: number;
 };
@@ -154,8 +157,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
           signer: deps.signer.address,
         });
       // The receipt (and the idempotent response naming it) is durable before the client sees it.
-      if (gate) gate.complete({ status: 200, body }, persist);
-      else deps.store.transaction(persist);
+      if (gate) await gate.complete({ status: 200, body }, persist);
+      else await deps.receiptWriter.submit(persist);
       deps.metrics.receiptsSigned.inc();
       res.setHeader("X-Kho-Receipt-Hash", served.hash);
       res.status(200).type("application/json").send(body);

@@ -1,12 +1,13 @@
 import type { Hex } from "viem";
 import { RelayerError } from "../errors";
 import type { RelayerStore } from "../store";
+import type { ReceiptWriter } from "../store/receipt-writer";
 
 export type StoredResponse = { status: number; body: string };
 
 export type IdempotencyOutcome =
   | { kind: "replay"; response: StoredResponse }
-  | { kind: "owner"; complete(response: StoredResponse, alsoWrite?: () => void): void; abandon(): void };
+  | { kind: "owner"; complete(response: StoredResponse, alsoWrite?: () => void): Promise<void>; abandon(): void };
 
 /**
  * Serializes requests that share an Idempotency-Key. The first one inserts a pending row and does
@@ -17,7 +18,10 @@ export type IdempotencyOutcome =
 export class IdempotencyGate {
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly store: RelayerStore) {
+  constructor(
+    private readonly store: RelayerStore,
+    private readonly writer: ReceiptWriter,
+  ) {
     // This process owns the database: a pending row at start-up was left by a process that died
     // mid-request, before any receipt was written with it.
     store.db.prepare("DELETE FROM idempotency_keys WHERE state = 'pending'").run();
@@ -40,9 +44,10 @@ export class IdempotencyGate {
         };
         return {
           kind: "owner",
-          complete: (response, alsoWrite) => {
+          complete: async (response, alsoWrite) => {
             try {
-              this.store.transaction(() => {
+              // Waiters are released only once the stored response is durable, so they replay it.
+              await this.writer.submit(() => {
                 alsoWrite?.();
                 this.store.idempotency.complete(caller, key, response.status, response.body);
               });
