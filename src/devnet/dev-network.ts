@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { type Hex, keccak256, stringToHex } from "viem";
 import { startModelServer, type StartModelServerReturnType } from "../model-server";
-import { writeDeploymentFile } from "../../scripts/lib/deploy-kho";
+import { deployKho, writeDeploymentFile } from "../../scripts/lib/deploy-kho";
 import type { Deployment } from "../protocol/deployment";
 import { type Clock, type RunningRelayer, createApiKey, openStore, startRelayer } from "../relayer";
+import { freePort } from "./free-port";
+import { loadHardhat } from "./hardhat-runtime";
 import { type LocalChain, startLocalChain } from "./local-chain";
 import { type DevRoles, GENERIC_DEPLOYMENTS, devRoles, memberWallet } from "./roles";
 import {
@@ -82,8 +83,6 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     });
     cleanups.push(() => chain.close());
     const roles = devRoles(chain.accounts);
-    const { deployKho } = await import("../../scripts/lib/deploy-kho");
-    const { loadHardhat } = await import("./hardhat-runtime");
     const hour = 3600n;
     const now = await chain.latestTimestamp();
     const genesis = parameters.genesis === "next-hour" ? (now / hour + 1n) * hour : (now / hour) * hour;
@@ -180,18 +179,4 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     await close();
     throw error;
   }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }

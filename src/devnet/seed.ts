@@ -65,6 +65,8 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
       account: account.privateKey,
     });
 
+  // The local model is built from the community dataset, so both register the same content hash.
+  const localContentHash = datasetContentHash(loadDataset(LOCAL_DATASET_FILE));
   const steward = clientFor(roles.steward);
   progress("creating community vi-VN/home-cooking");
   const { communityId } = await createCommunity(steward, {
@@ -76,7 +78,7 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
     communityId,
     locale: "vi-VN",
     metadataURI: "file://datasets/vi-VN-home-cooking.json",
-    contentHash: datasetContentHash(loadDataset(LOCAL_DATASET_FILE)),
+    contentHash: localContentHash,
     curator: roles.steward.address,
   });
   progress(`attesting ${parameters.members.length} community members`);
@@ -96,7 +98,7 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
     locale: "vi-VN",
     communityId,
     metadataURI: "ipfs://kho-demo/models/bep-viet-home-cooking.json",
-    contentHash: datasetContentHash(loadDataset(LOCAL_DATASET_FILE)),
+    contentHash: localContentHash,
   });
   await linkDataset(localBuilder, { modelId: localModelId, datasetId });
   const { deploymentId: localDeploymentId } = await addDeployment(localBuilder, {

@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { cleanEnv } from "./run-kho";
 
 const BIN = path.resolve(__dirname, "..", "..", "..", "bin", "kho.js");
 
@@ -24,11 +24,9 @@ export type LongRunningKho = {
 
 /** Starts `node bin/kho.js …` with no KHO_* variables from the test process (a user's clean shell). */
 export function startKho(args: string[], options: { cwd: string; env?: Record<string, string> }): LongRunningKho {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("KHO_") && k !== "NODE_OPTIONS") env[k] = v;
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { ...env, ...options.env },
+    env: cleanEnv(options.env ?? {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -98,15 +96,4 @@ export function startKho(args: string[], options: { cwd: string; env?: Record<st
   };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../../src/devnet/free-port";

@@ -34,7 +34,7 @@ export function assertBuilt(): void {
 }
 
 /** The environment a user would have: no KHO_* variables leak in from the test process. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("KHO_") && k !== "NODE_OPTIONS") env[k] = v;
   return { ...env, ...extra };
