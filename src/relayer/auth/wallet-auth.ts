@@ -1,5 +1,5 @@
-import { type Address, type Hex, getAddress, isAddress } from "viem";
-import { type LedgerDomain, hashInferenceRequest, recoverInferenceRequestSigner } from "../../protocol";
+import { type Address, type Hex, getAddress, isAddress, recoverAddress } from "viem";
+import { type LedgerDomain, hashInferenceRequest } from "../../protocol";
 import { RelayerError } from "../errors";
 import type { Caller } from "./caller";
 
@@ -72,9 +72,12 @@ export async function verifyWalletRequest(
   }
   if (deadline < params.now) throw new RelayerError("unauthorized", "The signed request's deadline has passed.");
   const request = { user, modelId: params.modelId, inputHash: params.inputHash, nonce, deadline };
+  // The digest is both what the signature is checked against and the receipt's userAuth: hash it once.
+  let digest: Hex;
   let signer: Address;
   try {
-    signer = await recoverInferenceRequestSigner(request, headers.signature as Hex, params.domain);
+    digest = hashInferenceRequest(request, params.domain);
+    signer = await recoverAddress({ hash: digest, signature: headers.signature as Hex });
   } catch (error) {
     throw new RelayerError("unauthorized", "The request signature is malformed.", { cause: error });
   }
@@ -84,5 +87,5 @@ export async function verifyWalletRequest(
       "The request signature does not match X-Kho-User for this model and these messages.",
     );
   }
-  return { kind: "wallet", user, nonce, deadline, digest: hashInferenceRequest(request, params.domain) };
+  return { kind: "wallet", user, nonce, deadline, digest };
 }

@@ -29,7 +29,7 @@ export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
   perCallerPerMinute: number;
 };
 
-type Locals = { chat: ChatCompletionRequest; model: RegisteredModel; caller: Caller };
+type Locals = { chat: ChatCompletionRequest; model: RegisteredModel; caller: Caller; inputHash: Hex };
 
 function locals(res: { locals: Record<string, unknown> }): Locals {
   return res.locals as Locals;
@@ -78,13 +78,15 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     }
     if (wallet) {
       const { chat, model } = locals(res);
+      const inputHash = inputHashOf(chat);
       locals(res).caller = await verifyWalletRequest({
         headers: readWalletHeaders(req.headers),
         modelId: model.id,
-        inputHash: inputHashOf(chat),
+        inputHash,
         now: deps.clock.now(),
         domain: deps.signer.domain,
       });
+      locals(res).inputHash = inputHash;
       next();
       return;
     }
@@ -94,6 +96,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     const key = authenticateApiKey(deps.store, match[1]!);
     if (!key) throw new RelayerError("unauthorized", "The API key is unknown or revoked.");
     locals(res).caller = { kind: "apiKey", keyId: key.id, owner: key.owner };
+    locals(res).inputHash = inputHashOf(locals(res).chat);
     next();
   };
 
@@ -104,7 +107,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
   });
 
   const handle: RequestHandler = async (req, res) => {
-    const { chat, model, caller } = locals(res);
+    const { chat, model, caller, inputHash } = locals(res);
     const who = callerId(caller);
     const header = req.headers["idempotency-key"];
     let idempotencyKey: string | undefined;
@@ -146,6 +149,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         model,
         caller,
         requestId,
+        inputHash,
         signal: disconnected.signal,
       });
       const body = JSON.stringify(served.body);

@@ -37,6 +37,8 @@ export type ServeChatCompletionParameters = {
   caller: Caller;
   /** Derived from the Idempotency-Key when there is one, random otherwise. */
   requestId: Hex;
+  /** inputHashOf(request), computed once by the caller (wallet requests also need it to verify the signature). */
+  inputHash: Hex;
   /** Aborted when the client goes away: the upstream call is cancelled with it. */
   signal?: AbortSignal;
 };
@@ -114,7 +116,7 @@ export async function serveChatCompletion(
     deploymentId: deployment.id,
     communityId: model.communityId,
     ...userIdentity(params.caller, request.user, deps.userIdSalt),
-    inputHash: inputHashOf(request),
+    inputHash: params.inputHash,
     outputHash: canonicalJsonHash(parsed.data.choices[0]!.message),
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
