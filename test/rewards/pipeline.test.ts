@@ -253,12 +253,23 @@ describe("reward epoch pipeline on a local chain", () => {
 
   it("pays both epochs with one cumulative claim per account", async () => {
     const admin = world.client(ROLE.admin);
-    await publishEpoch(admin, {
-      tree: epoch1.tree,
-      budget: epoch1.summary.budget.budget,
-      previousTotal: epoch1.summary.budget.previousTotal,
-      dataURI: dataUri(1n),
-    });
+    // One pipeline computes, the root is published, the same pipeline verifies: it must see the new funding and root.
+    const reused = pipeline();
+    try {
+      const computed = await reused.computeEpoch({ epoch: 1n, budget: BUDGET_1 });
+      expect(computed.tree.root).toBe(epoch1.tree.root);
+      await publishEpoch(admin, {
+        tree: computed.tree,
+        budget: computed.summary.budget.budget,
+        previousTotal: computed.summary.budget.previousTotal,
+        dataURI: dataUri(1n),
+      });
+      const verdict = await verifyEpoch({ pipeline: reused, client: world.client(), epoch: 1n });
+      expect(verdict).toMatchObject({ equal: true, status: "pending" });
+      expect(verdict.computation.summary.budget).toMatchObject({ source: "chain", fromChain: BUDGET_1, toFund: 0n });
+    } finally {
+      await reused.close();
+    }
     await world.chain.increaseTime(TIMELOCK);
     await acceptRewardRoot(admin);
 

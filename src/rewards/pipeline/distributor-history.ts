@@ -15,6 +15,8 @@ export type DistributorHistory = {
   accepted: PublishedRoot[];
   /** Every proposal, oldest first (revoked and superseded ones included). */
   proposed: (PublishedRoot & { validAt: bigint; revoked: boolean })[];
+  /** How many events it was built from; they only ever grow, so a new count means something changed. */
+  events: number;
 };
 
 export async function loadDistributorHistory(
@@ -53,5 +55,6 @@ export async function loadDistributorHistory(
     fundedFor: (epoch) => funded.reduce((sum, f) => (f.epoch === epoch ? sum + f.amount : sum), 0n),
     accepted,
     proposed,
+    events: logs.length,
   };
 }

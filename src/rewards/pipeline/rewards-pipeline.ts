@@ -111,8 +111,9 @@ export type ComputeEpochParameters = {
 };
 
 /**
- * A pipeline reads the chain once, when first used, and caches what it read: it is a snapshot.
- * Create a new one to see later transactions (e.g. to verify a root published after computing).
+ * Each computeEpoch call reads the latest block and the distributor's events afresh, so one pipeline
+ * can compute, then verify a root published in between. What cannot change once an epoch is final
+ * (its chain events, receipts and activity) is read once and cached.
  */
 export type RewardsPipeline = {
   computeEpoch(parameters: ComputeEpochParameters): Promise<EpochComputation>;
@@ -137,23 +138,27 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
   let pool: SignaturePool | undefined;
   const getPool = () => (pool ??= createSignaturePool({ threads: parameters.threads }));
 
-  // Everything below is memoized per pipeline: one chain read and one pass per epoch, however deep the recursion.
-  let setup:
-    | Promise<{
-        clock: Awaited<ReturnType<typeof getEpochClock>>;
-        latestBlock: bigint;
-        latestTime: bigint;
-        distributor: DistributorHistory;
-      }>
-    | undefined;
+  // Memoized per pipeline: one chain read and one pass per final epoch, however deep the recursion.
+  let clockRead: ReturnType<typeof getEpochClock> | undefined;
   let chain: { history: ChainHistory; covers: bigint } | undefined;
+  // Trees depend on the distributor's funding and accepted roots, so they are dropped when its events change.
   const trees = new Map<bigint, { tree: CumulativeRewardTree; source: PreviousTreeSource }>();
   const activity = new Map<bigint, EpochActivity>();
 
-  const init = () =>
-    (setup ??= (async () => {
+  type Snapshot = {
+    clock: Awaited<ReturnType<typeof getEpochClock>>;
+    latestBlock: bigint;
+    latestTime: bigint;
+    distributor: DistributorHistory;
+  };
+  let snapshot: Promise<Snapshot> | undefined;
+  let distributorEvents = -1;
+
+  /** Reads the latest block and the distributor's events; called once per top-level computation. */
+  const refresh = () =>
+    (snapshot = (async () => {
       const [clock, latest] = await Promise.all([
-        getEpochClock(client),
+        (clockRead ??= getEpochClock(client)),
         client.public.getBlock({ blockTag: "latest" }),
       ]);
       const distributor = await loadDistributorHistory(client.public, {
@@ -162,8 +167,12 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         toBlock: latest.number,
         chunk: parameters.logChunk,
       });
+      // Events are append-only: a different count means new funding or roots.
+      if (distributor.events !== distributorEvents) trees.clear();
+      distributorEvents = distributor.events;
       return { clock, latestBlock: latest.number, latestTime: latest.timestamp, distributor };
     })());
+  const init = () => snapshot ?? refresh();
 
   const windowOf = (clock: { genesis: bigint; length: bigint }, epoch: bigint) => ({
     start: epochStart(clock, epoch),
@@ -267,15 +276,20 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     });
   }
 
-  async function computeOne(epoch: bigint, override: bigint | undefined): Promise<EpochComputation> {
-    const { clock, latestTime, distributor } = await init();
-    const window = windowOf(clock, epoch);
-    const finalAt = window.end + clock.batchGracePeriod;
+  /** Only a final epoch's chain history may be cached: later blocks cannot add to it. */
+  async function assertFinal(epoch: bigint): Promise<void> {
+    const { clock, latestTime } = await init();
+    const finalAt = windowOf(clock, epoch).end + clock.batchGracePeriod;
     if (latestTime < finalAt) {
       throw new RewardsPipelineError(
         `Epoch ${epoch} is not final until ${new Date(Number(finalAt) * 1000).toISOString()} (its batch window is still open).`,
       );
     }
+  }
+
+  async function computeOne(epoch: bigint, override: bigint | undefined): Promise<EpochComputation> {
+    const { clock, distributor } = await init();
+    const window = windowOf(clock, epoch);
     const previous = await treeAfter(epoch - 1n);
     const h = await history(epoch);
     progress(`epoch ${epoch}: collecting receipts`);
@@ -375,6 +389,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       if (budget !== undefined && (typeof budget !== "bigint" || budget < 0n)) {
         throw new RewardsPipelineError(`Budget ${String(budget)} is not a non-negative amount of token units.`);
       }
+      await refresh();
+      await assertFinal(epoch);
       await history(epoch);
       return computeOne(epoch, budget);
     },
