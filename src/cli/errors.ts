@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { HttpRequestError } from "viem";
 import { ZodError } from "zod";
+import { describeZodIssue } from "../protocol/zod-issue";
 
 /** A failure the CLI reports as-is: its message is already the one sentence the user sees. */
 export class CliError extends Error {
@@ -57,11 +58,7 @@ export function formatCliError(error: unknown, context: { rpcUrl?: string } = {}
   if (error instanceof CliError) return oneLine(error.message);
   const url = unreachableUrl(error);
   if (url !== undefined) return `cannot reach the chain at ${context.rpcUrl ?? url}`;
-  if (error instanceof ZodError) {
-    const issue = error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-    return oneLine(`${where}${issue?.message ?? "invalid input"}`);
-  }
+  if (error instanceof ZodError) return oneLine(describeZodIssue(error));
   if (isConnectionFailure(error) && context.rpcUrl !== undefined) return `cannot reach the chain at ${context.rpcUrl}`;
   if (error instanceof Error) {
     const first = error.message.split("\n").find((l) => l.trim() !== "") ?? error.name;

@@ -1,5 +1,6 @@
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
+import { describeZodIssue } from "../../protocol/zod-issue";
 import { RewardsInputError } from "./errors";
 
 const bps = z.number().int().min(0).max(10_000);
@@ -51,11 +52,7 @@ export const defaultRewardParams: Omit<RewardParams, "dustRecipient"> = {
 export function resolveRewardParams(input: RewardParamsInput): RewardParams {
   const parsed = rewardParamsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `params.${issue.path.join(".")}` : "params";
-    throw new RewardsInputError(`Invalid reward ${where}: ${issue?.message ?? "invalid value"}.`, {
-      cause: parsed.error,
-    });
+    throw new RewardsInputError(`Invalid reward params: ${describeZodIssue(parsed.error)}.`, { cause: parsed.error });
   }
   return { ...parsed.data, dustRecipient: getAddress(parsed.data.dustRecipient) };
 }
