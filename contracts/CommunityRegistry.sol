@@ -163,7 +163,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ICommunityRegistry
-    function postBond(uint256 communityId, uint256 amount) external onlySteward(communityId) nonReentrant {
+    function postBond(uint256 communityId, uint256 amount) external nonReentrant onlySteward(communityId) {
         if (amount == 0) revert ZeroAmount();
         uint256 before = _BOND_TOKEN.balanceOf(address(this));
         _BOND_TOKEN.safeTransferFrom(msg.sender, address(this), amount);
@@ -176,7 +176,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc ICommunityRegistry
-    function withdrawBond(uint256 communityId, uint256 amount) external onlySteward(communityId) nonReentrant {
+    function withdrawBond(uint256 communityId, uint256 amount) external nonReentrant onlySteward(communityId) {
         if (_recognized[communityId]) revert CommunityIsRecognized(communityId);
         uint256 bond = _takeBond(communityId, amount);
         emit CommunityBondWithdrawn(communityId, msg.sender, amount, bond);
@@ -206,7 +206,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
         uint256 communityId,
         uint256 amount,
         address recipient
-    ) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+    ) external nonReentrant onlyRole(GOVERNOR_ROLE) {
         _requireExists(communityId);
         if (recipient == address(0)) revert ZeroAddress("recipient");
         _takeBond(communityId, amount);
