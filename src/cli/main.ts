@@ -22,6 +22,7 @@ export const COMMAND_GROUPS: Readonly<Record<string, () => Promise<RegisterComma
   datasets: async () => (await import("./commands/datasets")).registerDatasetsCommand,
   models: async () => (await import("./commands/models")).registerModelsCommand,
   token: async () => (await import("./commands/token")).registerTokenCommand,
+  escrow: async () => (await import("./commands/escrow")).registerEscrowCommand,
   relayer: async () => (await import("./commands/relayer")).registerRelayerCommand,
   model: async () => (await import("./commands/model")).registerModelCommand,
   rewards: async () => (await import("./commands/rewards")).registerRewardsCommand,
