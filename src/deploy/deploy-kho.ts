@@ -5,12 +5,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type {} from "@nomicfoundation/hardhat-toolbox";
 import { type Address, getAddress, isAddress } from "viem";
 import KhoModule, { KHO_MODULE_DEFAULTS, KhoWithRelayerModule } from "../../ignition/modules/Kho";
-import {
-  type Deployment,
-  deploymentFilePath,
-  parseDeployment,
-  serializeDeployment,
-} from "../../src/protocol/deployment";
+import { type Deployment, deploymentFilePath, parseDeployment, serializeDeployment } from "../protocol/deployment";
 
 const HOUR = 3600n;
 /** Chains whose node state is thrown away on restart, so a stale Ignition journal must be too. */

@@ -1,8 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { datasetContentHash } from "./dataset/contentHash";
+import { datasetContentHash } from "./dataset/content-hash";
 import type { Dataset } from "./dataset/schema";
-import { createChatCompletion } from "./http/chatCompletion";
-import { parseChatCompletionRequest } from "./http/chatCompletionRequest";
+import { createChatCompletion } from "./http/chat-completion";
+import { parseChatCompletionRequest } from "./http/chat-completion-request";
 import { HttpError, toHttpError } from "./http/errors";
 import { DEFAULT_MIN_COVERAGE, createRetrievalModel } from "./retrieval/model";
 

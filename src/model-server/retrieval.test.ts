@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadDataset } from "./dataset/loadDataset";
+import { loadDataset } from "./dataset/load-dataset";
 import type { Dataset, DatasetEntry } from "./dataset/schema";
 import { createBm25Index } from "./retrieval/bm25";
 import { detectLanguage } from "./retrieval/language";

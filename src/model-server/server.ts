@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Hex } from "viem";
 import { createModelServerApp, defaultModelName } from "./app";
-import { datasetContentHash } from "./dataset/contentHash";
-import { loadDataset } from "./dataset/loadDataset";
+import { datasetContentHash } from "./dataset/content-hash";
+import { loadDataset } from "./dataset/load-dataset";
 import type { Dataset } from "./dataset/schema";
 
 export type StartModelServerParameters = {

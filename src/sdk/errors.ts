@@ -1,3 +1,5 @@
+import { KhoError } from "../protocol/errors";
+
 /** Errors the SDK throws for bad input or missing records, before or instead of a transaction. */
 
 /** A caller-supplied value is malformed (address, id, hash, amount…). The message names the value. */
@@ -38,4 +40,16 @@ export class KhoInsufficientFundsError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The bytes behind a data URI (batch file, reward tree dump) could not be read or fetched. */
+export class KhoDataUriError extends KhoError {
+  override name = "KhoDataUriError";
+  readonly code = "data_uri_unreadable";
+}
+
+/** Chain events could not be read (RPC failure or a range the node refuses). */
+export class KhoLogReadError extends KhoError {
+  override name = "KhoLogReadError";
+  readonly code = "chain_logs_unreadable";
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { COMMAND_GROUPS, requestedGroup } from "../../src/cli/main";
 import { CliError, formatCliError } from "../../src/cli/errors";
 import { formatTokenAmount, parsePositiveTokenAmount, parseTokenAmount } from "../../src/cli/units";
-import { renderRecord, renderTable } from "../../src/cli/output";
+import { renderRecord, renderTable } from "../../src/render/output";
 import { KhoNotFoundError, KhoRevertError } from "../../src/sdk";
 
 describe("kho entry point helpers", () => {

@@ -8,7 +8,7 @@ import { type ApiKeyRecord, type RelayerStore, openStore } from "../../relayer/s
 import { parseAddress } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
-import { formatTime, renderTable } from "../output";
+import { formatTime, renderTable } from "../../render/output";
 
 /** Where the relayer keeps its SQLite database unless told otherwise (same default as the relayer). */
 export const DEFAULT_RELAYER_DB = ".kho/relayer.sqlite";

@@ -1,8 +1,8 @@
 import type { Hash, Hex } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { getDistributorState } from "../../sdk/actions/distributor/getDistributorState";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { getDistributorState } from "../distributor/getDistributorState";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 
 export type AcceptRewardRootReturnType = { hash: Hash; root: Hex; epoch: bigint; totalCumulative: bigint };

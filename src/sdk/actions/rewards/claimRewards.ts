@@ -1,9 +1,9 @@
 import { type Address, type Hash, type Hex, getAddress, isAddress, parseEventLogs } from "viem";
-import { verifyProof, rewardLeaf } from "../../protocol/merkle";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { getDistributorState } from "../../sdk/actions/distributor/getDistributorState";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, read, transact } from "../../sdk/transact";
+import { verifyProof, rewardLeaf } from "../../../protocol/merkle";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { getDistributorState } from "../distributor/getDistributorState";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, read, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
 

@@ -1,10 +1,10 @@
 import { type Hash, parseEventLogs } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { allowance } from "../../sdk/actions/token/allowance";
-import { approve } from "../../sdk/actions/token/approve";
-import { balanceOf } from "../../sdk/actions/token/balanceOf";
-import { type KhoClient, requireAccount } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { allowance } from "../token/allowance";
+import { approve } from "../token/approve";
+import { balanceOf } from "../token/balanceOf";
+import { type KhoClient, requireAccount } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 
 export type FundEpochParameters = { epoch: bigint; /** Token units. */ amount: bigint };

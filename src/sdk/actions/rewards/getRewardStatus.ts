@@ -1,8 +1,8 @@
 import { type Address, getAddress, isAddress } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import type { KhoClient } from "../../sdk/client";
-import { read } from "../../sdk/transact";
-import { loadDistributorHistory } from "../pipeline/distributor-history";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { KhoClient } from "../../client";
+import { read } from "../../transact";
+import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
 

@@ -1,7 +1,7 @@
 import { type Hash, type Hex, parseEventLogs } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 
 export type ProposeRewardRootParameters = {

@@ -1,7 +1,7 @@
 import type { Hash, Hex } from "viem";
-import type { KhoClient } from "../../sdk/client";
-import type { CumulativeRewardTree } from "../core";
-import { loadDistributorHistory } from "../pipeline/distributor-history";
+import type { KhoClient } from "../../client";
+import type { CumulativeRewardTree } from "../../../protocol/cumulative-tree";
+import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
 import { RewardsPublishError } from "./errors";
 import { fundEpoch } from "./fundEpoch";
 import { proposeRewardRoot } from "./proposeRewardRoot";
