@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type Address, getAddress, isAddress } from "viem";
+import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { describeZodIssue } from "./zod-issue";
 
@@ -120,9 +120,4 @@ export async function loadDeployment({ file }: LoadDeploymentParameters): Promis
     throw new DeploymentFileError(`Deployment file ${file} is not valid JSON.`, { cause });
   }
   return parseDeployment(json);
-}
-
-/** Typed address of one contract, for callers that pick contracts by name. */
-export function deploymentAddress(deployment: Deployment, name: DeploymentContractName): Address {
-  return deployment.contracts[name];
 }

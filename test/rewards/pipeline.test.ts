@@ -13,7 +13,6 @@ import {
 } from "../../src/rewards";
 import { acceptRewardRoot, balanceOf, claimRewards, getRewardStatus, publishEpoch, transact } from "../../src/sdk";
 import {
-  EPOCH_LENGTH,
   GRACE,
   ROLE,
   type RewardsWorld,

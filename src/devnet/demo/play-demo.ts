@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, type Hex, formatUnits, parseUnits } from "viem";
+import { type Address, formatUnits, parseUnits } from "viem";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
   type KhoClient,
@@ -242,5 +242,3 @@ async function runCalls(calls: DemoCall[], run: (call: DemoCall) => Promise<void
     await Promise.all(calls.slice(i, i + width).map(run));
   }
 }
-
-export type { Hex };

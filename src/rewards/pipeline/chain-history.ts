@@ -1,4 +1,4 @@
-import type { Address, Hex, PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
 import type { BatchCommitment } from "../../protocol/batch-file";
 import { communityRegistryAbi, datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../protocol/abis";
 import type { KhoAddresses } from "../../sdk/client";

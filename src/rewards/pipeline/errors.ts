@@ -5,4 +5,3 @@ export class RewardsPipelineError extends Error {
     super(message, options);
   }
 }
-export type RewardsPipelineErrorType = RewardsPipelineError;

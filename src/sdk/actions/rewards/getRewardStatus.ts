@@ -54,7 +54,7 @@ export async function getRewardStatus(
   const history: RewardHistoryEntry[] = [];
   let previous: bigint | null = 0n;
   for (const accepted of distributor.accepted) {
-    let cumulative: bigint | null = null;
+    let cumulative: bigint | null;
     try {
       const tree = await loadRewardTree({
         dataURI: accepted.dataURI,
