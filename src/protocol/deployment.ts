@@ -3,6 +3,7 @@ import path from "node:path";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { describeZodIssue } from "./zod-issue";
+import { KhoError } from "./errors";
 
 /**
  * The deployment addresses file `deployments/<chainId>.json` written by scripts/deploy.ts.
@@ -57,8 +58,9 @@ export type DeploymentContractName = keyof Deployment["contracts"];
 export type ParseDeploymentParameters = unknown;
 export type ParseDeploymentReturnType = Deployment;
 
-export class DeploymentFileError extends Error {
+export class DeploymentFileError extends KhoError {
   override name = "DeploymentFileError";
+  readonly code = "deployment_file_invalid";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

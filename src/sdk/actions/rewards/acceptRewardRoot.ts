@@ -4,9 +4,10 @@ import { getDistributorState } from "../distributor/getDistributorState";
 import type { KhoClient } from "../../client";
 import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AcceptRewardRootReturnType = { hash: Hash; root: Hex; epoch: bigint; totalCumulative: bigint };
-export type AcceptRewardRootErrorType = RewardsPublishError | KhoRevertError | Error;
+export type AcceptRewardRootErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** Time as a short "1h 2m 3s". */
 export function formatDuration(seconds: bigint): string {

@@ -6,6 +6,7 @@ import type { KhoClient } from "../../client";
 import { type KhoRevertError, read, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ClaimRewardsParameters = {
   /** Who is paid; anyone may send the claim. */
@@ -16,7 +17,7 @@ export type ClaimRewardsParameters = {
   fetchData?: (uri: string) => Promise<Uint8Array>;
 };
 export type ClaimRewardsReturnType = { hash: Hash; account: Address; amount: bigint; cumulative: bigint };
-export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | Error;
+export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /**
  * `claim(account, cumulative, proof)` against the accepted root: pays cumulative − claimed, so

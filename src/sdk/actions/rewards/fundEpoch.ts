@@ -6,10 +6,11 @@ import { balanceOf } from "../token/balanceOf";
 import { type KhoClient, requireAccount } from "../../client";
 import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type FundEpochParameters = { epoch: bigint; /** Token units. */ amount: bigint };
 export type FundEpochReturnType = { approveHash: Hash | null; fundHash: Hash; received: bigint };
-export type FundEpochErrorType = RewardsPublishError | KhoRevertError | Error;
+export type FundEpochErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** Approves the distributor when the allowance is short, then `fund(epoch, amount)`. */
 export async function fundEpoch(client: KhoClient, parameters: FundEpochParameters): Promise<FundEpochReturnType> {

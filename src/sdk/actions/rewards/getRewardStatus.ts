@@ -5,6 +5,7 @@ import { read } from "../../transact";
 import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RewardHistoryEntry = {
   epoch: bigint;
@@ -26,7 +27,7 @@ export type GetRewardStatusReturnType = {
   acceptedEpoch: bigint | null;
   history: RewardHistoryEntry[];
 };
-export type GetRewardStatusErrorType = RewardsPublishError | Error;
+export type GetRewardStatusErrorType = RewardsPublishError | ViemBaseError;
 
 /** Claimable and claimed amounts and the account's amount in every accepted root. */
 export async function getRewardStatus(

@@ -3,6 +3,7 @@ import { rewardDistributorAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ProposeRewardRootParameters = {
   root: Hex;
@@ -13,7 +14,7 @@ export type ProposeRewardRootParameters = {
   dataURI: string;
 };
 export type ProposeRewardRootReturnType = { hash: Hash; validAt: bigint };
-export type ProposeRewardRootErrorType = RewardsPublishError | KhoRevertError | Error;
+export type ProposeRewardRootErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** `proposeRoot` (POSTER_ROLE); the root becomes acceptable after the distributor's timelock. */
 export async function proposeRewardRoot(
