@@ -12,7 +12,7 @@
 import hre from "hardhat";
 import { type Address, type Hex, isHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { type DeployKhoParameters, deployKho, writeDeploymentFile } from "./lib/deploy-kho";
+import { type DeployKhoParameters, deployKho, writeDeploymentFile } from "../src/deploy/deploy-kho";
 
 function envSeconds(name: string): bigint | undefined {
   const value = process.env[name]?.trim();

@@ -39,13 +39,6 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-/** Runs fn once and returns its result with the wall time it took. */
-export async function timed<T>(fn: () => T | Promise<T>): Promise<{ result: T; ms: number }> {
-  const start = nowMs();
-  const result = await fn();
-  return { result, ms: nowMs() - start };
-}
-
 export function mib(bytes: number): number {
   return round(bytes / 2 ** 20, 1);
 }

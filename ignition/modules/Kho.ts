@@ -23,7 +23,7 @@ export const KHO_MODULE_DEFAULTS = {
  * RewardDistributor and FeeEscrow, every one administered by `admin` (default: the deployer).
  *
  * `genesis` is required: Ignition builds modules before it talks to the chain, so it cannot read the
- * block time. scripts/deploy.ts (through scripts/lib/deploy-kho.ts) passes the latest block's timestamp
+ * block time. scripts/deploy.ts (through src/deploy/deploy-kho.ts) passes the latest block's timestamp
  * rounded down to the hour. Roles set here: the poster and guardian of RewardDistributor and the
  * governor of CommunityRegistry (default: the deployer). `thawPeriod` must be at least
  * epochLength + batchGracePeriod + settlementWindow (FeeEscrow's constructor checks it); deploy-kho.ts derives it. Use KhoWithRelayerModule to authorize a relayer key in the same deployment.

@@ -5,7 +5,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { type Deployment, deploymentFilePath, loadDeployment } from "../protocol/deployment";
 import { type KhoClient, type TransactionEvent, createKhoClient } from "../sdk";
 import { CliError } from "./errors";
-import { type OutputMode, toJson } from "./output";
+import { type OutputMode, toJson } from "../render/output";
 
 /**
  * Where the CLI gets its network, key and deployment. Precedence, highest first:

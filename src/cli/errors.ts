@@ -1,11 +1,13 @@
 import { CommanderError } from "commander";
-import { HttpRequestError } from "viem";
+import { BaseError as ViemBaseError, HttpRequestError } from "viem";
 import { ZodError } from "zod";
 import { describeZodIssue } from "../protocol/zod-issue";
+import { KhoError } from "../protocol/errors";
 
 /** A failure the CLI reports as-is: its message is already the one sentence the user sees. */
-export class CliError extends Error {
+export class CliError extends KhoError {
   override name = "CliError";
+  readonly code = "cli_failed";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -60,11 +62,30 @@ export function formatCliError(error: unknown, context: { rpcUrl?: string } = {}
   if (url !== undefined) return `cannot reach the chain at ${context.rpcUrl ?? url}`;
   if (error instanceof ZodError) return oneLine(describeZodIssue(error));
   if (isConnectionFailure(error) && context.rpcUrl !== undefined) return `cannot reach the chain at ${context.rpcUrl}`;
-  if (error instanceof Error) {
-    const first = error.message.split("\n").find((l) => l.trim() !== "") ?? error.name;
-    return oneLine(first);
-  }
+  // Project errors carry their sentence in shortMessage; details and causes stay out of the one line.
+  if (error instanceof KhoError) return oneLine(firstLine(error.shortMessage) ?? error.name);
+  if (error instanceof Error) return oneLine(firstLine(error.message) ?? error.name);
   return oneLine(String(error));
+}
+
+function firstLine(text: string): string | undefined {
+  return text.split("\n").find((l) => l.trim() !== "");
+}
+
+/** The stable code printed with a `--json` error: the project error's own code, else what kind of failure it was. */
+export function cliErrorCode(error: unknown): string {
+  if (unreachableUrl(error) !== undefined || isConnectionFailure(error)) return "chain_unreachable";
+  if (error instanceof KhoError) return error.code;
+  if (error instanceof ZodError) return "invalid_input";
+  if (error instanceof ViemBaseError) return "chain_request_failed";
+  return "internal_error";
+}
+
+/** How a failure is printed on stderr: one sentence, or `{"error":{"code","message"}}` under `--json`. */
+export function renderCliError(error: unknown, context: { rpcUrl?: string; json: boolean }): string {
+  const message = formatCliError(error, context);
+  if (!context.json) return `kho: ${message}\n`;
+  return `${JSON.stringify({ error: { code: cliErrorCode(error), message } })}\n`;
 }
 
 /** Commander already printed its own one-line usage error; this tells main() the exit code. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command } from "commander";
 import dotenv from "dotenv";
 import { type CliContext, type CliIo, DEFAULT_RPC_URL, ENV, type GlobalOptions, createCliContext } from "./context";
-import { commanderExitCode, formatCliError } from "./errors";
+import { commanderExitCode, renderCliError } from "./errors";
 
 /**
  * Adds one command group (`kho <group> …`) to the program. Each group lives in its own file under
@@ -118,7 +118,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<v
   try {
     built = buildProgram({ io, env, cwd, groups: await loadGroups(argv) });
   } catch (error) {
-    io.stderr(`kho: ${formatCliError(error)}\n`);
+    io.stderr(renderCliError(error, { json: argv.includes("--json") }));
     process.exitCode = 1;
     return;
   }
@@ -138,7 +138,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<v
     } catch {
       rpcUrl = undefined;
     }
-    io.stderr(`kho: ${formatCliError(error, { rpcUrl })}\n`);
+    // --json is a global flag; argv is checked too in case parsing failed before options were read.
+    const json = program.opts<{ json?: boolean }>().json === true || argv.includes("--json");
+    io.stderr(renderCliError(error, { rpcUrl, json }));
     process.exitCode = 1;
   }
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import pino from "pino";
 import { type Hex, keccak256, stringToHex } from "viem";
 import { startModelServer, type StartModelServerReturnType } from "../model-server";
-import { deployKho, writeDeploymentFile } from "../../scripts/lib/deploy-kho";
+import { deployKho, writeDeploymentFile } from "../deploy/deploy-kho";
 import type { Deployment } from "../protocol/deployment";
 import { type Clock, type RunningRelayer, createApiKey, openStore, startRelayer } from "../relayer";
 import { freePort } from "./free-port";

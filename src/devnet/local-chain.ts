@@ -3,7 +3,7 @@ import { TASK_COMPILE, TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/tas
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import { type Address, type Hex, bytesToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { type DeployKhoParameters, deployKho } from "../../scripts/lib/deploy-kho";
+import { type DeployKhoParameters, deployKho } from "../deploy/deploy-kho";
 import type { Deployment } from "../protocol/deployment";
 import { loadHardhat } from "./hardhat-runtime";
 

@@ -1,10 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { datasetContentHash } from "./dataset/contentHash";
+import { datasetContentHash } from "./dataset/content-hash";
 import type { Dataset } from "./dataset/schema";
-import { createChatCompletion } from "./http/chatCompletion";
-import { parseChatCompletionRequest } from "./http/chatCompletionRequest";
+import { createChatCompletion } from "./http/chat-completion";
+import { parseChatCompletionRequest } from "./http/chat-completion-request";
 import { HttpError, toHttpError } from "./http/errors";
 import { DEFAULT_MIN_COVERAGE, createRetrievalModel } from "./retrieval/model";
+import { KhoError } from "../protocol/errors";
 
 export const DEFAULT_BODY_LIMIT = "64kb";
 
@@ -27,8 +28,9 @@ export type CreateModelServerAppParameters = {
 
 export type CreateModelServerAppErrorType = CreateModelServerAppError;
 
-export class CreateModelServerAppError extends Error {
+export class CreateModelServerAppError extends KhoError {
   override name = "CreateModelServerAppError";
+  readonly code = "model_server_config_invalid";
 }
 
 export function createModelServerApp({

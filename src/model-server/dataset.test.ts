@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { keccak256, stringToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../protocol/canonical-json";
-import { datasetContentHash } from "./dataset/contentHash";
-import { LoadDatasetError, loadDataset, parseDataset } from "./dataset/loadDataset";
+import { datasetContentHash } from "./dataset/content-hash";
+import { LoadDatasetError, loadDataset, parseDataset } from "./dataset/load-dataset";
 import type { Dataset } from "./dataset/schema";
 
 const VI_PATH = join(__dirname, "../../datasets/vi-VN-home-cooking.json");

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadDataset } from "./dataset/loadDataset";
-import type { Dataset, DatasetEntry } from "./dataset/schema";
+import { loadDataset } from "./dataset/load-dataset";
+import type { DatasetEntry } from "./dataset/schema";
 import { createBm25Index } from "./retrieval/bm25";
 import { detectLanguage } from "./retrieval/language";
 import { createRetrievalModel } from "./retrieval/model";
@@ -128,10 +128,6 @@ describe("retrieval model on the shipped datasets", () => {
 
 function entry(id: string, text: string): DatasetEntry {
   return { id, title: { vi: text, en: text }, tags: ["x"], answer: { vi: `${id} vi`, en: `${id} en` } };
-}
-
-function datasetOf(entries: DatasetEntry[]): Dataset {
-  return { id: "vi-VN/t", version: 1, locale: "vi-VN", title: "T", license: "CC0-1.0", entries };
 }
 
 describe("determinism", () => {

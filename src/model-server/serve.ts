@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type StartModelServerReturnType, startModelServer } from "./server";
+import { KhoError } from "../protocol/errors";
 
 export const DEFAULT_MODEL_SERVER_PORT = 8000;
 
@@ -39,8 +40,9 @@ export type ServeModelCommandReturnType = StartModelServerReturnType & {
 
 export type ServeModelCommandErrorType = ServeModelCommandError;
 
-export class ServeModelCommandError extends Error {
+export class ServeModelCommandError extends KhoError {
   override name = "ServeModelCommandError";
+  readonly code = "serve_model_failed";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,9 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { Hex } from "viem";
 import { createModelServerApp, defaultModelName } from "./app";
-import { datasetContentHash } from "./dataset/contentHash";
-import { loadDataset } from "./dataset/loadDataset";
+import { datasetContentHash } from "./dataset/content-hash";
+import { loadDataset } from "./dataset/load-dataset";
 import type { Dataset } from "./dataset/schema";
+import { KhoError } from "../protocol/errors";
 
 export type StartModelServerParameters = {
   datasetPath: string;
@@ -26,8 +27,9 @@ export type StartModelServerReturnType = {
 
 export type StartModelServerErrorType = StartModelServerError;
 
-export class StartModelServerError extends Error {
+export class StartModelServerError extends KhoError {
   override name = "StartModelServerError";
+  readonly code = "model_server_start_failed";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -13,6 +13,7 @@ import {
   uintJsonSchema,
 } from "./receipt-json";
 import { describeZodIssue } from "./zod-issue";
+import { KhoError } from "./errors";
 
 /** A batch file (docs/protocol.md "Batch file") with integers as bigint and addresses checksummed. */
 export type BatchFile = {
@@ -78,8 +79,9 @@ export const batchFileSchema = batchFileJsonSchema
     receipts: f.receipts,
   }));
 
-export class BatchFileError extends Error {
+export class BatchFileError extends KhoError {
   override name = "BatchFileError";
+  readonly code = "batch_file_invalid";
   /** What is wrong, without the sentence around it, e.g. `receipts.0.fee must fit in uint256`. */
   readonly reason: string;
   constructor(action: "Invalid batch file" | "Cannot write batch file", reason: string, options?: { cause?: unknown }) {

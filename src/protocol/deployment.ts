@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type Address, getAddress, isAddress } from "viem";
+import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { describeZodIssue } from "./zod-issue";
+import { KhoError } from "./errors";
 
 /**
  * The deployment addresses file `deployments/<chainId>.json` written by scripts/deploy.ts.
@@ -64,8 +65,9 @@ export type DeploymentContractName = keyof Deployment["contracts"];
 export type ParseDeploymentParameters = unknown;
 export type ParseDeploymentReturnType = Deployment;
 
-export class DeploymentFileError extends Error {
+export class DeploymentFileError extends KhoError {
   override name = "DeploymentFileError";
+  readonly code = "deployment_file_invalid";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -133,9 +135,4 @@ export async function loadDeployment({ file }: LoadDeploymentParameters): Promis
     throw new DeploymentFileError(`Deployment file ${file} is not valid JSON.`, { cause });
   }
   return parseDeployment(json);
-}
-
-/** Typed address of one contract, for callers that pick contracts by name. */
-export function deploymentAddress(deployment: Deployment, name: DeploymentContractName): Address {
-  return deployment.contracts[name];
 }

@@ -9,3 +9,6 @@ export * from "./input-hash";
 export * from "./receipt-json";
 export * from "./batch-file";
 export * from "./zod-issue";
+export * from "./errors";
+export * from "./cumulative-tree";
+export * from "./deployment";

@@ -16,6 +16,7 @@ import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
 import type { RelayerStore } from "./store";
 import { ReceiptWriter } from "./store/receipt-writer";
+import { KhoError } from "../protocol/errors";
 
 export type AppConfig = {
   userIdSalt: Hex;
@@ -39,8 +40,9 @@ export type AppDeps = {
   batcher?: { lastError(): string | null };
 };
 
-export class AppConfigError extends Error {
+export class AppConfigError extends KhoError {
   override readonly name = "AppConfigError";
+  readonly code = "app_config_invalid";
 }
 
 /** Builds the relayer's HTTP app without listening (tests drive it with supertest). */

@@ -3,6 +3,7 @@ import os from "node:os";
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { parseDeployment } from "../protocol/deployment";
+import { KhoError } from "../protocol/errors";
 
 const hex32 = (what: string) =>
   z.string().regex(/^0x[0-9a-fA-F]{64}$/, `must be ${what}: 0x followed by 64 hex digits`);
@@ -79,8 +80,9 @@ export type RelayerConfig = {
 };
 
 /** Thrown when the environment does not describe a runnable relayer; one sentence per problem. */
-export class ConfigError extends Error {
+export class ConfigError extends KhoError {
   override readonly name = "ConfigError";
+  readonly code = "relayer_config_invalid";
   constructor(
     readonly problems: string[],
     options?: { cause?: unknown },

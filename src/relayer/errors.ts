@@ -1,3 +1,4 @@
+import { KhoError } from "../protocol/errors";
 import { UpstreamError } from "./upstream/errors";
 
 /**
@@ -29,7 +30,7 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export type ErrorBody = { error: { code: ErrorCode; message: string } };
 
 /** An error that maps to one HTTP response. Anything else becomes a 500 `internal_error`. */
-export class RelayerError extends Error {
+export class RelayerError extends KhoError {
   override readonly name = "RelayerError";
   readonly code: ErrorCode;
   readonly status: number;

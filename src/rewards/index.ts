@@ -1,4 +1,3 @@
-/** Kho rewards: the pure calculator core, the epoch pipeline over public data, and publishing / claiming. */
+/** Kho rewards: the pure calculator core, and the epoch pipeline over public data (publishing and claiming are SDK actions). */
 export * from "./core";
 export * from "./pipeline";
-export * from "./publish";

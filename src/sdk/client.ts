@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import {
   type Account,
   type Address,
@@ -13,6 +14,7 @@ import {
   http,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { KhoError } from "../protocol/errors";
 
 /** Addresses of one Kho deployment. */
 export type KhoAddresses = {
@@ -58,7 +60,7 @@ export type KhoClient = {
   onTransaction?: (event: TransactionEvent) => void;
 };
 
-export type CreateKhoClientErrorType = Error;
+export type CreateKhoClientErrorType = ViemBaseError;
 
 export function khoChain(chainId: number, rpcUrl: string): Chain {
   return defineChain({
@@ -89,8 +91,9 @@ export function createKhoClient(parameters: CreateKhoClientParameters): KhoClien
 }
 
 /** A write action was called on a read-only client. */
-export class KhoMissingAccountError extends Error {
+export class KhoMissingAccountError extends KhoError {
   override name = "KhoMissingAccountError";
+  readonly code = "missing_account";
   constructor(readonly action: string) {
     super(`${action} sends a transaction: give the client an account (private key)`);
   }

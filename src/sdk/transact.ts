@@ -25,6 +25,8 @@ import {
 } from "../protocol/abis";
 import { type KhoClient, requireWallet } from "./client";
 import { type KhoRecordKind, KhoNotFoundError } from "./errors";
+import { KhoError } from "../protocol/errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type TransactParameters<
   abi extends Abi,
@@ -37,11 +39,12 @@ export type TransactParameters<
 };
 
 export type TransactReturnType = { hash: Hash; receipt: TransactionReceipt; logs: Log[] };
-export type TransactErrorType = KhoRevertError | KhoNotFoundError | Error;
+export type TransactErrorType = KhoRevertError | KhoNotFoundError | ViemBaseError;
 
 /** A transaction (or call) that reverted, with the contract's custom error decoded. */
-export class KhoRevertError extends Error {
+export class KhoRevertError extends KhoError {
   override name = "KhoRevertError";
+  readonly code = "contract_reverted";
   constructor(
     readonly functionName: string,
     readonly errorName: string | undefined,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { datasetContentHash } from "../../src/model-server/dataset/contentHash";
-import { loadDataset } from "../../src/model-server/dataset/loadDataset";
+import { datasetContentHash } from "../../src/model-server/dataset/content-hash";
+import { loadDataset } from "../../src/model-server/dataset/load-dataset";
 import { createCommunity } from "../../src/sdk";
 import { type KhoDevnet, UNBONDING_PERIOD, fakeHash, startKhoDevnet } from "../sdk/helpers/kho-devnet";
 import { type KhoRun, assertBuilt, cliWorkdir, errorLine, khoAs } from "./helpers/run-kho";

@@ -1,9 +1,10 @@
 import { HttpRequestError } from "viem";
 import { describe, expect, it } from "vitest";
 import { COMMAND_GROUPS, requestedGroup } from "../../src/cli/main";
-import { CliError, formatCliError } from "../../src/cli/errors";
+import { CliError, formatCliError, renderCliError } from "../../src/cli/errors";
+import { ConfigError } from "../../src/relayer/config";
 import { formatTokenAmount, parsePositiveTokenAmount, parseTokenAmount } from "../../src/cli/units";
-import { renderRecord, renderTable } from "../../src/cli/output";
+import { renderRecord, renderTable } from "../../src/render/output";
 import { KhoNotFoundError, KhoRevertError } from "../../src/sdk";
 
 describe("kho entry point helpers", () => {
@@ -34,6 +35,28 @@ describe("kho entry point helpers", () => {
     );
     expect(formatCliError(new CliError("line one\nline two"))).toBe("line one line two");
     expect(formatCliError("plain")).toBe("plain");
+  });
+
+  it("prints errors as JSON with the error's stable code under --json", () => {
+    const notFound = new KhoNotFoundError("model", 42n);
+    expect(renderCliError(notFound, { json: false })).toBe("kho: model 42 does not exist\n");
+    expect(JSON.parse(renderCliError(notFound, { json: true }))).toEqual({
+      error: { code: "not_found", message: "model 42 does not exist" },
+    });
+    const config = new ConfigError(["KHO_RPC_URL: Required"]);
+    expect(JSON.parse(renderCliError(config, { json: true }))).toEqual({
+      error: { code: "relayer_config_invalid", message: "invalid relayer configuration:" },
+    });
+    const down = new Error("request failed", {
+      cause: new HttpRequestError({ url: "http://127.0.0.1:8545/", details: "fetch failed" }),
+    });
+    expect(JSON.parse(renderCliError(down, { json: true, rpcUrl: "http://127.0.0.1:8545" })).error.code).toBe(
+      "chain_unreachable",
+    );
+    expect(JSON.parse(renderCliError(new TypeError("boom"), { json: true })).error).toEqual({
+      code: "internal_error",
+      message: "boom",
+    });
   });
 
   it("parses token amounts strictly and prints them back in token units", () => {

@@ -129,15 +129,11 @@ describe("kho relayer keys (built binary)", () => {
   });
 
   it("refuses to start with one line per bad variable", async () => {
+    // KHO_RPC_URL has the same default as every command (http://127.0.0.1:8545), so it is not missing.
     const missing = await kho(["relayer", "start"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
-      [
-        "kho: KHO_RPC_URL is required.",
-        "kho: KHO_RELAYER_PRIVATE_KEY is required.",
-        "kho: KHO_USER_ID_SALT is required.",
-        "",
-      ].join("\n"),
+      ["kho: KHO_RELAYER_PRIVATE_KEY is required.", "kho: KHO_USER_ID_SALT is required.", ""].join("\n"),
     );
     const bad = await kho(["relayer", "start"], {
       KHO_RPC_URL: "ftp://chain",
@@ -160,6 +156,25 @@ describe("kho relayer keys (built binary)", () => {
       1,
       "kho: KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
     ]);
+  });
+
+  it("resolves --rpc-url and --deployment before the environment, like every command", async () => {
+    const secrets = { KHO_RELAYER_PRIVATE_KEY: `0x${"11".repeat(32)}`, KHO_USER_ID_SALT: `0x${"11".repeat(32)}` };
+    const flagWins = await kho(["--rpc-url", "ftp://from-flag", "relayer", "start"], {
+      ...secrets,
+      KHO_RPC_URL: "http://127.0.0.1:1",
+    });
+    expect([flagWins.code, errorLine(flagWins)]).toEqual([
+      1,
+      "kho: KHO_RPC_URL must be an http(s) or ws(s) JSON-RPC URL.",
+    ]);
+    const deploymentFlag = await kho(["--deployment", "nowhere.json", "relayer", "start"], {
+      ...secrets,
+      KHO_DEPLOYMENT_FILE: "also-nowhere.json",
+    });
+    expect(errorLine(deploymentFlag)).toBe(
+      `kho: KHO_DEPLOYMENT_FILE ${path.join(cwd, "nowhere.json")} could not be read as JSON.`,
+    );
   });
 });
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import type { Address } from "viem";
 import { KHO_MODULE_DEFAULTS } from "../../ignition/modules/Kho";
-import { deployKho, writeDeploymentFile } from "../../scripts/lib/deploy-kho";
+import { deployKho, writeDeploymentFile } from "../../src/deploy/deploy-kho";
 import {
   DeploymentFileError,
   deploymentFilePath,

@@ -15,7 +15,7 @@ import {
   UpstreamInvalidRequestError,
   UpstreamRedirectError,
   UpstreamTimeoutError,
-} from "../../src/relayer/upstream";
+} from "../../src/relayer/upstream/errors";
 import { type TestRelayer, startTestRelayer } from "./helpers/test-app";
 
 const owner = "0x00000000000000000000000000000000000000aa" as const;

@@ -6,18 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rewardDistributorAbi, usageLedgerAbi } from "../../src/protocol/abis";
 import {
   type EpochComputation,
-  acceptRewardRoot,
-  claimRewards,
   createRewardsPipeline,
-  getRewardStatus,
-  publishEpoch,
   renderEpochOutput,
   verifyEpoch,
   writeEpochOutput,
 } from "../../src/rewards";
-import { balanceOf, transact } from "../../src/sdk";
+import { acceptRewardRoot, balanceOf, claimRewards, getRewardStatus, publishEpoch, transact } from "../../src/sdk";
 import {
-  EPOCH_LENGTH,
   GRACE,
   ROLE,
   type RewardsWorld,

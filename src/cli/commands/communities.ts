@@ -15,7 +15,7 @@ import {
 import { parseAddress, parseId, readAddressFile } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
-import { formatTime, renderRecord, renderTable } from "../output";
+import { formatTime, renderRecord, renderTable } from "../../render/output";
 
 function communityRow(c: Community): Record<string, unknown> {
   return {

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
-import { datasetContentHash } from "../../model-server/dataset/contentHash";
-import { loadDataset } from "../../model-server/dataset/loadDataset";
+import { datasetContentHash } from "../../model-server/dataset/content-hash";
+import { loadDataset } from "../../model-server/dataset/load-dataset";
 import {
   type Dataset,
   KhoRevertError,
@@ -18,7 +18,7 @@ import {
 import { parseAddress, parseHash, parseId } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
-import { formatTime, renderRecord, renderTable } from "../output";
+import { formatTime, renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parsePositiveTokenAmount } from "../units";
 
 function datasetJson(d: Dataset): Record<string, unknown> {

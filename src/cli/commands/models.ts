@@ -18,7 +18,7 @@ import {
 } from "../../sdk";
 import { parseAddress, parseHash, parseId } from "../args";
 import type { CliContext } from "../context";
-import { formatTime, renderRecord, renderTable } from "../output";
+import { formatTime, renderRecord, renderTable } from "../../render/output";
 
 function modelRow(m: ModelSummary): Record<string, unknown> {
   return {

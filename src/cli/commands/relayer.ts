@@ -6,9 +6,9 @@ import { ConfigError, loadRelayerConfig } from "../../relayer/config";
 import { startRelayer } from "../../relayer/server";
 import { type ApiKeyRecord, type RelayerStore, openStore } from "../../relayer/store";
 import { parseAddress } from "../args";
-import type { CliContext } from "../context";
+import { type CliContext, DEFAULT_RPC_URL, ENV, type GlobalOptions } from "../context";
 import { CliError } from "../errors";
-import { formatTime, renderTable } from "../output";
+import { formatTime, renderTable } from "../../render/output";
 
 /** Where the relayer keeps its SQLite database unless told otherwise (same default as the relayer). */
 export const DEFAULT_RELAYER_DB = ".kho/relayer.sqlite";
@@ -74,11 +74,19 @@ export function registerRelayerCommand(program: Command, ctx: CliContext): void 
 
   group
     .command("start")
-    .description("start the relayer with configuration from the environment and .env (KHO_* variables)")
-    .action(async () => {
+    .description("start the relayer; --rpc-url and --deployment win over KHO_* variables from the environment and .env")
+    .action(async (_options: unknown, command: Command) => {
+      // One resolution for every command: flag > environment > .env (already merged into ctx.env) > default.
+      const flags = command.optsWithGlobals<GlobalOptions>();
+      const given = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+      const env: NodeJS.ProcessEnv = {
+        ...ctx.env,
+        [ENV.rpcUrl]: given(flags.rpcUrl) ?? given(ctx.env[ENV.rpcUrl]) ?? DEFAULT_RPC_URL,
+      };
+      if (given(flags.deployment)) env[ENV.deployment] = path.resolve(ctx.cwd, flags.deployment!.trim());
       let config;
       try {
-        config = loadRelayerConfig(ctx.env);
+        config = loadRelayerConfig(env);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         // One line per bad variable, so every problem can be fixed in one go.

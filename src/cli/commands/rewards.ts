@@ -5,24 +5,20 @@ import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { z } from "zod";
-import type { KhoClient } from "../../sdk";
+import { type KhoClient, acceptRewardRoot, claimRewards, getRewardStatus, publishEpoch } from "../../sdk";
+import { parseCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import {
   EPOCH_OUTPUT_FILES,
   type EpochComputation,
   type RewardParamsInput,
-  acceptRewardRoot,
-  claimRewards,
   createRewardsPipeline,
-  getRewardStatus,
-  parseCumulativeRewardTree,
-  publishEpoch,
   verifyEpoch,
   writeEpochOutput,
 } from "../../rewards";
 import { parseAddress } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
-import { renderRecord, renderTable } from "../output";
+import { renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parseTokenAmount } from "../units";
 
 type PipelineOptions = {

@@ -2,17 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, type Hex, formatUnits, parseUnits } from "viem";
+import { type Address, formatUnits, parseUnits } from "viem";
+import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
-  type EpochComputation,
+  type KhoClient,
   acceptRewardRoot,
+  balanceOf,
   claimRewards,
-  createRewardsPipeline,
+  createKhoClient,
+  createRelayerClient,
+  mint,
   publishEpoch,
-  verifyEpoch,
-  writeEpochOutput,
-} from "../../rewards";
-import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, mint, stake } from "../../sdk";
+  stake,
+} from "../../sdk";
 import { type DevNetwork, startDevNetwork } from "../dev-network";
 import type { LocalAccount } from "../local-chain";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
@@ -240,5 +242,3 @@ async function runCalls(calls: DemoCall[], run: (call: DemoCall) => Promise<void
     await Promise.all(calls.slice(i, i + width).map(run));
   }
 }
-
-export type { Hex };

@@ -1,6 +1,6 @@
 import { formatUnits } from "viem";
 import type { EpochComputation } from "../../rewards";
-import { renderTable } from "../../cli/output";
+import { renderTable } from "../../render/output";
 import type { DevNetwork } from "../dev-network";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
 

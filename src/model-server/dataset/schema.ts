@@ -77,8 +77,3 @@ export function requiredLanguages(locale: string): TextLanguage[] {
   const primary = locale.split("-")[0] as TextLanguage;
   return primary === "en" ? ["en"] : [primary, "en"];
 }
-
-/** The language a dataset speaks natively: the primary subtag of its locale. */
-export function datasetLanguage(dataset: Pick<Dataset, "locale">): TextLanguage {
-  return requiredLanguages(dataset.locale)[0]!;
-}

@@ -1,3 +1,5 @@
+import { KhoError } from "../../protocol/errors";
+
 /** The `type` field of an OpenAI error body. */
 export type OpenAiErrorKind = "invalid_request_error" | "server_error";
 
@@ -7,7 +9,7 @@ export type OpenAiErrorBody = {
 };
 
 /** An error that becomes an HTTP response; `message` is shown to the client, so it must be safe to show. */
-export class HttpError extends Error {
+export class HttpError extends KhoError {
   override name = "HttpError";
   constructor(
     readonly status: number,

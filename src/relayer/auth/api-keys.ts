@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import type { ApiKeyRecord, RelayerStore } from "../store";
+import { KhoError } from "../../protocol/errors";
 
 /** Plaintext keys look like `kho_<43 base64url chars>`; only their sha256 is stored. */
 const KEY_PATTERN = /^kho_[A-Za-z0-9_-]{43}$/;
 
-export class ApiKeyError extends Error {
+export class ApiKeyError extends KhoError {
   override readonly name = "ApiKeyError";
+  readonly code = "api_key_invalid";
 }
 
 export type CreateApiKeyParameters = { owner: Address | string; label: string; now?: number };

@@ -11,6 +11,7 @@ import {
   webSocket,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { KhoError } from "../../protocol/errors";
 
 export type RelayerChainClients = {
   chain: Chain;
@@ -19,8 +20,9 @@ export type RelayerChainClients = {
   account: PrivateKeyAccount;
 };
 
-export class ChainConnectionError extends Error {
+export class ChainConnectionError extends KhoError {
   override readonly name = "ChainConnectionError";
+  readonly code = "chain_unreachable";
 }
 
 /**

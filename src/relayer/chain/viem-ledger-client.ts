@@ -8,6 +8,7 @@ import {
 import { usageLedgerAbi } from "../../protocol";
 import type { LedgerClient, TransactionOutcome } from "../ports";
 import type { RelayerChainClients } from "./viem-clients";
+import { KhoError } from "../../protocol/errors";
 
 export type CreateViemLedgerClientParameters = {
   clients: RelayerChainClients;
@@ -16,8 +17,9 @@ export type CreateViemLedgerClientParameters = {
   confirmationTimeoutMs?: number;
 };
 
-export class LedgerClientError extends Error {
+export class LedgerClientError extends KhoError {
   override readonly name = "LedgerClientError";
+  readonly code = "ledger_call_failed";
 }
 
 /** UsageLedger through viem, as the relayer key. Reads the epoch schedule once (it is immutable). */

@@ -2,9 +2,6 @@ import { type Address, type Hex, keccak256 } from "viem";
 import { type BatchFileJson, type MerkleTree, batchTree, serializeBatchFile } from "../../protocol";
 import type { StoredReceipt } from "../store";
 
-/** The format lives in src/protocol/batch-file.ts; this name stays for the relayer's callers. */
-export type BatchFile = BatchFileJson;
-
 export type BuiltBatch = { root: Hex; tree: MerkleTree; file: BatchFileJson; bytes: Uint8Array; dataHash: Hex };
 
 export type BuildBatchParameters = {

@@ -1,5 +1,7 @@
 import type { UpstreamForwarder } from "../ports";
-import { type Resolver, createEndpointPolicy, forwardChatCompletion } from "../upstream";
+import { createEndpointPolicy } from "../upstream/endpoint-policy";
+import { forwardChatCompletion } from "../upstream/forward-chat-completion";
+import type { Resolver } from "../upstream/resolve-pinned";
 
 export type CreateUpstreamForwarderParameters = {
   timeoutMs: number;

@@ -3,6 +3,7 @@ import { type Address, type Hex, hexToBigInt, isHex, size } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type InferenceReceipt, type LedgerDomain, receiptDomainSeparator } from "../../protocol";
 import { SIGN_WORKER_SOURCE } from "./worker-source";
+import { KhoError } from "../../protocol/errors";
 
 export type SignedReceiptParts = { hash: Hex; signature: Hex };
 
@@ -21,8 +22,9 @@ export type CreateReceiptSignerParameters = {
   threads: number;
 };
 
-export class SignerError extends Error {
+export class SignerError extends KhoError {
   override readonly name = "SignerError";
+  readonly code = "signer_failed";
 }
 
 type Pending = { resolve: (r: SignedReceiptParts[]) => void; reject: (e: Error) => void };

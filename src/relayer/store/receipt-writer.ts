@@ -1,4 +1,5 @@
 import type { RelayerStore } from "./index";
+import { KhoError } from "../../protocol/errors";
 
 export type ReceiptWriterOptions = {
   /** Flush at once when this many writes are waiting, without waiting for the event-loop turn to end. */
@@ -18,8 +19,9 @@ type Outcome = { ok: true } | { ok: false; error: unknown };
 
 type Pending = { write: () => void; resolve: () => void; reject: (error: unknown) => void };
 
-export class ReceiptWriterError extends Error {
+export class ReceiptWriterError extends KhoError {
   override readonly name = "ReceiptWriterError";
+  readonly code = "receipt_write_failed";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -115,6 +115,7 @@ export function validateEndpoint(endpoint: string, policy: EndpointPolicy = defa
   if (endpoint.length > MAX_ENDPOINT_LENGTH)
     throw invalid(`Endpoint is longer than ${MAX_ENDPOINT_LENGTH} characters.`);
   // URL parsing silently strips tabs, newlines and edge spaces; a registered endpoint must not need that.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u0020\u007f]/.test(endpoint)) throw invalid("Endpoint contains whitespace or control characters.");
   if (!/^https?:\/\//i.test(endpoint)) throw invalid("Endpoint must start with http:// or https://.");
   let url: URL;

@@ -1,3 +1,4 @@
+import { KhoError, type KhoErrorOptions } from "../../protocol/errors";
 import type { IpBlockReason } from "./ip-policy";
 
 export type UpstreamErrorCode =
@@ -12,23 +13,15 @@ export type UpstreamErrorCode =
   | "upstream_invalid_response"
   | "upstream_connection_error";
 
-type UpstreamErrorOptions = { cause?: unknown; details?: string };
+type UpstreamErrorOptions = KhoErrorOptions;
 
 /**
  * Base of every error the upstream client throws. `code` is stable and safe to show to API clients;
  * `message` and the subclass fields may carry upstream- or DNS-controlled text (addresses, Location
  * headers), so callers should answer their own clients from `code` and keep the rest for logs.
  */
-export abstract class UpstreamError extends Error {
-  abstract readonly code: UpstreamErrorCode;
-  readonly shortMessage: string;
-  readonly details: string | undefined;
-
-  constructor(shortMessage: string, options: UpstreamErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
+export abstract class UpstreamError extends KhoError {
+  abstract override readonly code: UpstreamErrorCode;
 }
 
 /** The caller passed parameters the client cannot use (bad body, headers, limits). */

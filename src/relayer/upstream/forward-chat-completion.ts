@@ -52,6 +52,7 @@ export type ForwardChatCompletionReturnType = {
   upstreamAddress: string;
 };
 
+/** @public the action's error union (SDK convention), for callers outside this repository */
 export type ForwardChatCompletionErrorType =
   | UpstreamInvalidRequestError
   | UpstreamInvalidEndpointError

@@ -35,6 +35,7 @@ export type ResolvePinnedReturnType = {
   addresses: readonly string[];
 };
 
+/** @public the action's error union (SDK convention), for callers outside this repository */
 export type ResolvePinnedErrorType = UpstreamBlockedError | UpstreamConnectionError | UpstreamInvalidRequestError;
 
 /**

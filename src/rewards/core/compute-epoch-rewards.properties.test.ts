@@ -16,7 +16,7 @@ import {
   receipt,
 } from "./__fixtures__/epoch";
 import { computeEpochRewards } from "./compute-epoch-rewards";
-import { buildCumulativeRewardTree, serializeCumulativeRewardTree } from "./cumulative-tree";
+import { buildCumulativeRewardTree, serializeCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import { BPS, SCORE_SCALE } from "./fixed-point";
 import { serializeEpochRewards } from "./serialize-epoch-rewards";
 import type { EpochRewardsInput, EpochRewardsResult, RegistryModel } from "./types";

@@ -5,12 +5,6 @@
 export const SCORE_SCALE = 10n ** 18n;
 export const BPS = 10_000n;
 
-/** floor(a * b / d) for non-negative operands. */
-export function mulDiv(a: bigint, b: bigint, d: bigint): bigint {
-  if (d <= 0n) throw new RangeError("mulDiv divisor must be positive");
-  return (a * b) / d;
-}
-
 /** floor(sqrt(n)) for n >= 0, by Newton's method on bigints. */
 export function isqrt(n: bigint): bigint {
   if (n < 0n) throw new RangeError("isqrt of a negative number");

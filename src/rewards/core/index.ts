@@ -4,19 +4,6 @@ export type {
   ComputeEpochRewardsParameters,
   ComputeEpochRewardsReturnType,
 } from "./compute-epoch-rewards";
-export {
-  buildCumulativeRewardTree,
-  cumulativeAmounts,
-  parseCumulativeRewardTree,
-  serializeCumulativeRewardTree,
-} from "./cumulative-tree";
-export type {
-  BuildCumulativeRewardTreeErrorType,
-  BuildCumulativeRewardTreeParameters,
-  BuildCumulativeRewardTreeReturnType,
-  CumulativeRewardTree,
-  CumulativeTreeEntry,
-} from "./cumulative-tree";
 export { RewardsInputError } from "./errors";
 export type { RewardsInputErrorType } from "./errors";
 export { SCORE_SCALE, isqrt } from "./fixed-point";

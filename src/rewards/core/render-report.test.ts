@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DUST, addr, fullStake, input, model, receipt } from "./__fixtures__/epoch";
 import { computeEpochRewards } from "./compute-epoch-rewards";
-import { buildCumulativeRewardTree } from "./cumulative-tree";
+import { buildCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import { renderRewardsReport } from "./render-report";
 
 describe("markdown report", () => {

@@ -1,5 +1,5 @@
 import { formatUnits } from "viem";
-import type { CumulativeRewardTree } from "./cumulative-tree";
+import type { CumulativeRewardTree } from "../../protocol/cumulative-tree";
 import type { AccountReward, EpochRewardsResult } from "./types";
 
 export type RenderRewardsReportOptions = {

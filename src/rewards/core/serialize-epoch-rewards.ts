@@ -1,7 +1,7 @@
-import { canonicalJson } from "./canonical-json";
+import { prettyCanonicalJson } from "../../protocol/pretty-canonical-json";
 import type { EpochRewardsResult } from "./types";
 
 /** Canonical JSON of a result (bigints as decimal strings): byte-identical for identical inputs. */
 export function serializeEpochRewards(result: EpochRewardsResult): string {
-  return canonicalJson({ version: 1, ...result });
+  return prettyCanonicalJson({ version: 1, ...result });
 }

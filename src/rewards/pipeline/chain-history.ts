@@ -1,8 +1,9 @@
-import type { Address, Hex, PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
 import type { BatchCommitment } from "../../protocol/batch-file";
 import { communityRegistryAbi, datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../protocol/abis";
 import type { KhoAddresses } from "../../sdk/client";
-import { type BlockClock, getLogsChunked } from "./chain-logs";
+import { getLogsChunked } from "../../sdk/actions/chain/getLogsChunked";
+import type { BlockClock } from "./block-clock";
 
 /** Where an event sits in the chain: its order key and its block's timestamp. */
 export type EventPosition = { block: bigint; logIndex: number; timestamp: bigint };

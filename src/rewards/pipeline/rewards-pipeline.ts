@@ -5,20 +5,22 @@ import { getEpochClock } from "../../sdk/actions/ledger/getEpochClock";
 import type { KhoClient } from "../../sdk/client";
 import {
   type CumulativeRewardTree,
+  buildCumulativeRewardTree,
+  cumulativeAmounts,
+  parseCumulativeRewardTree,
+} from "../../protocol/cumulative-tree";
+import {
   type EpochRewardsResult,
   type RewardParams,
   type RewardParamsInput,
-  buildCumulativeRewardTree,
   computeEpochRewards,
-  cumulativeAmounts,
-  parseCumulativeRewardTree,
   resolveRewardParams,
 } from "../core";
 import { type ChainHistory, loadChainHistory } from "./chain-history";
-import { BlockClock } from "./chain-logs";
+import { BlockClock } from "./block-clock";
 import { type BatchOutcome, type DropCounts, collectEpochReceipts } from "./collect-epoch-receipts";
-import { fetchDataUri } from "./data-uri";
-import { type DistributorHistory, loadDistributorHistory } from "./distributor-history";
+import { fetchDataUri } from "../../sdk/data-uri";
+import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
 import { membersSnapshot } from "./members-snapshot";
 import { registrySnapshot } from "./registry-snapshot";

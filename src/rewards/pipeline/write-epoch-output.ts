@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { renderRewardsReport, serializeCumulativeRewardTree, serializeEpochRewards } from "../core";
-import { canonicalJson } from "../core/canonical-json";
+import { serializeCumulativeRewardTree } from "../../protocol/cumulative-tree";
+import { renderRewardsReport, serializeEpochRewards } from "../core";
+import { prettyCanonicalJson } from "../../protocol/pretty-canonical-json";
 import type { EpochComputation } from "./rewards-pipeline";
 
 export const EPOCH_OUTPUT_FILES = {
@@ -27,7 +28,7 @@ export function renderEpochOutput(computation: EpochComputation, options: { deci
     tree: serializeCumulativeRewardTree(tree),
     payouts: serializeEpochRewards(result),
     report: renderRewardsReport(result, { tree, decimals: options.decimals, symbol: options.symbol }),
-    inputs: canonicalJson(summary),
+    inputs: prettyCanonicalJson(summary),
   };
 }
 

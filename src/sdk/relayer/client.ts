@@ -2,6 +2,7 @@ import { type Address, type Hex, type LocalAccount, keccak256 } from "viem";
 import {
   type BatchFile,
   BatchFileError,
+  type KhoReceipt,
   type LedgerDomain,
   canonicalJsonHash,
   describeZodIssue,
@@ -13,13 +14,7 @@ import type { z } from "zod";
 import { KhoInputError } from "../errors";
 import { toAddress } from "../validate";
 import { RelayerRequestError } from "./errors";
-import {
-  type RelayerReceipt,
-  chatCompletionWireSchema,
-  errorWireSchema,
-  modelListWireSchema,
-  receiptLookupWireSchema,
-} from "./wire";
+import { chatCompletionWireSchema, errorWireSchema, modelListWireSchema, receiptLookupWireSchema } from "./wire";
 
 export type CreateRelayerClientParameters = {
   /** e.g. `http://127.0.0.1:8787` (no trailing `/v1`). */
@@ -80,7 +75,7 @@ export type ChatCompletion = {
   usage?: Record<string, unknown>;
   [field: string]: unknown;
 };
-export type ChatCompletionReturnType = { completion: ChatCompletion; receipt: RelayerReceipt };
+export type ChatCompletionReturnType = { completion: ChatCompletion; receipt: KhoReceipt };
 
 export type ReceiptBatchInclusion = {
   batchId: bigint;
@@ -92,7 +87,7 @@ export type ReceiptBatchInclusion = {
   proof: Hex[];
 };
 export type GetReceiptReturnType = {
-  receipt: RelayerReceipt;
+  receipt: KhoReceipt;
   status: "unbatched" | "batched" | "expired";
   /** Where the receipt was committed, with its Merkle proof; null until batched. */
   batch: ReceiptBatchInclusion | null;

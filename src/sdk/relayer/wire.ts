@@ -1,42 +1,16 @@
 import { z } from "zod";
 import {
-  type KhoReceipt,
-  type SignedReceipt,
   addressJsonSchema as address,
-  batchFileJsonSchema,
   bytes32JsonSchema as bytes32,
-  khoReceiptFromJson,
-  khoReceiptJsonSchema,
   khoReceiptSchema,
-  receiptJsonSchema,
-  signedReceiptFromJson,
-  signedReceiptJsonSchema,
   uintJsonSchema as uint,
 } from "../../protocol";
 
 /**
- * The relayer's JSON shapes (docs/protocol.md, src/relayer/routes): integers as decimal strings,
- * bytes as 0x hex. Parsed into protocol types so callers get bigints and checksummed addresses.
- * Response envelopes are parsed loosely (a newer relayer may add fields); receipts and batch files
- * strictly, with the protocol's own schemas (src/protocol/receipt-json.ts, batch-file.ts).
+ * The relayer's response envelopes (docs/protocol.md, src/relayer/routes), parsed loosely (a newer
+ * relayer may add fields). Receipts and batch files inside them are parsed strictly, with the
+ * protocol's own schemas (src/protocol/receipt-json.ts, batch-file.ts).
  */
-
-export const receiptWireSchema = receiptJsonSchema;
-export const signedReceiptWireSchema = signedReceiptJsonSchema;
-export const khoReceiptWireSchema = khoReceiptJsonSchema;
-export const batchFileWireSchema = batchFileJsonSchema;
-
-export type { SignedReceipt };
-/** A signed receipt plus the address the relayer says signed it. */
-export type RelayerReceipt = KhoReceipt;
-
-export function signedReceiptFromWire(w: z.output<typeof signedReceiptWireSchema>): SignedReceipt {
-  return signedReceiptFromJson(w);
-}
-
-export function relayerReceiptFromWire(w: z.output<typeof khoReceiptWireSchema>): RelayerReceipt {
-  return khoReceiptFromJson(w);
-}
 
 export const chatCompletionWireSchema = z
   .object({

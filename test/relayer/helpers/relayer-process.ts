@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const MAIN = path.join(ROOT, "src", "relayer", "main.ts");
+const MAIN = path.join(__dirname, "relayer-main.ts");
 // Resolved here so the child needs no node_modules lookup from its own (temporary) working directory.
 const TS_NODE = require.resolve("ts-node/register/transpile-only");
 
@@ -25,7 +25,7 @@ function childEnv(env: Record<string, string>, cwd: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts `src/relayer/main.ts` (through ts-node, so it always runs the current sources) as a child
+ * Starts `relayer-main.ts` (through ts-node, so it always runs the current sources) as a child
  * process and resolves once it logged "relayer listening". `cwd` should be a scratch directory so a
  * developer's `.env` in the checkout does not leak into the test.
  */

@@ -1,5 +1,5 @@
 import { type Address, type Hex, parseEther } from "viem";
-import { deployKho } from "../../../scripts/lib/deploy-kho";
+import { deployKho } from "../../../src/deploy/deploy-kho";
 import { loadHardhat } from "../../../src/devnet/hardhat-runtime";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/local-chain";
 import type { Deployment } from "../../../src/protocol/deployment";

@@ -5,6 +5,7 @@ import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
 import { memberBatches } from "./memberBatches";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AddMembersParameters = { communityId: bigint; members: readonly string[] };
 export type AddMembersReturnType = {
@@ -13,7 +14,7 @@ export type AddMembersReturnType = {
   /** Addresses that became members (already-attested ones are skipped by the contract). */
   added: Address[];
 };
-export type AddMembersErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type AddMembersErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Attests members of a community (steward only), in batches of 200. Re-adding a member is a no-op. */
 export async function addMembers(client: KhoClient, parameters: AddMembersParameters): Promise<AddMembersReturnType> {

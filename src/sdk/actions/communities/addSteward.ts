@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toAddress, toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AddStewardParameters = { communityId: bigint; steward: string };
 export type AddStewardReturnType = { hash: Hash };
-export type AddStewardErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type AddStewardErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Makes `steward` a steward of the community. The sender must be a steward (or the registry admin). */
 export async function addSteward(client: KhoClient, parameters: AddStewardParameters): Promise<AddStewardReturnType> {

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toNonEmpty } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type CreateCommunityParameters = {
   /** Unique slug such as `vi-VN/home-cooking`. */
@@ -14,7 +15,7 @@ export type CreateCommunityParameters = {
   metadataURI: string;
 };
 export type CreateCommunityReturnType = { communityId: bigint; hash: Hash };
-export type CreateCommunityErrorType = KhoInputError | KhoRevertError | Error;
+export type CreateCommunityErrorType = KhoInputError | KhoRevertError | ViemBaseError;
 
 /** Creates a community; the sender becomes its creator and first steward. */
 export async function createCommunity(

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type Community = {
   id: bigint;
@@ -19,7 +20,7 @@ export type Community = {
 
 export type GetCommunityParameters = { communityId: bigint };
 export type GetCommunityReturnType = Community;
-export type GetCommunityErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetCommunityErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 export async function getCommunity(
   client: KhoClient,

@@ -3,10 +3,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toAddress, toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type IsStewardParameters = { communityId: bigint; account: string };
 export type IsStewardReturnType = boolean;
-export type IsStewardErrorType = KhoInputError | KhoNotFoundError | Error;
+export type IsStewardErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 export async function isSteward(client: KhoClient, parameters: IsStewardParameters): Promise<IsStewardReturnType> {
   return read(client, {

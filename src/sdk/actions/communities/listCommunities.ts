@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import { communityRegistryAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
@@ -6,7 +7,7 @@ import { type Community, getCommunity } from "./getCommunity";
 
 export type ListCommunitiesParameters = PageParameters;
 export type ListCommunitiesReturnType = Page<Community>;
-export type ListCommunitiesErrorType = Error;
+export type ListCommunitiesErrorType = ViemBaseError;
 
 /** Communities in id order (ids are contiguous from 1). */
 export async function listCommunities(

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { toId } from "../../validate";
 import { resolveCommunity } from "./resolveCommunity";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ListMembersParameters = {
   communityId: bigint;
@@ -11,7 +12,7 @@ export type ListMembersParameters = {
   fromBlock?: bigint;
 };
 export type ListMembersReturnType = Address[];
-export type ListMembersErrorType = KhoInputError | KhoNotFoundError | Error;
+export type ListMembersErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 /**
  * Current members, rebuilt from MemberAdded / MemberRemoved events in chain order. The registry

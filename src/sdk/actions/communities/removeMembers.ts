@@ -5,6 +5,7 @@ import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
 import { memberBatches } from "./memberBatches";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RemoveMembersParameters = { communityId: bigint; members: readonly string[] };
 export type RemoveMembersReturnType = {
@@ -12,7 +13,7 @@ export type RemoveMembersReturnType = {
   /** Addresses whose attestation was withdrawn (non-members are skipped by the contract). */
   removed: Address[];
 };
-export type RemoveMembersErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RemoveMembersErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Withdraws member attestations (steward only), in batches of 200. */
 export async function removeMembers(

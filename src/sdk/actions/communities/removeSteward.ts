@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toAddress, toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RemoveStewardParameters = { communityId: bigint; steward: string };
 export type RemoveStewardReturnType = { hash: Hash };
-export type RemoveStewardErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RemoveStewardErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Removes a steward (a steward may remove itself); the last steward cannot be removed. */
 export async function removeSteward(

@@ -3,13 +3,14 @@ import type { KhoClient } from "../../client";
 import { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ResolveCommunityParameters = {
   /** An id (`3`, `3n`) or a slug (`vi-VN/home-cooking`). Slugs always contain `/`, so they never look like ids. */
   community: bigint | number | string;
 };
 export type ResolveCommunityReturnType = bigint;
-export type ResolveCommunityErrorType = KhoInputError | KhoNotFoundError | Error;
+export type ResolveCommunityErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 /** The id of an existing community named by id or slug. */
 export async function resolveCommunity(

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type Dataset = {
   id: bigint;
@@ -20,7 +21,7 @@ export type Dataset = {
 
 export type GetDatasetParameters = { datasetId: bigint };
 export type GetDatasetReturnType = Dataset;
-export type GetDatasetErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetDatasetErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 export async function getDataset(client: KhoClient, parameters: GetDatasetParameters): Promise<GetDatasetReturnType> {
   const datasetId = toId(parameters.datasetId, "dataset");

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toAddress, toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type UnbondingEntry = { datasetId: bigint; amount: bigint; /** Unix seconds. */ releaseTime: bigint };
 
@@ -20,7 +21,7 @@ export type GetStakeReturnType = {
   /** Part of `unbonding` already released as of the latest block: what `withdraw` would pay now. */
   withdrawable: bigint;
 };
-export type GetStakeErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetStakeErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 export async function getStake(client: KhoClient, parameters: GetStakeParameters): Promise<GetStakeReturnType> {
   const datasetId = toId(parameters.datasetId, "dataset");

@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import { datasetStakingAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
@@ -9,7 +10,7 @@ export type ListDatasetsParameters = PageParameters & {
   communityId?: bigint;
 };
 export type ListDatasetsReturnType = Page<Dataset>;
-export type ListDatasetsErrorType = Error;
+export type ListDatasetsErrorType = ViemBaseError;
 
 /** Datasets in id order (ids are contiguous from 1). */
 export async function listDatasets(

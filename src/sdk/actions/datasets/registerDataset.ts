@@ -4,6 +4,7 @@ import { type KhoClient, requireAccount } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toAddress, toBytes32, toId, toNonEmpty } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RegisterDatasetParameters = {
   communityId: bigint;
@@ -15,7 +16,7 @@ export type RegisterDatasetParameters = {
   curator?: string;
 };
 export type RegisterDatasetReturnType = { datasetId: bigint; hash: Hash };
-export type RegisterDatasetErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RegisterDatasetErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Registers a dataset of a community. The sender must be a steward of that community. */
 export async function registerDataset(

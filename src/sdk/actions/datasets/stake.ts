@@ -4,6 +4,7 @@ import { type KhoClient, requireAccount } from "../../client";
 import { type KhoInputError, KhoInsufficientFundsError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, read, transact } from "../../transact";
 import { toId, toPositiveAmount } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type StakeParameters = {
   datasetId: bigint;
@@ -18,7 +19,8 @@ export type StakeReturnType = {
   staked: bigint;
   newStake: bigint;
 };
-export type StakeErrorType = KhoInputError | KhoNotFoundError | KhoInsufficientFundsError | KhoRevertError | Error;
+export type StakeErrorType =
+  KhoInputError | KhoNotFoundError | KhoInsufficientFundsError | KhoRevertError | ViemBaseError;
 
 /**
  * Stakes tokens on a dataset. Approves the staking contract first when its allowance is short

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toId, toPositiveAmount } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type UnstakeParameters = { datasetId: bigint; /** Token base units. */ amount: bigint };
 export type UnstakeReturnType = {
@@ -12,7 +13,7 @@ export type UnstakeReturnType = {
   /** Unix seconds from which `withdraw` pays these tokens. */
   releaseTime: bigint;
 };
-export type UnstakeErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type UnstakeErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Removes stake now (it stops earning) and queues the tokens for withdrawal after the unbonding period. */
 export async function unstake(client: KhoClient, parameters: UnstakeParameters): Promise<UnstakeReturnType> {

@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import type { Address, Hex } from "viem";
 import { rewardDistributorAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
@@ -21,7 +22,7 @@ export type GetDistributorStateReturnType = {
   totalFunded: bigint;
   totalClaimed: bigint;
 };
-export type GetDistributorStateErrorType = Error;
+export type GetDistributorStateErrorType = ViemBaseError;
 
 const isZero = (value: Hex): boolean => /^0x0{64}$/.test(value);
 

@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toAddress } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type GetBatchParameters = { relayer: string; batchId: bigint };
 export type GetBatchReturnType = {
@@ -16,7 +17,7 @@ export type GetBatchReturnType = {
   submittedAt: bigint;
   count: number;
 };
-export type GetBatchErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetBatchErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 const MAX_UINT64 = 2n ** 64n - 1n;
 

@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import { usageLedgerAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
@@ -10,7 +11,7 @@ export type GetEpochClockReturnType = {
   /** Seconds after an epoch ends during which its batches are still accepted. */
   batchGracePeriod: bigint;
 };
-export type GetEpochClockErrorType = Error;
+export type GetEpochClockErrorType = ViemBaseError;
 
 /** The ledger's immutable epoch clock; `{ genesis, length }` is a protocol `EpochClock`. */
 export async function getEpochClock(client: KhoClient): Promise<GetEpochClockReturnType> {

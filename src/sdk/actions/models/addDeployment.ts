@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toAddress, toId, toNonEmpty } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AddDeploymentParameters = {
   modelId: bigint;
@@ -13,7 +14,7 @@ export type AddDeploymentParameters = {
   endpoint: string;
 };
 export type AddDeploymentReturnType = { deploymentId: bigint; hash: Hash };
-export type AddDeploymentErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type AddDeploymentErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Adds an Active deployment of a model (builder only). */
 export async function addDeployment(

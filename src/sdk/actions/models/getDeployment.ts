@@ -5,6 +5,7 @@ import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
 import { type DeploymentStatus, deploymentStatusName } from "./deploymentStatus";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ModelDeployment = {
   id: bigint;
@@ -18,7 +19,7 @@ export type ModelDeployment = {
 
 export type GetDeploymentParameters = { deploymentId: bigint };
 export type GetDeploymentReturnType = ModelDeployment;
-export type GetDeploymentErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetDeploymentErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 export async function getDeployment(
   client: KhoClient,

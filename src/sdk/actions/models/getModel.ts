@@ -5,6 +5,7 @@ import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
 import { type ModelDeployment, getDeployment } from "./getDeployment";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ModelSummary = {
   id: bigint;
@@ -34,7 +35,7 @@ export type Model = ModelSummary & {
 
 export type GetModelParameters = { modelId: bigint };
 export type GetModelReturnType = Model;
-export type GetModelErrorType = KhoInputError | KhoNotFoundError | Error;
+export type GetModelErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 /** A model's current state without its deployment list (what listModels returns). */
 export async function getModelSummary(client: KhoClient, modelId: bigint): Promise<ModelSummary> {

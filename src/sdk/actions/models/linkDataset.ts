@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type LinkDatasetParameters = { modelId: bigint; datasetId: bigint };
 export type LinkDatasetReturnType = { hash: Hash };
-export type LinkDatasetErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type LinkDatasetErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Records that the model is built from the dataset (builder only): stakers of the dataset share its usage. */
 export async function linkDataset(

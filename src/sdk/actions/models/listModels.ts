@@ -1,3 +1,4 @@
+import type { BaseError as ViemBaseError } from "viem";
 import { modelRegistryAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
@@ -11,7 +12,7 @@ export type ListModelsParameters = PageParameters & {
   includeRetired?: boolean;
 };
 export type ListModelsReturnType = Page<ModelSummary>;
-export type ListModelsErrorType = Error;
+export type ListModelsErrorType = ViemBaseError;
 
 /** Models in id order (ids are contiguous from 1). */
 export async function listModels(

@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toBytes32, toId, toNonEmpty } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type PublishVersionParameters = { modelId: bigint; contentHash: string; metadataURI: string };
 export type PublishVersionReturnType = { version: bigint; hash: Hash };
-export type PublishVersionErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type PublishVersionErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Publishes the model's next version (builder only, model not retired). */
 export async function publishVersion(

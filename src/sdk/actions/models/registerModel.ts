@@ -4,6 +4,7 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, eventArgs, transact } from "../../transact";
 import { toBytes32, toId, toNonEmpty } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RegisterModelParameters = {
   /** Unique, case-sensitive, e.g. `pho-bo-7b`. */
@@ -17,7 +18,7 @@ export type RegisterModelParameters = {
   contentHash: string;
 };
 export type RegisterModelReturnType = { modelId: bigint; hash: Hash };
-export type RegisterModelErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RegisterModelErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Registers a model (version 1); the sender becomes its builder. */
 export async function registerModel(

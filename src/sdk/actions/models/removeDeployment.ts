@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RemoveDeploymentParameters = { deploymentId: bigint };
 export type RemoveDeploymentReturnType = { hash: Hash };
-export type RemoveDeploymentErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RemoveDeploymentErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Ends a deployment for good (builder only; the operator uses `withdrawDeployment` on the contract). */
 export async function removeDeployment(

@@ -3,6 +3,7 @@ import type { KhoClient } from "../../client";
 import { KhoInputError, KhoNotFoundError } from "../../errors";
 import { read } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ResolveModelParameters = {
   /**
@@ -12,7 +13,7 @@ export type ResolveModelParameters = {
   model: bigint | number | string;
 };
 export type ResolveModelReturnType = bigint;
-export type ResolveModelErrorType = KhoInputError | KhoNotFoundError | Error;
+export type ResolveModelErrorType = KhoInputError | KhoNotFoundError | ViemBaseError;
 
 /** The id of an existing model named by id or name. */
 export async function resolveModel(

@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError, KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RetireModelParameters = { modelId: bigint };
 export type RetireModelReturnType = { hash: Hash };
-export type RetireModelErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type RetireModelErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Retires a model for good (builder, or the admin as an emergency takedown). */
 export async function retireModel(

@@ -5,10 +5,11 @@ import { KhoInputError, type KhoNotFoundError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toId } from "../../validate";
 import { deploymentStatusValue } from "./deploymentStatus";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type SetDeploymentStatusParameters = { deploymentId: bigint; status: "active" | "paused" };
 export type SetDeploymentStatusReturnType = { hash: Hash };
-export type SetDeploymentStatusErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | Error;
+export type SetDeploymentStatusErrorType = KhoInputError | KhoNotFoundError | KhoRevertError | ViemBaseError;
 
 /** Pauses or re-activates a deployment (its model's builder or its operator). */
 export async function setDeploymentStatus(

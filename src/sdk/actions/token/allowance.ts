@@ -3,10 +3,11 @@ import type { KhoClient } from "../../client";
 import type { KhoInputError } from "../../errors";
 import { read } from "../../transact";
 import { toAddress } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AllowanceParameters = { owner: string; spender: string };
 export type AllowanceReturnType = bigint;
-export type AllowanceErrorType = KhoInputError | Error;
+export type AllowanceErrorType = KhoInputError | ViemBaseError;
 
 export async function allowance(client: KhoClient, parameters: AllowanceParameters): Promise<AllowanceReturnType> {
   return read(client, {

@@ -4,10 +4,11 @@ import type { KhoClient } from "../../client";
 import { KhoInputError } from "../../errors";
 import { type KhoRevertError, transact } from "../../transact";
 import { toAddress } from "../../validate";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ApproveParameters = { spender: string; /** Token base units (0 revokes). */ amount: bigint };
 export type ApproveReturnType = { hash: Hash };
-export type ApproveErrorType = KhoInputError | KhoRevertError | Error;
+export type ApproveErrorType = KhoInputError | KhoRevertError | ViemBaseError;
 
 export async function approve(client: KhoClient, parameters: ApproveParameters): Promise<ApproveReturnType> {
   if (typeof parameters.amount !== "bigint" || parameters.amount < 0n) {

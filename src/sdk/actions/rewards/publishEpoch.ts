@@ -1,10 +1,11 @@
 import type { Hash, Hex } from "viem";
-import type { KhoClient } from "../../sdk/client";
-import type { CumulativeRewardTree } from "../core";
-import { loadDistributorHistory } from "../pipeline/distributor-history";
+import type { KhoClient } from "../../client";
+import type { CumulativeRewardTree } from "../../../protocol/cumulative-tree";
+import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
 import { RewardsPublishError } from "./errors";
 import { fundEpoch } from "./fundEpoch";
 import { proposeRewardRoot } from "./proposeRewardRoot";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type PublishEpochParameters = {
   tree: CumulativeRewardTree;
@@ -24,7 +25,7 @@ export type PublishEpochReturnType = {
   proposeHash: Hash;
   validAt: bigint;
 };
-export type PublishEpochErrorType = RewardsPublishError | Error;
+export type PublishEpochErrorType = RewardsPublishError | ViemBaseError;
 
 /**
  * Funds exactly what the epoch's budget still lacks on chain, then proposes the tree's root. The

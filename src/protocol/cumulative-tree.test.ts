@@ -1,15 +1,16 @@
 import fc from "fast-check";
-import type { Address } from "viem";
+import { type Address, getAddress } from "viem";
 import { describe, expect, it } from "vitest";
-import { rewardLeaf, verifyProof } from "../../protocol/merkle";
-import { addr } from "./__fixtures__/epoch";
+import { rewardLeaf, verifyProof } from "./merkle";
 import {
   buildCumulativeRewardTree,
   cumulativeAmounts,
   parseCumulativeRewardTree,
   serializeCumulativeRewardTree,
+  RewardTreeError,
 } from "./cumulative-tree";
-import { RewardsInputError } from "./errors";
+
+const addr = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 
 const arbAmounts = fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 30 }), fc.bigInt({ min: 0n, max: 10n ** 30n })), {
   maxLength: 20,
@@ -66,7 +67,7 @@ describe("cumulative reward tree", () => {
         ],
         previousCumulative: new Map(),
       }),
-    ).toThrow(RewardsInputError);
+    ).toThrow(RewardTreeError);
     const tree = buildCumulativeRewardTree({
       epoch: 1n,
       payouts: [

@@ -5,12 +5,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type {} from "@nomicfoundation/hardhat-toolbox";
 import { type Address, getAddress, isAddress } from "viem";
 import KhoModule, { KHO_MODULE_DEFAULTS, KhoWithRelayerModule } from "../../ignition/modules/Kho";
-import {
-  type Deployment,
-  deploymentFilePath,
-  parseDeployment,
-  serializeDeployment,
-} from "../../src/protocol/deployment";
+import { type Deployment, deploymentFilePath, parseDeployment, serializeDeployment } from "../protocol/deployment";
+import { KhoError } from "../protocol/errors";
 
 const HOUR = 3600n;
 /** Chains whose node state is thrown away on restart, so a stale Ignition journal must be too. */
@@ -63,8 +59,9 @@ export type DeployKhoReturnType = {
   contracts: Awaited<ReturnType<typeof deployModule>>;
 };
 
-export class DeployKhoError extends Error {
+export class DeployKhoError extends KhoError {
   override name = "DeployKhoError";
+  readonly code = "deploy_failed";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,8 +1,9 @@
 import { type Hash, type Hex, parseEventLogs } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ProposeRewardRootParameters = {
   root: Hex;
@@ -13,7 +14,7 @@ export type ProposeRewardRootParameters = {
   dataURI: string;
 };
 export type ProposeRewardRootReturnType = { hash: Hash; validAt: bigint };
-export type ProposeRewardRootErrorType = RewardsPublishError | KhoRevertError | Error;
+export type ProposeRewardRootErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** `proposeRoot` (POSTER_ROLE); the root becomes acceptable after the distributor's timelock. */
 export async function proposeRewardRoot(

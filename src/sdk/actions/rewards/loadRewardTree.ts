@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
-import { type CumulativeRewardTree, parseCumulativeRewardTree } from "../core";
-import { fetchDataUri } from "../pipeline/data-uri";
+import { type CumulativeRewardTree, parseCumulativeRewardTree } from "../../../protocol/cumulative-tree";
+import { fetchDataUri } from "../../data-uri";
 import { RewardsPublishError } from "./errors";
 
 export type LoadRewardTreeParameters = {

@@ -1,4 +1,4 @@
-import type { BatcherHooks } from "./services/batcher";
+import type { BatcherHooks } from "../../../src/relayer/services/batcher";
 
 /**
  * TEST ONLY. `KHO_TEST_CRASH_AFTER_BROADCAST=1` makes the relayer process kill itself with SIGKILL

@@ -1,10 +1,11 @@
 import { type Address, getAddress, isAddress } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import type { KhoClient } from "../../sdk/client";
-import { read } from "../../sdk/transact";
-import { loadDistributorHistory } from "../pipeline/distributor-history";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { KhoClient } from "../../client";
+import { read } from "../../transact";
+import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type RewardHistoryEntry = {
   epoch: bigint;
@@ -26,7 +27,7 @@ export type GetRewardStatusReturnType = {
   acceptedEpoch: bigint | null;
   history: RewardHistoryEntry[];
 };
-export type GetRewardStatusErrorType = RewardsPublishError | Error;
+export type GetRewardStatusErrorType = RewardsPublishError | ViemBaseError;
 
 /** Claimable and claimed amounts and the account's amount in every accepted root. */
 export async function getRewardStatus(
@@ -54,7 +55,7 @@ export async function getRewardStatus(
   const history: RewardHistoryEntry[] = [];
   let previous: bigint | null = 0n;
   for (const accepted of distributor.accepted) {
-    let cumulative: bigint | null = null;
+    let cumulative: bigint | null;
     try {
       const tree = await loadRewardTree({
         dataURI: accepted.dataURI,

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { type Dataset, datasetSchema } from "./schema";
+import { KhoError } from "../../protocol/errors";
 
 export type LoadDatasetErrorType = LoadDatasetError;
 
-export class LoadDatasetError extends Error {
+export class LoadDatasetError extends KhoError {
   override name = "LoadDatasetError";
+  readonly code = "dataset_invalid";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,9 +1,9 @@
 import "dotenv/config";
-import { ConfigError, loadRelayerConfig } from "./config";
-import { startRelayer } from "./server";
-import { batcherHooksFromEnv } from "./test-hooks";
+import { ConfigError, loadRelayerConfig } from "../../../src/relayer/config";
+import { startRelayer } from "../../../src/relayer/server";
+import { batcherHooksFromEnv } from "./crash-hooks";
 
-/** `node dist/src/relayer/main.js`: configuration from the environment (and .env), errors as sentences. */
+/** The relayer as a plain process for the crash test: config from the environment, the crash hook armed by env. */
 export async function main(): Promise<void> {
   let config;
   try {

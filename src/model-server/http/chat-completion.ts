@@ -2,7 +2,7 @@ import { type Hex, keccak256, stringToBytes } from "viem";
 import { canonicalJson } from "../../protocol/canonical-json";
 import { countTokens, truncateToTokens } from "../retrieval/normalize";
 import type { RetrievalModel } from "../retrieval/model";
-import { type ChatCompletionRequest, messageText } from "./chatCompletionRequest";
+import { type ChatCompletionRequest, messageText } from "./chat-completion-request";
 import { HttpError } from "./errors";
 
 /** OpenAI's `chat.completion` object, with the fields this server fills. */

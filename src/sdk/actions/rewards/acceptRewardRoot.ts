@@ -1,12 +1,13 @@
 import type { Hash, Hex } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { getDistributorState } from "../../sdk/actions/distributor/getDistributorState";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { getDistributorState } from "../distributor/getDistributorState";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type AcceptRewardRootReturnType = { hash: Hash; root: Hex; epoch: bigint; totalCumulative: bigint };
-export type AcceptRewardRootErrorType = RewardsPublishError | KhoRevertError | Error;
+export type AcceptRewardRootErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** Time as a short "1h 2m 3s". */
 export function formatDuration(seconds: bigint): string {

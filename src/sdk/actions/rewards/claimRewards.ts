@@ -1,11 +1,12 @@
 import { type Address, type Hash, type Hex, getAddress, isAddress, parseEventLogs } from "viem";
-import { verifyProof, rewardLeaf } from "../../protocol/merkle";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { getDistributorState } from "../../sdk/actions/distributor/getDistributorState";
-import type { KhoClient } from "../../sdk/client";
-import { type KhoRevertError, read, transact } from "../../sdk/transact";
+import { verifyProof, rewardLeaf } from "../../../protocol/merkle";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { getDistributorState } from "../distributor/getDistributorState";
+import type { KhoClient } from "../../client";
+import { type KhoRevertError, read, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
 import { loadRewardTree } from "./loadRewardTree";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type ClaimRewardsParameters = {
   /** Who is paid; anyone may send the claim. */
@@ -16,7 +17,7 @@ export type ClaimRewardsParameters = {
   fetchData?: (uri: string) => Promise<Uint8Array>;
 };
 export type ClaimRewardsReturnType = { hash: Hash; account: Address; amount: bigint; cumulative: bigint };
-export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | Error;
+export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /**
  * `claim(account, cumulative, proof)` against the accepted root: pays cumulative − claimed, so

@@ -1,7 +1,7 @@
 import type { Hex, PublicClient } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import type { KhoAddresses } from "../../sdk/client";
-import { getLogsChunked } from "./chain-logs";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { KhoAddresses } from "../../client";
+import { getLogsChunked } from "../chain/getLogsChunked";
 
 export type PublishedRoot = { root: Hex; epoch: bigint; totalCumulative: bigint; dataURI: string; block: bigint };
 

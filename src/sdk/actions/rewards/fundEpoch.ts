@@ -1,15 +1,16 @@
 import { type Hash, parseEventLogs } from "viem";
-import { rewardDistributorAbi } from "../../protocol/abis";
-import { allowance } from "../../sdk/actions/token/allowance";
-import { approve } from "../../sdk/actions/token/approve";
-import { balanceOf } from "../../sdk/actions/token/balanceOf";
-import { type KhoClient, requireAccount } from "../../sdk/client";
-import { type KhoRevertError, transact } from "../../sdk/transact";
+import { rewardDistributorAbi } from "../../../protocol/abis";
+import { allowance } from "../token/allowance";
+import { approve } from "../token/approve";
+import { balanceOf } from "../token/balanceOf";
+import { type KhoClient, requireAccount } from "../../client";
+import { type KhoRevertError, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
+import type { BaseError as ViemBaseError } from "viem";
 
 export type FundEpochParameters = { epoch: bigint; /** Token units. */ amount: bigint };
 export type FundEpochReturnType = { approveHash: Hash | null; fundHash: Hash; received: bigint };
-export type FundEpochErrorType = RewardsPublishError | KhoRevertError | Error;
+export type FundEpochErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
 
 /** Approves the distributor when the allowance is short, then `fund(epoch, amount)`. */
 export async function fundEpoch(client: KhoClient, parameters: FundEpochParameters): Promise<FundEpochReturnType> {

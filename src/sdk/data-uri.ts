@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { RewardsPipelineError } from "./errors";
+import { KhoDataUriError } from "./errors";
 
 export type FetchDataUriParameters = {
   uri: string;
@@ -10,7 +10,7 @@ export type FetchDataUriParameters = {
   retries?: number;
 };
 export type FetchDataUriReturnType = Uint8Array;
-export type FetchDataUriErrorType = RewardsPipelineError;
+export type FetchDataUriErrorType = KhoDataUriError;
 
 async function fetchHttp(uri: string, timeoutMs: number): Promise<Uint8Array> {
   const response = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
@@ -29,17 +29,17 @@ export async function fetchDataUri(parameters: FetchDataUriParameters): Promise<
   try {
     url = new URL(uri);
   } catch (cause) {
-    throw new RewardsPipelineError(`Data URI "${uri}" is not a URL.`, { cause });
+    throw new KhoDataUriError(`Data URI "${uri}" is not a URL.`, { cause });
   }
   if (url.protocol === "file:") {
     try {
       return new Uint8Array(await readFile(fileURLToPath(url)));
     } catch (cause) {
-      throw new RewardsPipelineError(`Cannot read ${uri}.`, { cause });
+      throw new KhoDataUriError(`Cannot read ${uri}.`, { cause });
     }
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new RewardsPipelineError(
+    throw new KhoDataUriError(
       `Data URI "${uri}" uses ${url.protocol}; only file://, http:// and https:// are supported.`,
     );
   }
@@ -52,5 +52,5 @@ export async function fetchDataUri(parameters: FetchDataUriParameters): Promise<
     }
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new RewardsPipelineError(`Cannot fetch ${uri} (${reason}).`, { cause: lastError });
+  throw new KhoDataUriError(`Cannot fetch ${uri} (${reason}).`, { cause: lastError });
 }

@@ -1,10 +1,9 @@
-import { type Address, type Hex, bytesToHex } from "viem";
+import { type Address, type Hex, bytesToHex, getAddress, isAddress } from "viem";
 import { z } from "zod";
-import { buildMerkleTree, rewardLeafBytes, verifyProof } from "../../protocol/merkle";
-import { canonicalJson } from "./canonical-json";
-import { RewardsInputError } from "./errors";
-import { byString, checkAddress } from "./prepare-inputs";
-import { describeZodIssue } from "../../protocol/zod-issue";
+import { buildMerkleTree, rewardLeafBytes, verifyProof } from "./merkle";
+import { KhoError } from "./errors";
+import { prettyCanonicalJson } from "./pretty-canonical-json";
+import { describeZodIssue } from "./zod-issue";
 
 export type CumulativeTreeEntry = {
   account: Address;
@@ -36,7 +35,22 @@ export type BuildCumulativeRewardTreeParameters = {
   previousCumulative: ReadonlyMap<Address, bigint>;
 };
 export type BuildCumulativeRewardTreeReturnType = CumulativeRewardTree;
-export type BuildCumulativeRewardTreeErrorType = RewardsInputError;
+export type BuildCumulativeRewardTreeErrorType = RewardTreeError;
+
+/** A cumulative reward tree (or its inputs) is malformed; the message is one sentence. */
+export class RewardTreeError extends KhoError {
+  override name = "RewardTreeError";
+  readonly code = "reward_tree_invalid";
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function checkAddress(value: unknown, what: string): Address {
+  if (typeof value !== "string" || !isAddress(value, { strict: false })) {
+    throw new RewardTreeError(`${what} ${String(value)} is not a 20-byte hex address.`);
+  }
+  return getAddress(value);
+}
 
 function collect(
   entries: Iterable<readonly [unknown, unknown]>,
@@ -46,10 +60,10 @@ function collect(
   for (const [account, amount] of entries) {
     const address = checkAddress(account, `${what} account`);
     if (typeof amount !== "bigint" || amount < 0n) {
-      throw new RewardsInputError(`${what} amount ${String(amount)} for ${address} is not a non-negative bigint.`);
+      throw new RewardTreeError(`${what} amount ${String(amount)} for ${address} is not a non-negative bigint.`);
     }
     const key = address.toLowerCase();
-    if (into.has(key)) throw new RewardsInputError(`${what} lists account ${address} twice.`);
+    if (into.has(key)) throw new RewardTreeError(`${what} lists account ${address} twice.`);
     into.set(key, { account: address, amount });
   }
 }
@@ -60,9 +74,9 @@ export function buildCumulativeRewardTree(
 ): BuildCumulativeRewardTreeReturnType {
   const { epoch } = parameters;
   if (typeof epoch !== "bigint" || epoch < 0n)
-    throw new RewardsInputError(`Epoch ${String(epoch)} is not a non-negative bigint.`);
+    throw new RewardTreeError(`Epoch ${String(epoch)} is not a non-negative bigint.`);
   if (!(parameters.previousCumulative instanceof Map)) {
-    throw new RewardsInputError("previousCumulative must be a Map from address to bigint.");
+    throw new RewardTreeError("previousCumulative must be a Map from address to bigint.");
   }
   const previous = new Map<string, { account: Address; amount: bigint }>();
   const payouts = new Map<string, { account: Address; amount: bigint }>();
@@ -100,7 +114,7 @@ export function cumulativeAmounts(tree: CumulativeRewardTree): Map<Address, bigi
 
 /** The published dump format (docs/rewards.md, "Cumulative tree file"). */
 export function serializeCumulativeRewardTree(tree: CumulativeRewardTree): string {
-  return canonicalJson({
+  return prettyCanonicalJson({
     version: 1,
     epoch: tree.epoch,
     root: tree.root,
@@ -134,11 +148,11 @@ export function parseCumulativeRewardTree(json: string): CumulativeRewardTree {
   try {
     raw = JSON.parse(json);
   } catch (cause) {
-    throw new RewardsInputError("Cumulative tree file is not valid JSON.", { cause });
+    throw new RewardTreeError("Cumulative tree file is not valid JSON.", { cause });
   }
   const parsed = treeFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new RewardsInputError(`Cumulative tree file field ${describeZodIssue(parsed.error)}.`, {
+    throw new RewardTreeError(`Cumulative tree file field ${describeZodIssue(parsed.error)}.`, {
       cause: parsed.error,
     });
   }
@@ -155,29 +169,29 @@ export function parseCumulativeRewardTree(json: string): CumulativeRewardTree {
       proof: a.proof as Hex[],
     };
     if (entry.previous + entry.payout !== entry.cumulative || entry.cumulative === 0n) {
-      throw new RewardsInputError(
+      throw new RewardTreeError(
         `Cumulative tree entry for ${account} does not add up to a non-zero cumulative amount.`,
       );
     }
     if (bytesToHex(rewardLeafBytes(account, entry.cumulative)) !== entry.leaf.toLowerCase()) {
-      throw new RewardsInputError(`Cumulative tree entry for ${account} has a leaf that does not match its amount.`);
+      throw new RewardTreeError(`Cumulative tree entry for ${account} has a leaf that does not match its amount.`);
     }
     return entry;
   });
   if (new Set(entries.map((e) => e.account.toLowerCase())).size !== entries.length) {
-    throw new RewardsInputError("Cumulative tree file lists an account twice.");
+    throw new RewardTreeError("Cumulative tree file lists an account twice.");
   }
   // Rebuilding the root proves the file holds every leaf of the tree, not just valid proofs.
   const rebuilt =
     entries.length > 0 ? buildMerkleTree(entries.map((e) => rewardLeafBytes(e.account, e.cumulative))).root : null;
-  if (rebuilt !== root) throw new RewardsInputError(`Cumulative tree root ${String(root)} does not match its entries.`);
+  if (rebuilt !== root) throw new RewardTreeError(`Cumulative tree root ${String(root)} does not match its entries.`);
   for (const e of entries) {
     if (!verifyProof(root!, e.leaf, e.proof)) {
-      throw new RewardsInputError(`Cumulative tree proof for ${e.account} does not lead to root ${root}.`);
+      throw new RewardTreeError(`Cumulative tree proof for ${e.account} does not lead to root ${root}.`);
     }
   }
   const total = entries.reduce((sum, e) => sum + e.cumulative, 0n);
   if (total !== BigInt(file.total))
-    throw new RewardsInputError("Cumulative tree total does not equal the sum of its entries.");
+    throw new RewardTreeError("Cumulative tree total does not equal the sum of its entries.");
   return { epoch: BigInt(file.epoch), root, total, entries };
 }
