@@ -3,7 +3,7 @@ import { KhoRevertError, cancelThaw, deposit, getEscrowAccount, startThaw, withd
 import { parseAddress } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
-import { formatTime } from "../output";
+import { formatTime } from "../../render/output";
 import { formatTokenAmount, parsePositiveTokenAmount } from "../units";
 
 /** `kho escrow …`: the prepaid balance that pays per-call fees, and its two-step withdrawal. */
