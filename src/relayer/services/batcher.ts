@@ -141,7 +141,13 @@ export class Batcher {
   sealDue(force: boolean): StoredBatch[] {
     if (this.chainLast === null) return [];
     const { store, clock, ledger, config } = this.deps;
-    const now = clock.now();
+    let now: bigint;
+    try {
+      now = clock.now();
+    } catch {
+      // The chain clock is unknown or stale: sealing waits for it, the receipts stay queued.
+      return [];
+    }
     const schedule = ledger.schedule;
     const currentEpoch = now >= schedule.genesis ? epochAt(schedule, now) : 0n;
     const sealed: StoredBatch[] = [];

@@ -10,7 +10,7 @@ export type {
   RewardsPipelineErrorType,
 } from "./rewards-pipeline";
 export { DROP_REASONS, collectEpochReceipts, emptyDropCounts } from "./collect-epoch-receipts";
-export type { BatchOutcome, DropCounts, DropReason } from "./collect-epoch-receipts";
+export type { BatchOutcome, DropCounts, DropReason, DropSample } from "./collect-epoch-receipts";
 /** The batch file format is the protocol's; re-exported for the pipeline's callers. */
 export { parseBatchFile } from "../../protocol/batch-file";
 export type { BatchFile as ParsedBatchFile } from "../../protocol/batch-file";
