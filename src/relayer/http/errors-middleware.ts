@@ -51,8 +51,10 @@ function fromClientHttpError(error: unknown): RelayerError | null {
  * busy_timeout (store/database.ts): the client is told to retry instead of the event loop waiting.
  */
 function fromStoreBusy(error: unknown): RelayerError | null {
-  if (!(error instanceof Database.SqliteError)) return null;
-  if (!/^SQLITE_(BUSY|LOCKED)/.test(error.code)) return null;
+  // The receipt writer wraps the SqliteError of the group commit it ran.
+  let cause: unknown = error;
+  while (cause instanceof Error && !(cause instanceof Database.SqliteError)) cause = cause.cause;
+  if (!(cause instanceof Database.SqliteError) || !/^SQLITE_(BUSY|LOCKED)/.test(cause.code)) return null;
   return new RelayerError("store_busy", "The relayer's receipt store is busy; retry in a moment.", {
     cause: error,
     retryAfterSeconds: 1,

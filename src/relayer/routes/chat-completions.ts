@@ -186,7 +186,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       } catch (error) {
         // Signed but not stored: the client gets an error, never the receipt, so nothing is lost
         // silently, but it is counted so an operator sees the store failing.
-        const busy = error instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(error.code);
+        const sqlite = error instanceof Error && error.cause instanceof Database.SqliteError ? error.cause : error;
+        const busy = sqlite instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(sqlite.code);
         deps.metrics.receiptsDropped.inc({ reason: busy ? "store_busy" : "store_error" });
         throw error;
       }
