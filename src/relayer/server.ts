@@ -185,7 +185,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
           retry = null;
           logger.info({ rpcUrl: config.rpcUrl }, "the chain is reachable again; catching up");
           void directory.refresh().catch(() => undefined);
-          void batcher.tick({ force: false });
+          void batcher.retryNow();
         },
         (error: unknown) => logger.error({ err: error }, "the chain answered but the relayer cannot use it"),
       );

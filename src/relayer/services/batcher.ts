@@ -86,6 +86,12 @@ export class Batcher {
     return this.running;
   }
 
+  /** Drops the backoff and ticks now: the chain just came back, the queue should not wait out a minute. */
+  retryNow(): Promise<void> {
+    this.nextAttemptAt = 0;
+    return this.tick();
+  }
+
   /** Seals everything (regardless of size and age) and submits; used at shutdown and in tests. */
   async flush(): Promise<void> {
     if (this.running) await this.running;
