@@ -139,6 +139,7 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
       {
         rpcUrl: chain.rpcUrl,
         chainId: chain.chainId,
+        schedule: deployment.epoch,
         contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
         relayerPrivateKey: roles.relayer.privateKey,
         dbPath,

@@ -7,11 +7,12 @@ import { errorHandler, notFoundHandler } from "./http/errors-middleware";
 import { createRateLimit, ipKey } from "./http/rate-limit";
 import { genRequestId } from "./http/request-id";
 import { type RelayerMetrics, createMetrics } from "./metrics";
-import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwarder, systemClock } from "./ports";
+import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwarder } from "./ports";
 import { chatCompletionsRouter } from "./routes/chat-completions";
 import { operationsRouter } from "./routes/operations";
 import { publicReadsRouter } from "./routes/public-reads";
 import { DeploymentSelector } from "./services/deployment-selector";
+import type { ChainLinkStatusSource } from "./services/health";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
 import type { RelayerStore } from "./store";
@@ -34,10 +35,13 @@ export type AppDeps = {
   ledger: LedgerClient;
   forward: UpstreamForwarder;
   config: AppConfig;
-  clock?: Clock;
+  /** The chain's clock (server.ts wires a ChainClock): receipts, epochs and windows are dated by it. */
+  clock: Clock;
   logger?: Logger;
   metrics?: RelayerMetrics;
   batcher?: { lastError(): string | null };
+  /** The chain link's state for /health (clock skew, staleness, verification); none in unit tests. */
+  chain?: ChainLinkStatusSource;
 };
 
 export class AppConfigError extends KhoError {
@@ -60,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   }
   const logger = deps.logger ?? pino({ level: "info" });
   const metrics = deps.metrics ?? createMetrics();
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.clock;
 
   const receiptWriter = new ReceiptWriter(deps.store);
 
@@ -116,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
       minSignerBalanceWei: deps.config.minSignerBalanceWei,
       maxBacklogAgeSeconds: deps.config.maxBacklogAgeSeconds,
       batcher: deps.batcher,
+      chain: deps.chain,
       metrics,
     }),
   );

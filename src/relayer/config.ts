@@ -52,6 +52,17 @@ export const relayerEnvSchema = z.object({
     .default("10000000000000000")
     .transform((v) => BigInt(v)),
   KHO_MODEL_CACHE_TTL_SECONDS: intFrom(1, 86400).default(30),
+  KHO_CHAIN_MAX_STALE_SECONDS: intFrom(10, 86400).default(600),
+  KHO_UPSTREAM_BLOCKED_PORTS: z
+    .string()
+    .regex(/^(none|\d{1,5}(,\d{1,5})*)$/, "must be a comma-separated list of ports, or none")
+    .transform((v) => (v === "none" ? [] : v.split(",").map(Number)))
+    .refine((ports) => ports.every((p) => p >= 1 && p <= 65535), "must name ports between 1 and 65535")
+    .optional(),
+  KHO_HEADERS_TIMEOUT_MS: intFrom(1000, 600_000).default(10_000),
+  KHO_REQUEST_TIMEOUT_MS: intFrom(1000, 3_600_000).optional(),
+  KHO_KEEP_ALIVE_TIMEOUT_MS: intFrom(100, 600_000).default(5_000),
+  KHO_MAX_CONNECTIONS_PER_IP: intFrom(1, 1_000_000).default(64),
   KHO_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -76,6 +87,21 @@ export type RelayerConfig = {
   signerThreads: number;
   minSignerBalanceWei: bigint;
   modelCacheTtlSeconds: number;
+  /**
+   * How long, without reaching the chain, the relayer keeps dating receipts on its monotonic timer
+   * and serving its last known registry before it answers 503 (KHO_CHAIN_MAX_STALE_SECONDS).
+   */
+  chainMaxStaleSeconds?: number;
+  /** The epoch schedule from the deployment file: lets the relayer start while the chain is down. */
+  schedule?: { genesis: bigint; length: bigint; batchGracePeriod: bigint };
+  /** Ports endpoints may not name; undefined means DEFAULT_BLOCKED_PORTS (src/relayer/upstream/endpoint-policy.ts). */
+  upstreamBlockedPorts?: number[];
+  server?: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnectionsPerIp: number;
+  };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 };
 
@@ -91,7 +117,12 @@ export class ConfigError extends KhoError {
   }
 }
 
-function readDeploymentFile(file: string): { usageLedger: Address; modelRegistry: Address; chainId: number } {
+function readDeploymentFile(file: string): {
+  usageLedger: Address;
+  modelRegistry: Address;
+  chainId: number;
+  schedule: NonNullable<RelayerConfig["schedule"]>;
+} {
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -104,6 +135,7 @@ function readDeploymentFile(file: string): { usageLedger: Address; modelRegistry
       usageLedger: deployment.contracts.UsageLedger,
       modelRegistry: deployment.contracts.ModelRegistry,
       chainId: deployment.chainId,
+      schedule: deployment.epoch,
     };
   } catch (error) {
     throw new ConfigError([`KHO_DEPLOYMENT_FILE ${file}: ${error instanceof Error ? error.message : String(error)}`], {
@@ -134,6 +166,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
   const e = result.data;
   let contracts: { usageLedger: Address; modelRegistry: Address };
   let chainId = e.KHO_CHAIN_ID;
+  let schedule: RelayerConfig["schedule"];
   if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS) {
     contracts = { usageLedger: e.KHO_USAGE_LEDGER_ADDRESS, modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS };
   } else if (e.KHO_DEPLOYMENT_FILE) {
@@ -143,6 +176,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
       throw new ConfigError([`KHO_CHAIN_ID ${chainId} differs from chain ${file.chainId} in KHO_DEPLOYMENT_FILE.`]);
     }
     chainId = file.chainId;
+    schedule = file.schedule;
   } else {
     throw new ConfigError([
       "KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
@@ -176,6 +210,16 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     signerThreads: e.KHO_SIGNER_THREADS ?? Math.max(1, os.availableParallelism() - 1),
     minSignerBalanceWei: e.KHO_MIN_SIGNER_BALANCE_WEI,
     modelCacheTtlSeconds: e.KHO_MODEL_CACHE_TTL_SECONDS,
+    chainMaxStaleSeconds: e.KHO_CHAIN_MAX_STALE_SECONDS,
+    schedule,
+    upstreamBlockedPorts: e.KHO_UPSTREAM_BLOCKED_PORTS,
+    server: {
+      headersTimeoutMs: e.KHO_HEADERS_TIMEOUT_MS,
+      // A request may legitimately wait for the upstream's whole budget; the margin covers signing and storing.
+      requestTimeoutMs: e.KHO_REQUEST_TIMEOUT_MS ?? e.KHO_UPSTREAM_TIMEOUT_MS + 30_000,
+      keepAliveTimeoutMs: e.KHO_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnectionsPerIp: e.KHO_MAX_CONNECTIONS_PER_IP,
+    },
     logLevel: e.KHO_LOG_LEVEL,
   };
 }

@@ -22,6 +22,8 @@ export const ErrorCodes = {
   internal_error: 500,
   upstream_error: 502,
   no_deployment: 503,
+  chain_unavailable: 503,
+  store_busy: 503,
   upstream_timeout: 504,
 } as const;
 
@@ -34,11 +36,14 @@ export class RelayerError extends KhoError {
   override readonly name = "RelayerError";
   readonly code: ErrorCode;
   readonly status: number;
+  /** Seconds a client should wait before retrying (sent as Retry-After); null when retrying soon will not help. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.code = code;
     this.status = ErrorCodes[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
   }
 
   toBody(): ErrorBody {

@@ -24,6 +24,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Receipts whose epoch submission window closed before they were committed on-chain.",
       registers: [registry],
     }),
+    receiptsDropped: new Counter({
+      name: "kho_relayer_receipts_dropped_total",
+      help: "Receipts signed but never acknowledged because the store could not persist them, by reason.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     batchesSealed: new Counter({
       name: "kho_relayer_batches_sealed_total",
       help: "Batches sealed.",

@@ -80,7 +80,8 @@ export type LedgerClient = {
   balance(): Promise<bigint>;
 };
 
-/** Unix seconds. Injected so tests can follow a chain whose clock was moved. */
+/**
+ * The chain's time in unix seconds (the relayer's ChainClock; tests inject one that follows a moved
+ * chain). now() throws a 503 chain_unavailable RelayerError when the chain's time is not known.
+ */
 export type Clock = { now(): bigint };
-
-export const systemClock: Clock = { now: () => BigInt(Math.floor(Date.now() / 1000)) };

@@ -1,13 +1,20 @@
-import type { Server } from "node:http";
+import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app";
 import { createChainModelDirectory } from "./chain/chain-model-directory";
-import { createRelayerChainClients } from "./chain/viem-clients";
+import { ChainClock } from "./chain/chain-clock";
+import {
+  buildRelayerChainClients,
+  createRelayerChainClients,
+  isChainUnreachable,
+  verifyChainId,
+} from "./chain/viem-clients";
 import { createViemLedgerClient } from "./chain/viem-ledger-client";
 import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
-import { type Clock, systemClock } from "./ports";
+import { limitConnectionsPerIp } from "./http/connection-limit";
+import type { Clock } from "./ports";
 import { Batcher, type BatcherHooks } from "./services/batcher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
 import { createReceiptSigner } from "./signer/signer";
@@ -33,21 +40,64 @@ export type StartRelayerOptions = {
   batcherHooks?: BatcherHooks;
 };
 
-/** Wires the real dependencies (SQLite, worker signer, viem, upstream client), listens and starts the batcher. */
+/** How often the relayer retries the chain while it has not reached it. */
+const CHAIN_RETRY_MS = 2_000;
+
+/**
+ * Wires the real dependencies (SQLite, worker signer, viem, upstream client), listens and starts the
+ * batcher. With the chain id and epoch schedule known from the deployment file, an unreachable RPC
+ * does not stop it: it comes up degraded (health says why, chat calls answer 503 with Retry-After)
+ * and keeps trying until the chain answers.
+ */
 export async function startRelayer(config: RelayerConfig, options: StartRelayerOptions = {}): Promise<RunningRelayer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const clock = options.clock ?? systemClock;
-  const clients = await createRelayerChainClients({
-    rpcUrl: config.rpcUrl,
-    privateKey: config.relayerPrivateKey,
-    expectedChainId: config.chainId,
+  const maxStaleSeconds = config.chainMaxStaleSeconds ?? 600;
+  const clients =
+    config.chainId !== undefined && config.schedule !== undefined
+      ? buildRelayerChainClients({
+          rpcUrl: config.rpcUrl,
+          privateKey: config.relayerPrivateKey,
+          chainId: config.chainId,
+        })
+      : await createRelayerChainClients({
+          rpcUrl: config.rpcUrl,
+          privateKey: config.relayerPrivateKey,
+          expectedChainId: config.chainId,
+        });
+  const ledger = await createViemLedgerClient({
+    clients,
+    ledger: config.contracts.usageLedger,
+    schedule: config.schedule,
   });
-  const ledger = await createViemLedgerClient({ clients, ledger: config.contracts.usageLedger });
+  const chainClock = new ChainClock({ readBlockTime: () => ledger.chainTime(), maxStaleSeconds });
+  const clock = options.clock ?? chainClock;
+  // Chain id, schedule and role are checked once the chain answers; until then the relayer is degraded.
+  const link = { verified: false, error: null as string | null };
+  const connect = async (): Promise<boolean> => {
+    try {
+      await verifyChainId(clients, config.rpcUrl);
+      await ledger.verify();
+      if (!(await chainClock.refresh())) return false;
+      link.verified = true;
+      link.error = null;
+      return true;
+    } catch (error) {
+      if (!isChainUnreachable(error)) throw error;
+      link.error = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      return false;
+    }
+  };
+  if (!(await connect())) {
+    logger.warn({ rpcUrl: config.rpcUrl, error: link.error }, "the chain is unreachable; starting degraded");
+  }
   const directory = createChainModelDirectory({
     clients,
     registry: config.contracts.modelRegistry,
     ttlMs: config.modelCacheTtlSeconds * 1000,
+    maxStaleMs: maxStaleSeconds * 1000,
+    onBlock: (timestamp) => chainClock.observe(timestamp),
   });
+
   const store = openStore(config.dbPath);
   const signer = createReceiptSigner({
     privateKey: config.relayerPrivateKey,
@@ -70,6 +120,13 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     },
   });
   const app = createApp({
+    chain: {
+      status: () => ({
+        ...chainClock.status(),
+        verified: link.verified,
+        verifyError: link.error,
+      }),
+    },
     store,
     signer,
     directory,
@@ -78,6 +135,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       timeoutMs: config.upstream.timeoutMs,
       maxResponseBytes: config.upstream.maxResponseBytes,
       allowLoopback: config.upstream.allowLoopback,
+      blockedPorts: config.upstreamBlockedPorts,
     }),
     clock,
     logger,
@@ -92,13 +150,48 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  const limits = config.server ?? {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: config.upstream.timeoutMs + 30_000,
+    keepAliveTimeoutMs: 5_000,
+    maxConnectionsPerIp: 64,
+  };
+  const server = createServer(
+    // Explicit limits instead of Node's defaults: a slow client cannot hold a socket for minutes.
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
+    app,
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  limitConnectionsPerIp(server, limits.maxConnectionsPerIp);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  chainClock.start();
   batcher.start();
   void batcher.tick();
+  let retry: NodeJS.Timeout | null = null;
+  if (!link.verified) {
+    retry = setInterval(() => {
+      connect().then(
+        (ok) => {
+          if (!ok || !retry) return;
+          clearInterval(retry);
+          retry = null;
+          logger.info({ rpcUrl: config.rpcUrl }, "the chain is reachable again; catching up");
+          void directory.refresh().catch(() => undefined);
+          void batcher.retryNow();
+        },
+        (error: unknown) => logger.error({ err: error }, "the chain answered but the relayer cannot use it"),
+      );
+    }, CHAIN_RETRY_MS);
+    retry.unref();
+  }
   logger.info(
     { url, relayer: ledger.relayer, ledger: ledger.domain.ledger, chainId: ledger.domain.chainId },
     "relayer listening",
@@ -108,6 +201,8 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
   const close = () => {
     closing ??= (async () => {
       logger.info("relayer shutting down");
+      if (retry) clearInterval(retry);
+      chainClock.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

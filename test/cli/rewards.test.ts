@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { keccak256, toHex } from "viem";
+import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serializeDeployment } from "../../src/protocol/deployment";
 import { balanceOf } from "../../src/sdk";
@@ -48,6 +48,8 @@ describe("kho rewards (built binary against a local chain)", () => {
     const receipts = [
       await signReceipt(world, makeReceipt(world, world.address(ROLE.alice), t0 + 10n, 0n), ROLE.relayer),
       await signReceipt(world, makeReceipt(world, world.address(ROLE.bob), t0 + 20n, 0n), ROLE.relayer),
+      // Committed on chain but signed by a key without the relayer role: dropped, and said so.
+      await signReceipt(world, makeReceipt(world, world.address(ROLE.carol), t0 + 25n, 0n), ROLE.rogue),
     ];
     await world.chain.setTime(t0 + 30n);
     await submitBatchFile(world, { relayerIndex: ROLE.relayer, batchId: 1n, epoch: 0n, receipts });
@@ -81,7 +83,26 @@ describe("kho rewards (built binary against a local chain)", () => {
   });
 
   it("computes, verifies, publishes, accepts, shows and claims an epoch", async () => {
-    const computed = await kho(["--json", "rewards", "compute", "--epoch", "0", "--budget", "100", "--out", "out"]);
+    const refused = await kho(["rewards", "compute", "--epoch", "0", "--budget", "100", "--out", "out"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/unauthorized_signer: 1 receipt\(s\)\n {4}relayer 0x[0-9a-fA-F]{40} batch #1 /);
+    expect(lastErrorLine(refused)).toBe(
+      "kho: 1 of 3 receipts committed on chain for epoch 0 were dropped (unauthorized_signer 1); fix the cause or pass --accept-drops to publish without them",
+    );
+    expect(existsSync(path.join(world.dir, "out", "0"))).toBe(false);
+
+    const computed = await kho([
+      "--json",
+      "rewards",
+      "compute",
+      "--epoch",
+      "0",
+      "--budget",
+      "100",
+      "--out",
+      "out",
+      "--accept-drops",
+    ]);
     expect(computed.code, computed.stderr).toBe(0);
     expect(computed.stderr).toContain("epoch 0: computing rewards");
     const result = JSON.parse(computed.stdout) as Record<string, unknown>;
@@ -92,6 +113,7 @@ describe("kho rewards (built binary against a local chain)", () => {
         "budget",
         "dir",
         "drops",
+        "dropSamples",
         "epoch",
         "paid",
         "previous",
@@ -99,21 +121,26 @@ describe("kho rewards (built binary against a local chain)", () => {
         "root",
         "totalCumulative",
         "unallocated",
+        "unit",
       ].sort(),
     );
     expect(result).toMatchObject({
       epoch: "0",
       root: expect.stringMatching(/^0x[0-9a-f]{64}$/),
-      totalCumulative: (100n * 10n ** 18n).toString(),
-      receipts: { accepted: 2 },
+      unit: "KHO",
+      totalCumulative: "100",
+      receipts: { committed: 3, accepted: 2, dropped: 1 },
       dir: path.join(world.dir, "out", "0"),
     });
     const accounts = result.accounts as { account: string; amount: string; byRole: Record<string, string> }[];
     expect(accounts.map((a) => a.account)).toContain(world.address(ROLE.builder));
-    expect(accounts.reduce((sum, a) => sum + BigInt(a.amount), 0n)).toBe(100n * 10n ** 18n);
+    expect(accounts.reduce((sum, a) => sum + parseEther(a.amount), 0n)).toBe(100n * 10n ** 18n);
     for (const file of ["tree.json", "payouts.json", "report.md", "inputs.json"]) {
       expect(existsSync(path.join(world.dir, "out", "0", file)), file).toBe(true);
     }
+    const report = readFileSync(path.join(world.dir, "out", "0", "report.md"), "utf8");
+    expect(report).toContain("## Dropped receipts");
+    expect(report).toContain("| unauthorized_signer | 1 |");
     const root = result.root as string;
 
     const [unpublished, keyless] = await Promise.all([
@@ -181,7 +208,7 @@ describe("kho rewards (built binary against a local chain)", () => {
     expect(shown.code, shown.stderr).toBe(0);
     const status = JSON.parse(shown.stdout) as { claimable: string; history: { epoch: string; root: string }[] };
     expect(status).toMatchObject({ account: builder, claimed: "0", acceptedEpoch: "0" });
-    expect(BigInt(status.claimable)).toBe(BigInt(accounts.find((a) => a.account === builder)!.amount));
+    expect(BigInt(status.claimable)).toBe(parseEther(accounts.find((a) => a.account === builder)!.amount));
     expect(status.history).toEqual([expect.objectContaining({ epoch: "0", root })]);
 
     // Carol pays for the builder's claim; the builder receives the tokens.
@@ -216,5 +243,5 @@ describe("kho rewards (built binary against a local chain)", () => {
     expect(errorLine(stranger)).toBe(
       `kho: ${world.address(ROLE.rogue)} has no rewards in the accepted root of epoch 0.`,
     );
-  });
+  }, 240_000);
 });

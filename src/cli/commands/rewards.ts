@@ -21,6 +21,8 @@ import { CliError } from "../errors";
 import { renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parseTokenAmount } from "../units";
 
+const TOKEN_SYMBOL = "KHO";
+
 type PipelineOptions = {
   params?: string;
   dustRecipient?: string;
@@ -100,17 +102,34 @@ function addPipelineOptions(command: Command): Command {
     .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
 }
 
+/** Amounts in JSON output are token units (`"12.5"`), like everywhere a person reads them. */
+const tokens = (amount: bigint) => formatTokenAmount(amount);
+
 function computationJson(c: EpochComputation, dir?: string) {
+  const b = c.summary.budget;
   return {
     epoch: c.tree.epoch,
     root: c.tree.root,
-    totalCumulative: c.tree.total,
-    budget: c.summary.budget,
-    paid: c.result.totals.paid,
-    unallocated: c.result.unallocated,
-    accounts: c.result.accounts.map((a) => ({ account: a.account, amount: a.amount, byRole: a.byRole })),
+    unit: TOKEN_SYMBOL,
+    totalCumulative: tokens(c.tree.total),
+    budget: {
+      ...b,
+      fundedThrough: tokens(b.fundedThrough),
+      previousTotal: tokens(b.previousTotal),
+      fromChain: tokens(b.fromChain),
+      budget: tokens(b.budget),
+      toFund: tokens(b.toFund),
+    },
+    paid: tokens(c.result.totals.paid),
+    unallocated: tokens(c.result.unallocated),
+    accounts: c.result.accounts.map((a) => ({
+      account: a.account,
+      amount: tokens(a.amount),
+      byRole: Object.fromEntries(Object.entries(a.byRole).map(([role, v]) => [role, tokens(v)])),
+    })),
     receipts: c.summary.counts.receipts,
     drops: c.summary.counts.drops,
+    dropSamples: c.summary.dropSamples,
     batches: c.summary.counts.batches,
     previous: c.summary.previous,
     ...(dir === undefined ? {} : { dir }),
@@ -120,6 +139,21 @@ function computationJson(c: EpochComputation, dir?: string) {
 function dropsLine(c: EpochComputation): string {
   const drops = Object.entries(c.summary.counts.drops).filter(([, n]) => n > 0);
   return drops.length === 0 ? "none" : drops.map(([reason, n]) => `${reason} ${n}`).join(", ");
+}
+
+/** Every drop reason with its count and samples, one line each, for people. */
+function dropsReport(c: EpochComputation): string {
+  const lines: string[] = [];
+  for (const [reason, count] of Object.entries(c.summary.counts.drops)) {
+    if (count === 0) continue;
+    lines.push(`  ${reason}: ${count} receipt(s)`);
+    for (const d of c.summary.dropSamples.filter((x) => x.reason === reason)) {
+      const receipt =
+        d.requestId === null ? "whole batch" : `request ${d.requestId} dated ${d.receiptTimestamp} (unix s)`;
+      lines.push(`    relayer ${d.relayer} batch #${d.batchId} (block time ${d.batchTimestamp}): ${receipt}`);
+    }
+  }
+  return lines.join("\n");
 }
 
 const inputsBudgetSchema = z.object({
@@ -139,42 +173,58 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       .description("compute an epoch's payouts and cumulative tree from chain events and batch files")
       .requiredOption("--epoch <n>", "the epoch to compute (must be final)")
       .option("--budget <amount>", "token amount to distribute when nothing is funded for the epoch yet")
-      .option("--out <dir>", "output directory; files go to <dir>/<epoch>/", "epochs"),
-  ).action(async (options: PipelineOptions & { epoch: string; budget?: string; out: string }) => {
-    const epoch = parseEpoch(options.epoch);
-    const budget = options.budget === undefined ? undefined : parseTokenAmount(options.budget);
-    const computation = await withPipeline(ctx, options, (pipeline) => pipeline.computeEpoch({ epoch, budget }));
-    const { dir } = await writeEpochOutput({ outDir: path.resolve(ctx.cwd, options.out), computation });
-    const { tree, result, summary } = computation;
-    ctx.print(
-      () =>
-        [
-          renderRecord({
-            epoch,
-            root: tree.root ?? "none (no account has a reward)",
-            "total cumulative": `${formatTokenAmount(tree.total)} KHO`,
-            budget: `${formatTokenAmount(summary.budget.budget)} KHO (${summary.budget.source})`,
-            "to fund": `${formatTokenAmount(summary.budget.toFund)} KHO`,
-            unallocated: `${formatTokenAmount(result.unallocated)} KHO`,
-            receipts: `${summary.counts.receipts.accepted} accepted of ${summary.counts.receipts.committed} committed`,
-            dropped: dropsLine(computation),
-            output: dir,
-          }),
-          "",
-          renderTable(
-            result.accounts.map((a) => ({
-              account: a.account,
-              amount: formatTokenAmount(a.amount),
-              builder: formatTokenAmount(a.byRole.builder),
-              operator: formatTokenAmount(a.byRole.operator),
-              staker: formatTokenAmount(a.byRole.staker),
-              dust: formatTokenAmount(a.byRole.dust),
-            })),
-          ),
-        ].join("\n"),
-      computationJson(computation, dir),
-    );
-  });
+      .option("--out <dir>", "output directory; files go to <dir>/<epoch>/", "epochs")
+      .option(
+        "--accept-drops",
+        "write the epoch even though receipts committed on chain were dropped (they are listed in report.md)",
+      ),
+  ).action(
+    async (options: PipelineOptions & { epoch: string; budget?: string; out: string; acceptDrops?: boolean }) => {
+      const epoch = parseEpoch(options.epoch);
+      const budget = options.budget === undefined ? undefined : parseTokenAmount(options.budget);
+      const computation = await withPipeline(ctx, options, (pipeline) => pipeline.computeEpoch({ epoch, budget }));
+      const dropped = computation.summary.counts.receipts.dropped;
+      if (dropped > 0 && options.acceptDrops !== true) {
+        // Nothing is written: an epoch that does not count committed usage is published only on purpose.
+        if (ctx.output().json) ctx.print(() => "", computationJson(computation));
+        else ctx.progress(`dropped receipts of epoch ${epoch}:\n${dropsReport(computation)}`);
+        throw new CliError(
+          `${dropped} of ${computation.summary.counts.receipts.committed} receipts committed on chain for epoch ${epoch} were dropped (${dropsLine(computation)}); fix the cause or pass --accept-drops to publish without them`,
+        );
+      }
+      const { dir } = await writeEpochOutput({ outDir: path.resolve(ctx.cwd, options.out), computation });
+      const { tree, result, summary } = computation;
+      ctx.print(
+        () =>
+          [
+            renderRecord({
+              epoch,
+              root: tree.root ?? "none (no account has a reward)",
+              "total cumulative": `${formatTokenAmount(tree.total)} KHO`,
+              budget: `${formatTokenAmount(summary.budget.budget)} KHO (${summary.budget.source})`,
+              "to fund": `${formatTokenAmount(summary.budget.toFund)} KHO`,
+              unallocated: `${formatTokenAmount(result.unallocated)} KHO`,
+              receipts: `${summary.counts.receipts.accepted} accepted of ${summary.counts.receipts.committed} committed`,
+              dropped: dropsLine(computation),
+              output: dir,
+            }),
+            ...(dropped > 0 ? ["", `Accepted drops:\n${dropsReport(computation)}`] : []),
+            "",
+            renderTable(
+              result.accounts.map((a) => ({
+                account: a.account,
+                amount: formatTokenAmount(a.amount),
+                builder: formatTokenAmount(a.byRole.builder),
+                operator: formatTokenAmount(a.byRole.operator),
+                staker: formatTokenAmount(a.byRole.staker),
+                dust: formatTokenAmount(a.byRole.dust),
+              })),
+            ),
+          ].join("\n"),
+        computationJson(computation, dir),
+      );
+    },
+  );
 
   addPipelineOptions(
     group

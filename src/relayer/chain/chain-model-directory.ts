@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import { modelRegistryAbi } from "../../protocol";
+import { RelayerError } from "../errors";
 import type { ModelDeployment, ModelDirectory, RegisteredModel } from "../ports";
 import type { RelayerChainClients } from "./viem-clients";
 
@@ -8,6 +9,8 @@ const STATUS_ACTIVE = 1;
 
 type Snapshot = {
   at: number;
+  /** Set by a registry event: the next lookup reloads, but the snapshot still backs an outage. */
+  invalidated: boolean;
   models: Map<bigint, RegisteredModel>;
   byName: Map<string, bigint>;
   deployments: Map<bigint, ModelDeployment[]>;
@@ -26,6 +29,13 @@ export type CreateChainModelDirectoryParameters = {
   ttlMs: number;
   /** Watch registry events and invalidate the snapshot at once (default true). */
   watch?: boolean;
+  /**
+   * While the chain cannot be read, the last snapshot keeps serving until it is this old (ms);
+   * after that lookups answer 503 chain_unavailable. Default 600 000 (KHO_CHAIN_MAX_STALE_SECONDS).
+   */
+  maxStaleMs?: number;
+  /** Told the timestamp of every block a snapshot was read at (the relayer's chain clock listens). */
+  onBlock?: (timestamp: bigint) => void;
 };
 
 /**
@@ -40,14 +50,21 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
   let snapshot: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;
 
+  const maxStaleMs = params.maxStaleMs ?? 600_000;
+
   async function load(): Promise<Snapshot> {
-    const count = await publicClient.readContract({ ...contract, functionName: "modelCount" });
+    // One block for the whole snapshot, and its time for the clock: a receipt served from this
+    // snapshot is then never dated before the block that registered its model or deployment.
+    const block = await publicClient.getBlock({ blockTag: "latest" });
+    params.onBlock?.(block.timestamp);
+    const blockNumber = block.number;
+    const count = await publicClient.readContract({ ...contract, functionName: "modelCount", blockNumber });
     const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
     const entries = await Promise.all(
       ids.map(async (id) => {
         const [model, deploymentIds] = await Promise.all([
-          publicClient.readContract({ ...contract, functionName: "getModel", args: [id] }),
-          publicClient.readContract({ ...contract, functionName: "liveDeployments", args: [id] }),
+          publicClient.readContract({ ...contract, functionName: "getModel", args: [id], blockNumber }),
+          publicClient.readContract({ ...contract, functionName: "liveDeployments", args: [id], blockNumber }),
         ]);
         const deployments = model.retired
           ? []
@@ -58,13 +75,20 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
                   ...contract,
                   functionName: "getDeployment",
                   args: [deploymentId],
+                  blockNumber,
                 }),
               })),
             );
         return { id, model, deployments };
       }),
     );
-    const next: Snapshot = { at: Date.now(), models: new Map(), byName: new Map(), deployments: new Map() };
+    const next: Snapshot = {
+      at: Date.now(),
+      invalidated: false,
+      models: new Map(),
+      byName: new Map(),
+      deployments: new Map(),
+    };
     for (const { id, model, deployments } of entries) {
       if (model.retired) continue;
       next.models.set(id, {
@@ -92,7 +116,7 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
   }
 
   async function current(): Promise<Snapshot> {
-    if (snapshot && Date.now() - snapshot.at < params.ttlMs) return snapshot;
+    if (snapshot && !snapshot.invalidated && Date.now() - snapshot.at < params.ttlMs) return snapshot;
     if (!loading) {
       loading = load()
         .then((s) => {
@@ -103,7 +127,19 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
           loading = null;
         });
     }
-    return loading;
+    try {
+      return await loading;
+    } catch (error) {
+      // Degraded, not dead: the last known registry serves for a bounded time while the chain is away.
+      if (snapshot && Date.now() - snapshot.at < maxStaleMs) return snapshot;
+      throw new RelayerError(
+        "chain_unavailable",
+        snapshot
+          ? "The model registry has not been readable from the chain for too long; retry later."
+          : "The model registry cannot be read from the chain yet; retry shortly.",
+        { cause: error, retryAfterSeconds: snapshot ? 30 : 5 },
+      );
+    }
   }
 
   const unwatch =
@@ -114,7 +150,7 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
           poll: true,
           pollingInterval: 2_000,
           onLogs: () => {
-            snapshot = null;
+            if (snapshot) snapshot.invalidated = true;
           },
           // A failed poll only delays invalidation; the TTL still bounds staleness.
           onError: () => {},
@@ -135,7 +171,7 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
       return (await current()).deployments.get(modelId) ?? [];
     },
     async refresh() {
-      snapshot = null;
+      if (snapshot) snapshot.invalidated = true;
       await current();
     },
     close() {

@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { RelayerError, errorBody } from "../errors";
@@ -30,6 +31,36 @@ function fromBodyParser(error: BodyParserError, maxBodyBytes: number): RelayerEr
   }
 }
 
+/**
+ * Errors raised while reading a body that body-parser did not classify: a decompression stream
+ * failing (`Content-Encoding: gzip` over bytes that are not gzip) arrives as an http-errors 4xx
+ * wrapping the zlib error.
+ */
+function fromClientHttpError(error: unknown): RelayerError | null {
+  if (!(error instanceof Error)) return null;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== "number" || status < 400 || status > 499) return null;
+  if (status === 413) return new RelayerError("payload_too_large", "The request body is too large.");
+  if (status === 415)
+    return new RelayerError("unsupported_media_type", "The request body's encoding is not supported.");
+  return new RelayerError("invalid_request", "The request body could not be decoded as its Content-Encoding says.");
+}
+
+/**
+ * SQLite answers BUSY/LOCKED when another connection holds the write lock past the short
+ * busy_timeout (store/database.ts): the client is told to retry instead of the event loop waiting.
+ */
+function fromStoreBusy(error: unknown): RelayerError | null {
+  // The receipt writer wraps the SqliteError of the group commit it ran.
+  let cause: unknown = error;
+  while (cause instanceof Error && !(cause instanceof Database.SqliteError)) cause = cause.cause;
+  if (!(cause instanceof Database.SqliteError) || !/^SQLITE_(BUSY|LOCKED)/.test(cause.code)) return null;
+  return new RelayerError("store_busy", "The relayer's receipt store is busy; retry in a moment.", {
+    cause: error,
+    retryAfterSeconds: 1,
+  });
+}
+
 /** Last middleware: every error becomes `{ error: { code, message } }`, never a stack trace. */
 export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -37,17 +68,21 @@ export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequest
       next(error);
       return;
     }
-    let relayerError: RelayerError;
-    if (error instanceof RelayerError) relayerError = error;
-    else if (isBodyParserError(error)) relayerError = fromBodyParser(error, maxBodyBytes);
-    else
-      relayerError = new RelayerError("internal_error", "The relayer failed to handle the request.", { cause: error });
+    const relayerError =
+      error instanceof RelayerError
+        ? error
+        : isBodyParserError(error)
+          ? fromBodyParser(error, maxBodyBytes)
+          : (fromStoreBusy(error) ??
+            fromClientHttpError(error) ??
+            new RelayerError("internal_error", "The relayer failed to handle the request.", { cause: error }));
 
     const log = (req as { log?: Logger }).log ?? logger;
     if (relayerError.code === "internal_error")
       log.error({ err: error, code: relayerError.code }, relayerError.message);
     else if (relayerError.status >= 500) log.warn({ err: error, code: relayerError.code }, relayerError.message);
     else log.debug({ code: relayerError.code }, relayerError.message);
+    if (relayerError.retryAfterSeconds !== null) res.setHeader("Retry-After", String(relayerError.retryAfterSeconds));
     res.status(relayerError.status).json(relayerError.toBody());
   };
 }

@@ -1,8 +1,9 @@
+import Database from "better-sqlite3";
 import express, { type RequestHandler, Router } from "express";
 import type { Hex } from "viem";
 import { type Caller, callerId } from "../auth/caller";
 import { authenticateApiKey } from "../auth/api-keys";
-import { hasWalletHeaders, readWalletHeaders, verifyWalletRequest } from "../auth/wallet-auth";
+import { type WalletHeaders, hasWalletHeaders, readWalletHeaders, verifyWalletRequest } from "../auth/wallet-auth";
 import { canonicalJsonHash, findForbiddenKey } from "../../protocol/canonical-json";
 import { RelayerError } from "../errors";
 import { requireJsonContentType } from "../http/errors-middleware";
@@ -29,7 +30,14 @@ export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
   perCallerPerMinute: number;
 };
 
-type Locals = { chat: ChatCompletionRequest; model: RegisteredModel; caller: Caller; inputHash: Hex };
+type Locals = {
+  chat: ChatCompletionRequest;
+  model: RegisteredModel;
+  caller: Caller;
+  inputHash: Hex;
+  /** A wallet request's headers, read before the body; the signature is verified after it. */
+  wallet?: WalletHeaders;
+};
 
 function locals(res: { locals: Record<string, unknown> }): Locals {
   return res.locals as Locals;
@@ -70,23 +78,19 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     next();
   };
 
-  const authenticate: RequestHandler = async (req, res, next) => {
+  /**
+   * Runs before the body is read or the chain is asked anything: an anonymous request costs the
+   * relayer one header check. API keys are checked in full here; a wallet request's headers are
+   * read here and its signature verified once the body names the model it signed for.
+   */
+  const authenticate: RequestHandler = (req, res, next) => {
     const authorization = req.headers.authorization;
     const wallet = hasWalletHeaders(req.headers);
     if (authorization !== undefined && wallet) {
       throw new RelayerError("invalid_request", "Send either an API key or a wallet signature, not both.");
     }
     if (wallet) {
-      const { chat, model } = locals(res);
-      const inputHash = inputHashOf(chat);
-      locals(res).caller = await verifyWalletRequest({
-        headers: readWalletHeaders(req.headers),
-        modelId: model.id,
-        inputHash,
-        now: deps.clock.now(),
-        domain: deps.signer.domain,
-      });
-      locals(res).inputHash = inputHash;
+      locals(res).wallet = readWalletHeaders(req.headers);
       next();
       return;
     }
@@ -96,7 +100,22 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     const key = authenticateApiKey(deps.store, match[1]!);
     if (!key) throw new RelayerError("unauthorized", "The API key is unknown or revoked.");
     locals(res).caller = { kind: "apiKey", keyId: key.id, owner: key.owner };
-    locals(res).inputHash = inputHashOf(locals(res).chat);
+    next();
+  };
+
+  const verifyWallet: RequestHandler = async (_req, res, next) => {
+    const { chat, model, wallet } = locals(res);
+    const inputHash = inputHashOf(chat);
+    if (wallet) {
+      locals(res).caller = await verifyWalletRequest({
+        headers: wallet,
+        modelId: model.id,
+        inputHash,
+        now: deps.clock.now(),
+        domain: deps.signer.domain,
+      });
+    }
+    locals(res).inputHash = inputHash;
     next();
   };
 
@@ -161,8 +180,17 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
           signer: deps.signer.address,
         });
       // The receipt (and the idempotent response naming it) is durable before the client sees it.
-      if (gate) await gate.complete({ status: 200, body }, persist);
-      else await deps.receiptWriter.submit(persist);
+      try {
+        if (gate) await gate.complete({ status: 200, body }, persist);
+        else await deps.receiptWriter.submit(persist);
+      } catch (error) {
+        // Signed but not stored: the client gets an error, never the receipt, so nothing is lost
+        // silently, but it is counted so an operator sees the store failing.
+        const sqlite = error instanceof Error && error.cause instanceof Database.SqliteError ? error.cause : error;
+        const busy = sqlite instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(sqlite.code);
+        deps.metrics.receiptsDropped.inc({ reason: busy ? "store_busy" : "store_error" });
+        throw error;
+      }
       deps.metrics.receiptsSigned.inc();
       res.setHeader("X-Kho-Receipt-Hash", served.hash);
       res.status(200).type("application/json").send(body);
@@ -176,11 +204,12 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
 
   router.post(
     "/v1/chat/completions",
+    authenticate,
     requireJsonContentType,
     express.json({ limit: deps.maxBodyBytes, strict: true, type: "application/json" }),
     validate,
     resolveModel,
-    authenticate,
+    verifyWallet,
     perCaller,
     handle,
   );

@@ -86,6 +86,12 @@ export class Batcher {
     return this.running;
   }
 
+  /** Drops the backoff and ticks now: the chain just came back, the queue should not wait out a minute. */
+  retryNow(): Promise<void> {
+    this.nextAttemptAt = 0;
+    return this.tick();
+  }
+
   /** Seals everything (regardless of size and age) and submits; used at shutdown and in tests. */
   async flush(): Promise<void> {
     if (this.running) await this.running;
@@ -141,7 +147,13 @@ export class Batcher {
   sealDue(force: boolean): StoredBatch[] {
     if (this.chainLast === null) return [];
     const { store, clock, ledger, config } = this.deps;
-    const now = clock.now();
+    let now: bigint;
+    try {
+      now = clock.now();
+    } catch {
+      // The chain clock is unknown or stale: sealing waits for it, the receipts stay queued.
+      return [];
+    }
     const schedule = ledger.schedule;
     const currentEpoch = now >= schedule.genesis ? epochAt(schedule, now) : 0n;
     const sealed: StoredBatch[] = [];

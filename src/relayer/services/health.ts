@@ -1,3 +1,5 @@
+import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
+import type { ChainClockStatus } from "../chain/chain-clock";
 import type { Clock, LedgerClient } from "../ports";
 import type { RelayerStore } from "../store";
 
@@ -15,8 +17,22 @@ export type HealthReport = {
       oldestUnbatchedAgeSeconds: number | null;
     };
     batcher: { lastError: string | null };
+    clock: {
+      chainTime: string | null;
+      skewSeconds: number | null;
+      toleranceSeconds: number;
+      lastReadAgeSeconds: number | null;
+    } | null;
   };
 };
+
+/** What the server knows about its chain link: the clock's state and whether chain id, schedule and role were checked. */
+export type ChainLinkStatusSource = {
+  status(): ChainClockStatus & { verified: boolean; verifyError: string | null };
+};
+
+/** A clock not refreshed for this long (seconds) is reported: receipts are dated on an old anchor. */
+const CLOCK_STALE_SECONDS = 30;
 
 export type HealthDeps = {
   store: RelayerStore;
@@ -26,6 +42,7 @@ export type HealthDeps = {
   /** Unbatched receipts older than this (seconds) mean batching is stuck. */
   maxBacklogAgeSeconds: number;
   batcher?: { lastError(): string | null };
+  chain?: ChainLinkStatusSource;
 };
 
 const CHAIN_TIMEOUT_MS = 3_000;
@@ -38,6 +55,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+function nowOrNull(clock: Clock): bigint | null {
+  try {
+    return clock.now();
+  } catch {
+    // A chain clock that was never read cannot date anything; the chain checks report why.
+    return null;
+  }
 }
 
 /**
@@ -73,9 +99,36 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     const batches = deps.store.batches.countByStatus();
     pendingBatches = batches.sealed + batches.submitted;
     const oldest = deps.store.receipts.backlog(deps.ledger.relayer)[0]?.oldestTimestamp ?? null;
-    age = oldest === null ? null : Number(deps.clock.now() - oldest);
+    age = oldest === null ? null : Number(nowOrNull(deps.clock) ?? oldest) - Number(oldest);
   } catch {
     if (writable) reasons.push("the receipt store cannot be read");
+  }
+  if (receipts.expired > 0) reasons.push(`${receipts.expired} receipts expired before they were batched`);
+
+  let clock: HealthReport["checks"]["clock"] = null;
+  const link = deps.chain?.status();
+  if (link) {
+    const tolerance = Number(CLOCK_SKEW_TOLERANCE_SECONDS);
+    clock = {
+      chainTime: link.chainTime?.toString() ?? null,
+      skewSeconds: link.skewSeconds,
+      toleranceSeconds: tolerance,
+      lastReadAgeSeconds: link.lastReadAgeSeconds,
+    };
+    if (!link.verified) {
+      reasons.push(
+        `the relayer has not reached the chain since it started${link.verifyError ? ` (${link.verifyError})` : ""}`,
+      );
+    }
+    if (!link.known) reasons.push("the chain clock is unknown, so receipts cannot be dated");
+    else if (link.lastReadAgeSeconds !== null && link.lastReadAgeSeconds > CLOCK_STALE_SECONDS) {
+      reasons.push(`the chain clock was last read ${link.lastReadAgeSeconds} s ago`);
+    }
+    if (link.skewSeconds !== null && Math.abs(link.skewSeconds) > tolerance) {
+      reasons.push(
+        `the machine clock and the chain's differ by ${link.skewSeconds} s, beyond the ${tolerance} s tolerance`,
+      );
+    }
   }
   if (age !== null && age > deps.maxBacklogAgeSeconds) reasons.push(`receipts have waited ${age} s to be batched`);
   if (pendingBatches > 1) reasons.push(`${pendingBatches} sealed batches are waiting for the chain`);
@@ -100,6 +153,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
         oldestUnbatchedAgeSeconds: age,
       },
       batcher: { lastError },
+      clock,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEndpointPolicy, validateEndpoint } from "./endpoint-policy";
-import { UpstreamBlockedError } from "./errors";
+import { DEFAULT_BLOCKED_PORTS, createEndpointPolicy, validateEndpoint } from "./endpoint-policy";
+import { UpstreamBlockedError, UpstreamInvalidEndpointError } from "./errors";
 
 describe("validateEndpoint", () => {
   it.each([
@@ -48,7 +48,25 @@ describe("validateEndpoint", () => {
 
 describe("createEndpointPolicy", () => {
   it("is strict by default", () => {
-    expect(createEndpointPolicy()).toEqual({ allowLoopback: false, allowedRanges: [] });
+    expect(createEndpointPolicy()).toEqual({
+      allowLoopback: false,
+      allowedRanges: [],
+      blockedPorts: new Set(DEFAULT_BLOCKED_PORTS),
+    });
+  });
+
+  it.each([22, 25, 6379, 11211, 5432, 27017])("refuses port %i on a public host by default", (port) => {
+    expect(() => validateEndpoint(`http://93.184.216.34:${port}`)).toThrow(UpstreamInvalidEndpointError);
+    expect(() => validateEndpoint(`https://models.example:${port}/v1`)).toThrow(`port ${port} belongs to a non-HTTP`);
+  });
+
+  it("allows the usual HTTP ports and a configured list replaces the default", () => {
+    for (const port of [80, 443, 8000, 8080, 8443]) {
+      expect(validateEndpoint(`http://models.example:${port}`).port).toBe(port);
+    }
+    const policy = createEndpointPolicy({ blockedPorts: [8080] });
+    expect(validateEndpoint("http://models.example:6379", policy).port).toBe(6379);
+    expect(() => validateEndpoint("http://models.example:8080", policy)).toThrow(UpstreamInvalidEndpointError);
   });
 
   it.each([
@@ -58,6 +76,7 @@ describe("createEndpointPolicy", () => {
     [{ allowedHosts: ["::/0"] }, "is wider than /16"],
     [{ allowedHosts: "10.0.0.1" as unknown as string[] }, "allowedHosts must be an array"],
     [{ allowLoopback: "yes" as unknown as boolean }, "allowLoopback must be a boolean"],
+    [{ blockedPorts: [0] }, "is not a port between 1 and 65535"],
   ])("refuses %j", (config, message) => {
     expect(() => createEndpointPolicy(config)).toThrow(message);
   });

@@ -13,19 +13,40 @@ export type EndpointPolicyConfig = {
    * refused so one entry cannot switch the guard off.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Ports an endpoint may never name, whatever its host (default DEFAULT_BLOCKED_PORTS). A model
+   * endpoint speaks HTTP; letting a registrant point the relayer at SSH, SMTP, Redis or memcached on
+   * some public host would make the relayer a tool for cross-protocol attacks on that host.
+   */
+  blockedPorts?: readonly number[];
 };
 
 /** A validated, immutable policy; build it once at startup with `createEndpointPolicy`. */
 export type EndpointPolicy = {
   readonly allowLoopback: boolean;
   readonly allowedRanges: readonly IpRange[];
+  readonly blockedPorts: ReadonlySet<number>;
 };
+
+/**
+ * The Fetch standard's "bad ports" (services browsers refuse to speak HTTP to: ftp, ssh, telnet,
+ * smtp, dns, pop3, imap, ldap, nfs, sip, irc, …) plus databases, caches and control planes that
+ * answer on well-known ports (mssql, oracle, zookeeper, docker, etcd, mysql, postgres, amqp, couchdb,
+ * redis, elasticsearch, kafka, memcached, mongodb).
+ */
+export const DEFAULT_BLOCKED_PORTS: readonly number[] = Object.freeze([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080, 1433, 1521, 2181, 2375, 2376, 2379, 2380, 3306, 5432,
+  5672, 5984, 6379, 9092, 9200, 9300, 11211, 27017,
+]);
 
 const MIN_ALLOWLIST_PREFIX: Record<4 | 6, number> = { 4: 8, 6: 16 };
 
 /** @throws TypeError when the configuration is malformed. */
 export function createEndpointPolicy(config: EndpointPolicyConfig = {}): EndpointPolicy {
-  const { allowLoopback = false, allowedHosts = [] } = config;
+  const { allowLoopback = false, allowedHosts = [], blockedPorts = DEFAULT_BLOCKED_PORTS } = config;
   if (typeof allowLoopback !== "boolean") throw new TypeError("allowLoopback must be a boolean.");
   if (!Array.isArray(allowedHosts)) throw new TypeError("allowedHosts must be an array of IP addresses or CIDRs.");
   const allowedRanges = allowedHosts.map((entry: unknown) => {
@@ -40,7 +61,16 @@ export function createEndpointPolicy(config: EndpointPolicyConfig = {}): Endpoin
     }
     return Object.freeze(range);
   });
-  return Object.freeze({ allowLoopback, allowedRanges: Object.freeze(allowedRanges) });
+  for (const port of blockedPorts) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new TypeError(`blockedPorts entry ${JSON.stringify(port)} is not a port between 1 and 65535.`);
+    }
+  }
+  return Object.freeze({
+    allowLoopback,
+    allowedRanges: Object.freeze(allowedRanges),
+    blockedPorts: new Set(blockedPorts),
+  });
 }
 
 /** Public addresses only: what every production relayer should use. */
@@ -133,6 +163,9 @@ export function validateEndpoint(endpoint: string, policy: EndpointPolicy = defa
   if (hostname === "") throw invalid("Endpoint host is empty.");
   const port = url.port === "" ? (protocol === "https:" ? 443 : 80) : Number(url.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid("Endpoint port must be between 1 and 65535.");
+  if (policy.blockedPorts.has(port)) {
+    throw invalid(`Endpoint port ${port} belongs to a non-HTTP service the relayer refuses to call.`);
+  }
 
   const ip = parseIpAddress(hostname);
   if (ip !== undefined) assertAddressAllowed(hostname, ip, policy);

@@ -1,5 +1,6 @@
 import { type Address, type Hex, isAddressEqual, keccak256 } from "viem";
 import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
+import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
 import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
 import type { BatchEvent } from "./chain-history";
 import { RewardsPipelineError } from "./errors";
@@ -23,6 +24,20 @@ export const DROP_REASONS = [
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 export type DropCounts = Record<DropReason, number>;
+
+/** One dropped receipt (or, for a batch-level reason, the batch) named so a person can look it up. */
+export type DropSample = {
+  reason: DropReason;
+  relayer: Address;
+  batchId: bigint;
+  /** Null for batch-level reasons (the whole batch was dropped). */
+  requestId: Hex | null;
+  receiptTimestamp: bigint | null;
+  batchTimestamp: bigint;
+};
+
+/** How many samples per reason are kept: enough to find the cause, bounded for a million drops. */
+export const DROP_SAMPLES_PER_REASON = 5;
 
 export type BatchOutcome = {
   relayer: Address;
@@ -55,6 +70,8 @@ export type CollectEpochReceiptsParameters = {
 export type CollectEpochReceiptsReturnType = {
   store: ReceiptStore;
   drops: DropCounts;
+  /** Up to DROP_SAMPLES_PER_REASON examples per reason, in chain order. */
+  dropSamples: DropSample[];
   batches: BatchOutcome[];
 };
 
@@ -69,7 +86,7 @@ type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
  * on-chain dataHash, or whose recomputed Merkle root (over receipt hashes recomputed from the
  * receipt fields, never the stored ones) differs from the on-chain root, is rejected whole.
  * Surviving receipts must be signed by the submitting relayer while it held the role, belong to
- * the epoch, not postdate their batch, be new (by hash and by requestId) and name a registered
+ * the epoch, not postdate their batch by more than CLOCK_SKEW_TOLERANCE_SECONDS, be new (by hash and by requestId) and name a registered
  * model, one of its deployments that existed when the call was served, and the model's community.
  */
 export async function collectEpochReceipts(
@@ -78,6 +95,10 @@ export async function collectEpochReceipts(
   const { epoch, epochStart, epochEnd, domain, registry, relayers, pool } = parameters;
   const store = new ReceiptStore(epoch);
   const drops = emptyDropCounts();
+  const dropSamples: DropSample[] = [];
+  const sample = (entry: DropSample) => {
+    if (dropSamples.filter((d) => d.reason === entry.reason).length < DROP_SAMPLES_PER_REASON) dropSamples.push(entry);
+  };
   const outcomes: BatchOutcome[] = [];
   const seenHashes = new Set<string>();
   const seenRequests = new Set<string>();
@@ -110,7 +131,16 @@ export async function collectEpochReceipts(
     const reject = (status: "tampered" | "unavailable", reason: string) => {
       outcome.status = status;
       outcome.reason = reason;
-      drops[status === "tampered" ? "tampered_batch" : "unavailable_batch"] += batch.count;
+      const drop = status === "tampered" ? "tampered_batch" : "unavailable_batch";
+      drops[drop] += batch.count;
+      sample({
+        reason: drop,
+        relayer: batch.relayer,
+        batchId: batch.batchId,
+        requestId: null,
+        receiptTimestamp: null,
+        batchTimestamp: batch.timestamp,
+      });
     };
 
     if (!fetched.ok) {
@@ -171,7 +201,9 @@ export async function collectEpochReceipts(
         }
         if (receipt.epoch !== epoch || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd)
           return "wrong_epoch";
-        if (receipt.timestamp > batch.timestamp) return "future_timestamp";
+        // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
+        // a little after its batch's block, beyond the documented tolerance it is inconsistent.
+        if (receipt.timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
         if (seenHashes.has(hashes[i]!) || seenRequests.has(receipt.requestId)) return "duplicate";
         const model = registry.models.get(receipt.modelId);
         if (!model) return "unknown_model";
@@ -182,6 +214,14 @@ export async function collectEpochReceipts(
       })();
       if (drop) {
         drops[drop]++;
+        sample({
+          reason: drop,
+          relayer: batch.relayer,
+          batchId: batch.batchId,
+          requestId: receipt.requestId,
+          receiptTimestamp: receipt.timestamp,
+          batchTimestamp: batch.timestamp,
+        });
         return;
       }
       seenHashes.add(hashes[i]!);
@@ -190,5 +230,5 @@ export async function collectEpochReceipts(
       outcome.accepted++;
     });
   }
-  return { store, drops, batches: outcomes };
+  return { store, drops, dropSamples, batches: outcomes };
 }

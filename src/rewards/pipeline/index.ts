@@ -10,7 +10,7 @@ export type {
   RewardsPipelineErrorType,
 } from "./rewards-pipeline";
 export { DROP_REASONS, collectEpochReceipts, emptyDropCounts } from "./collect-epoch-receipts";
-export type { BatchOutcome, DropCounts, DropReason } from "./collect-epoch-receipts";
+export type { BatchOutcome, DropCounts, DropReason, DropSample } from "./collect-epoch-receipts";
 export { RewardsPipelineError } from "./errors";
 export { createSignaturePool, isCanonicalSignature } from "./signature-pool";
 export type { SignaturePool } from "./signature-pool";

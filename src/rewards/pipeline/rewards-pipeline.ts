@@ -18,7 +18,7 @@ import {
 } from "../core";
 import { type ChainHistory, loadChainHistory } from "./chain-history";
 import { BlockClock } from "./block-clock";
-import { type BatchOutcome, type DropCounts, collectEpochReceipts } from "./collect-epoch-receipts";
+import { type BatchOutcome, type DropCounts, type DropSample, collectEpochReceipts } from "./collect-epoch-receipts";
 import { fetchDataUri } from "../../sdk/data-uri";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
@@ -97,6 +97,8 @@ export type EpochInputsSummary = {
     retentionPairs: number;
   };
   batches: BatchOutcome[];
+  /** Examples of every drop reason with a count (docs/rewards.md, "Dropped receipts"). */
+  dropSamples: DropSample[];
   result: { root: Hex | null; total: bigint; accounts: number };
 };
 
@@ -379,6 +381,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         retentionPairs: history_.length,
       },
       batches: collected.batches,
+      dropSamples: collected.dropSamples,
       result: { root: tree.root, total: tree.total, accounts: result.accounts.length },
     };
     return { result, tree, summary };

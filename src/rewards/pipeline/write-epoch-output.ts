@@ -3,7 +3,7 @@ import path from "node:path";
 import { serializeCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import { renderRewardsReport, serializeEpochRewards } from "../core";
 import { prettyCanonicalJson } from "../../protocol/pretty-canonical-json";
-import type { EpochComputation } from "./rewards-pipeline";
+import type { EpochComputation, EpochInputsSummary } from "./rewards-pipeline";
 
 export const EPOCH_OUTPUT_FILES = {
   tree: "tree.json",
@@ -21,13 +21,47 @@ export type WriteEpochOutputParameters = {
 };
 export type WriteEpochOutputReturnType = { dir: string; files: Record<keyof typeof EPOCH_OUTPUT_FILES, string> };
 
+/** report.md's account of every receipt committed on chain that the epoch does not count. */
+function renderDropsSection(summary: EpochInputsSummary): string {
+  const { committed, accepted, dropped } = summary.counts.receipts;
+  const lines = ["", "## Dropped receipts", ""];
+  if (dropped === 0) {
+    lines.push(`All ${committed} receipts committed on chain for this epoch count (${accepted} accepted).`, "");
+    return lines.join("\n");
+  }
+  lines.push(
+    `${dropped} of ${committed} receipts committed on chain do not count; the poster accepted these drops.`,
+    "",
+    "| reason | receipts |",
+    "| --- | ---: |",
+  );
+  for (const [reason, count] of Object.entries(summary.counts.drops))
+    if (count > 0) lines.push(`| ${reason} | ${count} |`);
+  lines.push(
+    "",
+    "Samples:",
+    "",
+    "| reason | relayer | batch | request | receipt time | batch block time |",
+    "| --- | --- | ---: | --- | ---: | ---: |",
+  );
+  for (const d of summary.dropSamples) {
+    lines.push(
+      `| ${d.reason} | ${d.relayer} | ${d.batchId} | ${d.requestId ?? "whole batch"} | ${d.receiptTimestamp ?? ""} | ${d.batchTimestamp} |`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
 /** The epoch's bytes: same inputs, same files (canonical JSON, no run time or host in them). */
 export function renderEpochOutput(computation: EpochComputation, options: { decimals?: number; symbol?: string } = {}) {
   const { result, tree, summary } = computation;
   return {
     tree: serializeCumulativeRewardTree(tree),
     payouts: serializeEpochRewards(result),
-    report: renderRewardsReport(result, { tree, decimals: options.decimals, symbol: options.symbol }),
+    report:
+      renderRewardsReport(result, { tree, decimals: options.decimals, symbol: options.symbol }) +
+      renderDropsSection(summary),
     inputs: prettyCanonicalJson(summary),
   };
 }

@@ -30,12 +30,12 @@ export type TestRelayer = {
 };
 
 export async function startTestRelayer(
-  overrides: Partial<AppConfig> & { forward?: UpstreamForwarder } = {},
+  overrides: Partial<AppConfig> & { forward?: UpstreamForwarder; dbPath?: string } = {},
 ): Promise<TestRelayer> {
   const key = generatePrivateKey();
   const domain = { chainId: CHAIN_ID, ledger: LEDGER };
   const signer = createReceiptSigner({ privateKey: key, domain, threads: 1 });
-  const store = openStore(":memory:");
+  const store = openStore(overrides.dbPath ?? ":memory:");
   const clock = { t: GENESIS + 1000n, now: () => clock.t };
   const ledger = new FakeLedger(privateKeyToAccount(key).address, domain, SCHEDULE, clock.t);
   const upstream = await startStubUpstream();
