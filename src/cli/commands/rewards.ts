@@ -27,7 +27,6 @@ import { formatTokenAmount, parseTokenAmount } from "../units";
 
 type PipelineOptions = {
   params?: string;
-  dustRecipient?: string;
   threads?: string;
   skipUnavailable?: boolean;
   fromGenesis?: boolean;
@@ -46,9 +45,8 @@ function parseThreads(text: string | undefined): number | undefined {
   return Number(text.trim());
 }
 
-/** Formula parameters: `--params` JSON (docs/rewards.md), the dust recipient defaulting to the deployment's admin. */
-async function rewardParams(ctx: CliContext, options: PipelineOptions): Promise<RewardParamsInput> {
-  const { deployment } = await ctx.deployment();
+/** Formula parameters: `--params` JSON (docs/rewards.md), defaults otherwise. */
+function rewardParams(ctx: CliContext, options: PipelineOptions): RewardParamsInput {
   let fromFile: Record<string, unknown> = {};
   if (options.params !== undefined) {
     const file = path.resolve(ctx.cwd, options.params);
@@ -65,13 +63,8 @@ async function rewardParams(ctx: CliContext, options: PipelineOptions): Promise<
       );
     }
   }
-  const dustRecipient =
-    options.dustRecipient !== undefined
-      ? parseAddress(options.dustRecipient, "dust recipient")
-      : typeof fromFile.dustRecipient === "string"
-        ? fromFile.dustRecipient
-        : deployment.roles.admin;
-  return { ...fromFile, dustRecipient } as RewardParamsInput;
+  // The core validates every key and value (resolveRewardParams) and names the first bad one.
+  return fromFile as RewardParamsInput;
 }
 
 async function withPipeline<T>(
@@ -82,7 +75,7 @@ async function withPipeline<T>(
   const client = await ctx.readClient();
   const pipeline = createRewardsPipeline({
     client,
-    params: await rewardParams(ctx, options),
+    params: rewardParams(ctx, options),
     threads: parseThreads(options.threads),
     skipUnavailableBatches: options.skipUnavailable === true,
     trustAcceptedRoots: options.fromGenesis !== true,
@@ -98,7 +91,6 @@ async function withPipeline<T>(
 function addPipelineOptions(command: Command): Command {
   return command
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
-    .option("--dust-recipient <address>", "receives rounding dust (default: the deployment's admin)")
     .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
     .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
@@ -172,7 +164,6 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
               builder: formatTokenAmount(a.byRole.builder),
               operator: formatTokenAmount(a.byRole.operator),
               staker: formatTokenAmount(a.byRole.staker),
-              dust: formatTokenAmount(a.byRole.dust),
             })),
           ),
         ].join("\n"),

@@ -14,8 +14,14 @@ export type ModelEvent = EventPosition &
     | { kind: "linked"; modelId: bigint; datasetId: bigint }
     | { kind: "unlinked"; modelId: bigint; datasetId: bigint }
     | { kind: "deployment"; deploymentId: bigint; modelId: bigint; operator: Address }
+    | { kind: "admission"; modelId: bigint; admitted: boolean }
+    | { kind: "price"; modelId: bigint; pricePerCall: bigint }
   );
-export type MemberEvent = EventPosition & { communityId: bigint; member: Address; added: boolean };
+export type CommunityEvent = EventPosition &
+  (
+    | { kind: "member"; communityId: bigint; member: Address; added: boolean }
+    | { kind: "recognition"; communityId: bigint; recognized: boolean }
+  );
 export type StakeEvent = EventPosition & { datasetId: bigint; staker: Address; newStake: bigint };
 export type RelayerEvent = EventPosition & { relayer: Address; added: boolean };
 export type BatchEvent = EventPosition & BatchCommitment;
@@ -25,7 +31,7 @@ export type ChainHistory = {
   fromBlock: bigint;
   toBlock: bigint;
   models: ModelEvent[];
-  members: MemberEvent[];
+  communities: CommunityEvent[];
   stakes: StakeEvent[];
   relayers: RelayerEvent[];
   batches: BatchEvent[];
@@ -81,11 +87,17 @@ export async function loadChainHistory(
     }
   }
 
-  const members: MemberEvent[] = [];
+  const communities: CommunityEvent[] = [];
   for (const log of communityLogs) {
     if (log.eventName === "MemberAdded" || log.eventName === "MemberRemoved") {
       const added = log.eventName === "MemberAdded";
-      members.push({ ...at(log), communityId: log.args.communityId, member: log.args.member, added });
+      communities.push({
+        ...at(log),
+        kind: "member",
+        communityId: log.args.communityId,
+        member: log.args.member,
+        added,
+      });
     }
   }
 
@@ -107,5 +119,5 @@ export async function loadChainHistory(
       batches.push({ ...at(log), relayer, batchId, epoch, root, count, dataURI, dataHash });
     }
   }
-  return { fromBlock, toBlock, models, members, stakes, relayers, batches };
+  return { fromBlock, toBlock, models, communities, stakes, relayers, batches };
 }

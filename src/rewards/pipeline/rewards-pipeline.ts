@@ -20,7 +20,7 @@ import { type BatchOutcome, type DropCounts, collectEpochReceipts } from "./coll
 import { fetchDataUri } from "./data-uri";
 import { type DistributorHistory, loadDistributorHistory } from "./distributor-history";
 import { RewardsPipelineError } from "./errors";
-import { membersSnapshot } from "./members-snapshot";
+import { communitiesSnapshot } from "./members-snapshot";
 import { registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
@@ -191,7 +191,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
             fromBlock: client.deploymentBlock,
             toBlock: client.deploymentBlock - 1n,
             models: [],
-            members: [],
+            communities: [],
             stakes: [],
             relayers: [],
             batches: [],
@@ -311,7 +311,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       );
     }
     const budget = override ?? fromChain;
-    const members = membersSnapshot(h.members, window.end);
+    const communities = communitiesSnapshot(h.communities, window.end);
     const stakes = stakeHistories(h.stakes, window.start, window.end);
 
     progress(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
@@ -321,9 +321,12 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       epochEnd: window.end,
       receipts: collected.store.receipts(),
       registry: registry.toRegistry(),
-      members,
+      communities,
       stakes,
       history: history_,
+      // This deployment has no FeeEscrow yet (issue 10), so no fee is settled and no part of one is a
+      // protocol fee: non-member usage stays bounded at zero. Read protocolFeeBps() once FeeEscrow lands.
+      protocolFeeBps: 0,
       params,
       budget,
     });
@@ -372,7 +375,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         },
         drops: collected.drops,
         models: registry.models.size,
-        communitiesWithMembers: [...members.values()].filter((m) => m.size > 0).length,
+        communitiesWithMembers: [...communities.values()].filter((c) => c.members.size > 0).length,
         stakeHistories: stakes.length,
         retentionPairs: history_.length,
       },
