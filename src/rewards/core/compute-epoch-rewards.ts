@@ -57,9 +57,8 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
     epochEnd,
     dayLengthSeconds: BigInt(params.dayLengthSeconds),
   });
-  const cap = identityCap(epochLength, params);
 
-  const models = scoreModels({ usage, registry, communities, history, protocolFeeBps, identityCap: cap, params });
+  const models = scoreModels({ usage, registry, communities, history, protocolFeeBps, params });
   const totalScore = models.reduce((sum, m) => sum + m.memberScore + m.nonMemberScore, 0n);
   const { allocations, unshared } = allocateBudgetToModels(
     budget,
@@ -192,7 +191,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
     budget,
     protocolFeeBps,
     params,
-    identityCap: cap,
+    identityCap: identityCap(epochLength, params),
     pools,
     accounts: ledger.sorted(),
     models: modelStats,

@@ -1,7 +1,7 @@
 import type { UserUsage, UsageAggregate } from "./aggregate-usage";
 import { BPS } from "./fixed-point";
 import { type IdentityClass, classifyIdentity } from "./identity";
-import { allocateIdentityBudgets, useKey } from "./identity-budget";
+import { type IdentityUse, allocateIdentityBudgets, useKey } from "./identity-budget";
 import { nonMemberScore } from "./non-member-clusters";
 import { type PaidBound, paidBound } from "./paid-bound";
 import type { RewardParams } from "./params";
@@ -50,7 +50,6 @@ export type ScoreModelsParameters = {
   communities: ReadonlyMap<bigint, PreparedCommunity>;
   history: ReadonlyMap<string, number>;
   protocolFeeBps: number;
-  identityCap: bigint;
   params: RewardParams;
 };
 
@@ -63,12 +62,12 @@ function clusterPayer(usage: UserUsage): string {
 
 /** Scores every model with receipts, ascending model id. */
 export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
-  const { usage, registry, communities, history, protocolFeeBps, identityCap, params } = parameters;
+  const { usage, registry, communities, history, protocolFeeBps, params } = parameters;
   const modelIds = [...usage.models.keys()].sort(byBigint);
 
-  // 1. Classify every (model, identity) and give it retention points.
+  // 1. Classify every (model, identity) and give it retention points on that model.
   const classified = new Map<bigint, ClassifiedUser[]>();
-  const uses: { modelId: bigint; identityKey: string; points: bigint }[] = [];
+  const uses: IdentityUse[] = [];
   for (const modelId of modelIds) {
     const model = registry.get(modelId)!;
     const community = communities.get(model.communityId);
@@ -87,14 +86,20 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       list.push({ key, usage: user, identityClass, previousEpochs });
       // Self-usage takes no part in any budget: it is not usage anyone is paid for.
       if (identityClass !== "self") {
-        uses.push({ modelId, identityKey: key, points: retentionPoints(user.days.size, previousEpochs, params) });
+        uses.push({
+          modelId,
+          identityKey: key,
+          days: user.days.keys(),
+          previousEpochs,
+          points: retentionPoints(user.days.size, previousEpochs, params),
+        });
       }
     }
     classified.set(modelId, list);
   }
 
   // 2. One budget per identity across all models.
-  const allocations = allocateIdentityBudgets(uses, identityCap);
+  const allocations = allocateIdentityBudgets(uses, params);
 
   // 3. Per model: members add up, non-members are clustered; deployments get what they served.
   return modelIds.map((modelId) => {

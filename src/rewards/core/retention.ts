@@ -16,9 +16,8 @@ export function retentionPoints(activeDays: number, previousEpochsActive: number
 }
 
 /**
- * One identity's budget for a whole epoch, across all models: the most it can reach on a single
- * model (every day of the epoch, every counted earlier epoch). Sized to the epoch so it binds as
- * soon as activity is spread over several models.
+ * The most one identity can count in an epoch, across all models: every day of the epoch and every
+ * counted earlier epoch. Sized to the epoch, so an identity active every day reaches it.
  */
 export function identityCap(
   epochLength: bigint,

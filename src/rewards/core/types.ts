@@ -203,7 +203,7 @@ export type EpochRewardsResult = {
   budget: bigint;
   protocolFeeBps: number;
   params: RewardParams;
-  /** One identity's whole budget across all models this epoch (SCORE_SCALE): days in the epoch + H earlier epochs. */
+  /** The most one identity can count across all models this epoch (SCORE_SCALE): every day of the epoch + H earlier epochs. */
   identityCap: bigint;
   /** Σ over models of the role shares they assigned (staker part before coverage). */
   pools: { builders: bigint; operators: bigint; stakers: bigint };
