@@ -44,6 +44,8 @@ export type WalletRequestAuth = {
   nonce: bigint;
   /** Unix seconds after which the relayer refuses the signed request. */
   deadline: bigint;
+  /** The most the user agrees to pay for this call, in token units (wei); the receipt's fee never exceeds it. */
+  maxFee: bigint;
   /** Overrides the client's domain. */
   domain?: LedgerDomain;
 };
@@ -198,6 +200,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       inputHash: canonicalJsonHash(messages),
       nonce: auth.nonce,
       deadline: auth.deadline,
+      maxFee: auth.maxFee,
     };
     const signature = await auth.account.signTypedData({
       domain: usageLedgerDomain(domain.chainId, domain.ledger),
@@ -209,6 +212,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       "x-kho-user": auth.account.address,
       "x-kho-nonce": auth.nonce.toString(),
       "x-kho-deadline": auth.deadline.toString(),
+      "x-kho-max-fee": auth.maxFee.toString(),
       "x-kho-signature": signature,
     };
   }
