@@ -21,6 +21,7 @@ import { fetchDataUri } from "./data-uri";
 import { type DistributorHistory, loadDistributorHistory } from "./distributor-history";
 import { RewardsPipelineError } from "./errors";
 import { communitiesSnapshot } from "./members-snapshot";
+import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
 import { registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
@@ -54,7 +55,7 @@ export type BudgetDerivation = {
   fundedThrough: bigint;
   /** Total of the previous epoch's cumulative tree. */
   previousTotal: bigint;
-  /** fundedThrough − previousTotal (0 when negative): unallocated amounts carry forward by construction. */
+  /** fundedThrough − previousTotal (0 when negative): what earlier epochs carried plus this epoch's funding. */
   fromChain: bigint;
   /** What this computation used. */
   budget: bigint;
@@ -192,6 +193,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
             toBlock: client.deploymentBlock - 1n,
             models: [],
             communities: [],
+            protocolFees: [],
             stakes: [],
             relayers: [],
             batches: [],
@@ -305,12 +307,14 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
     const fundedThrough = distributor.fundedThrough(epoch);
     const fromChain = fundedThrough > previous.tree.total ? fundedThrough - previous.tree.total : 0n;
-    if (override !== undefined && fromChain > 0n && override !== fromChain) {
+    // The override is this epoch's new money; what earlier epochs carried is added to it.
+    const fundedNow = distributor.fundedFor(epoch);
+    if (override !== undefined && fundedNow > 0n && override !== fundedNow) {
       throw new RewardsPipelineError(
-        `Epoch ${epoch} already has a funded budget of ${fromChain} token units on chain; drop the budget override or pass exactly that amount.`,
+        `Epoch ${epoch} already has ${fundedNow} token units funded on chain; drop the budget override or pass exactly that amount.`,
       );
     }
-    const budget = override ?? fromChain;
+    const budget = override === undefined ? fromChain : fromChain - fundedNow + override;
     const communities = communitiesSnapshot(h.communities, window.end);
     const stakes = stakeHistories(h.stakes, window.start, window.end);
 
@@ -324,9 +328,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       communities,
       stakes,
       history: history_,
-      // This deployment has no FeeEscrow yet (issue 10), so no fee is settled and no part of one is a
-      // protocol fee: non-member usage stays bounded at zero. Read protocolFeeBps() once FeeEscrow lands.
-      protocolFeeBps: 0,
+      protocolFeeBps: protocolFeeSnapshot(h.protocolFees, window.end),
       params,
       budget,
     });
