@@ -134,7 +134,10 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       .command("compute")
       .description("compute an epoch's payouts and cumulative tree from chain events and batch files")
       .requiredOption("--epoch <n>", "the epoch to compute (must be final)")
-      .option("--budget <amount>", "new token amount for the epoch when none is funded yet (what earlier epochs carried is added)")
+      .option(
+        "--budget <amount>",
+        "new token amount for the epoch when none is funded yet (what earlier epochs carried is added)",
+      )
       .option("--out <dir>", "output directory; files go to <dir>/<epoch>/", "epochs"),
   ).action(async (options: PipelineOptions & { epoch: string; budget?: string; out: string }) => {
     const epoch = parseEpoch(options.epoch);
