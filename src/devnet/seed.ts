@@ -12,7 +12,9 @@ import {
   mint,
   registerDataset,
   registerModel,
+  transact,
 } from "../sdk";
+import { communityRegistryAbi, khoTokenAbi, modelRegistryAbi } from "../protocol/abis";
 import { PROJECT_ROOT } from "./hardhat-runtime";
 import type { LocalAccount } from "./local-chain";
 import type { DevRoles } from "./roles";
@@ -83,6 +85,31 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   });
   progress(`attesting ${parameters.members.length} community members`);
   await addMembers(steward, { communityId, members: parameters.members });
+  // Attestations count as membership for rewards only in a recognized community: the steward bonds
+  // the minimum and the governor (the deployer on a dev chain) recognizes it.
+  progress("bonding and recognizing the community");
+  const { CommunityRegistry, KhoToken, ModelRegistry } = deployment.contracts;
+  const bond = deployment.communities.minBond;
+  const tokenOwner = clientFor(roles.deployer);
+  await mint(tokenOwner, { to: roles.steward.address, amount: bond });
+  await transact(steward, {
+    address: KhoToken,
+    abi: khoTokenAbi,
+    functionName: "approve",
+    args: [CommunityRegistry, bond],
+  });
+  await transact(steward, {
+    address: CommunityRegistry,
+    abi: communityRegistryAbi,
+    functionName: "postBond",
+    args: [communityId, bond],
+  });
+  await transact(tokenOwner, {
+    address: CommunityRegistry,
+    abi: communityRegistryAbi,
+    functionName: "recognize",
+    args: [communityId],
+  });
 
   const genericBuilder = clientFor(roles.genericBuilder);
   const { communityId: genericCommunityId } = await createCommunity(genericBuilder, {
@@ -101,6 +128,13 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
     contentHash: localContentHash,
   });
   await linkDataset(localBuilder, { modelId: localModelId, datasetId });
+  // The community's steward admits the model, so its members count as members for it.
+  await transact(steward, {
+    address: ModelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "admitModel",
+    args: [localModelId],
+  });
   const { deploymentId: localDeploymentId } = await addDeployment(localBuilder, {
     modelId: localModelId,
     operator: roles.localOperator.address,
@@ -127,7 +161,6 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   }
 
   const funds = parameters.stakerFunds ?? parseUnits("1000", 18);
-  const tokenOwner = clientFor(roles.deployer);
   for (const staker of [roles.earlyStaker, roles.lateStaker]) {
     await mint(tokenOwner, { to: staker.address, amount: funds });
   }

@@ -187,7 +187,6 @@ describe("the relayer on the chain's clock (real Hardhat chain over loopback)", 
     await world.chain.setTime(world.epochStart(1n) + GRACE + 1n);
     const pipeline = createRewardsPipeline({
       client: world.client(),
-      params: { dustRecipient: world.address(ROLE.admin) },
       threads: 1,
     });
     try {

@@ -25,7 +25,6 @@ const TOKEN_SYMBOL = "KHO";
 
 type PipelineOptions = {
   params?: string;
-  dustRecipient?: string;
   threads?: string;
   skipUnavailable?: boolean;
   fromGenesis?: boolean;
@@ -44,9 +43,8 @@ function parseThreads(text: string | undefined): number | undefined {
   return Number(text.trim());
 }
 
-/** Formula parameters: `--params` JSON (docs/rewards.md), the dust recipient defaulting to the deployment's admin. */
-async function rewardParams(ctx: CliContext, options: PipelineOptions): Promise<RewardParamsInput> {
-  const { deployment } = await ctx.deployment();
+/** Formula parameters: `--params` JSON (docs/rewards.md), defaults otherwise. */
+function rewardParams(ctx: CliContext, options: PipelineOptions): RewardParamsInput {
   let fromFile: Record<string, unknown> = {};
   if (options.params !== undefined) {
     const file = path.resolve(ctx.cwd, options.params);
@@ -63,13 +61,8 @@ async function rewardParams(ctx: CliContext, options: PipelineOptions): Promise<
       );
     }
   }
-  const dustRecipient =
-    options.dustRecipient !== undefined
-      ? parseAddress(options.dustRecipient, "dust recipient")
-      : typeof fromFile.dustRecipient === "string"
-        ? fromFile.dustRecipient
-        : deployment.roles.admin;
-  return { ...fromFile, dustRecipient } as RewardParamsInput;
+  // The core validates every key and value (resolveRewardParams) and names the first bad one.
+  return fromFile as RewardParamsInput;
 }
 
 async function withPipeline<T>(
@@ -80,7 +73,7 @@ async function withPipeline<T>(
   const client = await ctx.readClient();
   const pipeline = createRewardsPipeline({
     client,
-    params: await rewardParams(ctx, options),
+    params: rewardParams(ctx, options),
     threads: parseThreads(options.threads),
     skipUnavailableBatches: options.skipUnavailable === true,
     trustAcceptedRoots: options.fromGenesis !== true,
@@ -96,7 +89,6 @@ async function withPipeline<T>(
 function addPipelineOptions(command: Command): Command {
   return command
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
-    .option("--dust-recipient <address>", "receives rounding dust (default: the deployment's admin)")
     .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
     .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
@@ -172,7 +164,10 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       .command("compute")
       .description("compute an epoch's payouts and cumulative tree from chain events and batch files")
       .requiredOption("--epoch <n>", "the epoch to compute (must be final)")
-      .option("--budget <amount>", "token amount to distribute when nothing is funded for the epoch yet")
+      .option(
+        "--budget <amount>",
+        "new token amount for the epoch when none is funded yet (what earlier epochs carried is added)",
+      )
       .option("--out <dir>", "output directory; files go to <dir>/<epoch>/", "epochs")
       .option(
         "--accept-drops",
@@ -217,7 +212,6 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
                 builder: formatTokenAmount(a.byRole.builder),
                 operator: formatTokenAmount(a.byRole.operator),
                 staker: formatTokenAmount(a.byRole.staker),
-                dust: formatTokenAmount(a.byRole.dust),
               })),
             ),
           ].join("\n"),

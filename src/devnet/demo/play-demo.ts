@@ -172,7 +172,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     const poster = clientFor(roles.deployer);
     const pipeline = createRewardsPipeline({
       client: poster,
-      params: { dustRecipient: roles.deployer.address },
+      params: {},
       onProgress: progress,
     });
     try {

@@ -72,7 +72,7 @@ export function renderDemoTables(parameters: {
     "Per staker of dataset vi-VN/home-cooking",
     renderTable(stakers),
     "",
-    `Budget ${kho(computation.result.budget)}: builders ${kho(computation.result.pools.builders)}, operators ${kho(computation.result.pools.operators)}, stakers ${kho(computation.result.pools.stakers)}; dust ${kho(computation.result.dust.total)}.`,
+    `Budget ${kho(computation.result.budget)}: builders ${kho(computation.result.pools.builders)}, operators ${kho(computation.result.pools.operators)}, stakers ${kho(computation.result.pools.stakers)}; carried into the next epoch ${kho(computation.result.unallocated)}.`,
     "",
     conclusion,
   ].join("\n");

@@ -1,13 +1,6 @@
 import type { Address } from "viem";
 import { byString } from "./prepare-inputs";
-import type {
-  AccountReward,
-  BuilderExplanation,
-  DustExplanation,
-  OperatorExplanation,
-  RewardRole,
-  StakerExplanation,
-} from "./types";
+import type { AccountReward, BuilderExplanation, OperatorExplanation, RewardRole, StakerExplanation } from "./types";
 
 /** Merges every role's payouts per address, so one account that is builder, operator and staker gets one total. */
 export class AccountLedger {
@@ -20,11 +13,10 @@ export class AccountLedger {
       entry = {
         account,
         amount: 0n,
-        byRole: { builder: 0n, operator: 0n, staker: 0n, dust: 0n },
+        byRole: { builder: 0n, operator: 0n, staker: 0n },
         builder: [],
         operator: [],
         staker: [],
-        dust: [],
       };
       this.#accounts.set(key, entry);
     }
@@ -52,13 +44,6 @@ export class AccountLedger {
     const entry = this.#get(account);
     entry.staker.push(explanation);
     this.#credit(entry, "staker", explanation.amount);
-  }
-
-  dust(account: Address, explanation: DustExplanation): void {
-    if (explanation.amount === 0n) return;
-    const entry = this.#get(account);
-    entry.dust.push(explanation);
-    this.#credit(entry, "dust", explanation.amount);
   }
 
   total(): bigint {

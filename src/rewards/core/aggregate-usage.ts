@@ -11,6 +11,10 @@ export type UserUsage = {
   days: Map<number, number>;
   /** Deployment id → calls it served this user. */
   deployments: Map<bigint, number>;
+  /** Lower-case payer → calls it paid for: the identity is clustered with the first payer in address order. */
+  payers: Map<string, number>;
+  /** Σ fee of the identity's calls on the model. */
+  fees: bigint;
 };
 
 export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
@@ -26,9 +30,12 @@ export type AggregateUsageParameters = {
   dayLengthSeconds: bigint;
 };
 
+// A cheap shape check: checksumming every payer would hash each of millions of receipts.
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
 /**
- * Streams receipts once and keeps only counts per (model, user, day) and (model, user,
- * deployment), so memory grows with distinct users, not with calls.
+ * Streams receipts once and keeps only counts per (model, user, day), (model, user,
+ * deployment) and (model, user, payer), so memory grows with distinct users, not with calls.
  */
 export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggregate {
   const { registry, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
@@ -52,6 +59,13 @@ export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggre
         `${where} names deployment ${String(receipt.deploymentId)}, which model ${model.modelId} does not list.`,
       );
     }
+    if (typeof receipt.fee !== "bigint" || receipt.fee < 0n) {
+      throw new RewardsInputError(`${where} has fee ${String(receipt.fee)}, not a non-negative bigint.`);
+    }
+    if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
+      throw new RewardsInputError(`${where} has payer ${String(receipt.payer)}, not a 20-byte hex address.`);
+    }
+    const payer = receipt.payer.toLowerCase();
     const identity = userIdentity(receipt.userId, receipt.userKind);
     const day = Number((receipt.timestamp - epochStart) / dayLengthSeconds);
 
@@ -62,13 +76,15 @@ export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggre
     }
     let user = modelUsage.users.get(identity.key);
     if (!user) {
-      user = { identity, calls: 0, days: new Map(), deployments: new Map() };
+      user = { identity, calls: 0, days: new Map(), deployments: new Map(), payers: new Map(), fees: 0n };
       modelUsage.users.set(identity.key, user);
     }
     modelUsage.calls++;
     user.calls++;
     user.days.set(day, (user.days.get(day) ?? 0) + 1);
     user.deployments.set(receipt.deploymentId, (user.deployments.get(receipt.deploymentId) ?? 0) + 1);
+    user.payers.set(payer, (user.payers.get(payer) ?? 0) + 1);
+    user.fees += receipt.fee;
   }
   return { receipts, models };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   DAY,
-  DUST,
   EPOCH_END,
+  KEY_OWNER,
   EPOCH_LENGTH,
   EPOCH_START,
   addr,
@@ -11,6 +11,7 @@ import {
   input,
   model,
   receipt,
+  recognized,
 } from "./__fixtures__/epoch";
 import { computeEpochRewards } from "./compute-epoch-rewards";
 import { UserKind, addressUserId } from "../../protocol/receipt";
@@ -32,7 +33,9 @@ function amounts(result: EpochRewardsResult): Record<string, bigint> {
 }
 
 describe("hand-computed epochs", () => {
-  it("two members, two deployments, one full-epoch staker: an exact 50/20/30 split", () => {
+  const STAKE = 100n * 10n ** 18n;
+
+  it("two one-off members, two deployments, one full-epoch staker: an exact 50/20/30 split", () => {
     const result = computeEpochRewards(
       input({
         budget: 10_000n,
@@ -47,33 +50,34 @@ describe("hand-computed epochs", () => {
             [1n],
           ),
         ],
-        members: new Map([[1n, [U1, U2]]]),
+        communities: recognized([[1n, [U1, U2]]]),
         receipts: [
           receipt({ model: 1n, deployment: 11n, user: U1 }),
           receipt({ model: 1n, deployment: 12n, user: U2 }),
         ],
-        stakes: [fullStake(1n, S1, 100n)],
+        stakes: [fullStake(1n, S1, STAKE)],
       }),
     );
-    // U = 1 + 1 = 2.0; builders 5000, operators 2000 split by calls served, stakers 3000.
+    // Two one-off visitors: 0.1 + 0.1; the only model takes the whole budget: 5000/2000/3000.
     expect(amounts(result)).toEqual({ [B1]: 5000n, [O1]: 1000n, [O2]: 1000n, [S1]: 3000n });
-    expect(result.models[0]!.score).toBe(2n * 10n ** 18n);
-    expect(result.dust.total).toBe(0n);
+    expect(result.models[0]!.memberScore).toBe(2n * 10n ** 17n);
+    expect(result.carry.total).toBe(0n);
     expect(result.unallocated).toBe(0n);
   });
 
-  it("saturation, retention, pseudonyms, self-usage, unstaked and unlinked shares, partial stake", () => {
+  it("days, retention, one budget over two models, a capped pseudonym, self-usage, a free model, stake minimum", () => {
+    const fee = 10n ** 16n;
     const receipts = [
-      // U1 on model 1: 4 calls on day 0 via 11, 1 call on day 1 via 12 → activity 1.1875 + 1.
+      // U1 on model 1: 4 calls on day 0 via 11, 1 call on day 1 via 12 → 2 days = 2.0.
       ...calls(4, { model: 1n, deployment: 11n, user: U1 }),
       receipt({ model: 1n, deployment: 12n, user: U1, day: 1 }),
-      // U2: one call, but active in 2 previous epochs → ×1.2.
+      // U2: one call, but active in 2 previous epochs → 1 + 2 = 3.0.
       receipt({ model: 1n, deployment: 11n, user: U2, day: 2 }),
-      // A salted pseudonym: non-member weight 0.25.
-      receipt({ model: 1n, deployment: 12n, user: { salted: 1 }, day: 3 }),
+      // A paid pseudonym seen once: 0.1, clustered under its key owner, weight 0.25 → N = 0.025.
+      receipt({ model: 1n, deployment: 12n, user: { salted: 1 }, day: 3, fee, payer: KEY_OWNER }),
       // Operator O1 using its own model: weight 0, served score 0.
       ...calls(5, { model: 1n, deployment: 11n, user: O1, day: 4 }),
-      // Model 2 (no datasets): member U1 and non-member B1 (a builder, but not of model 2).
+      // Model 2 (free, no datasets): member U1 once (0.1 of its one budget), non-member B1 (free: 0).
       receipt({ model: 2n, deployment: 21n, user: U1, day: 5 }),
       receipt({ model: 2n, deployment: 21n, user: B1, day: 6, kind: UserKind.KeyOwner }),
     ];
@@ -88,69 +92,99 @@ describe("hand-computed epochs", () => {
               [11n, O1],
               [12n, O2],
             ],
-            [1n, 2n],
+            [1n],
+            1n,
+            { pricePerCall: fee },
           ),
           model(2n, B2, [[21n, O3]]),
         ],
-        members: new Map([[1n, [U1, U2, O1]]]),
+        communities: recognized([[1n, [U1, U2, O1]]]),
         receipts,
         history: [{ modelId: 1n, userId: addressUserId(U2), userKind: UserKind.Wallet, epochsActive: 2 }],
         stakes: [
-          fullStake(1n, S1, 100n),
+          fullStake(1n, S1, 2n * STAKE),
           {
             datasetId: 1n,
             staker: S2,
             amountAtStart: 0n,
-            checkpoints: [{ timestamp: EPOCH_START + EPOCH_LENGTH / 2n, amount: 300n }],
+            checkpoints: [{ timestamp: EPOCH_START + EPOCH_LENGTH / 2n, amount: STAKE }],
           },
+          // Below the 100 KHO minimum: counts zero.
+          fullStake(1n, S3, STAKE - 1n),
         ],
       }),
     );
-    // Independently computed from docs/rewards.md (Python, math.isqrt):
-    // u1 = isqrt((1.1875 + 1)e18 · 1e18) = 1479019945774904010, u2 = 1.2e18, pseudonym 0.25e18 → U1 = 2929019945774904010
-    // model 2: 1e18 + 0.25e18 = 1.25e18; ΣU = 4179019945774904010.
-    expect(result.models.map((m) => m.score)).toEqual([2929019945774904010n, 1250000000000000000n]);
-    expect(amounts(result)).toEqual({
-      [B1]: 350443403451115140n,
-      [B2]: 149556596548884859n,
-      // O1 served 4/5 of U1's calls and all of U2's; its own 5 calls add nothing.
-      [O1]: 114056213540182570n,
-      [O2]: 26121147840263485n,
-      [O3]: 59822638619553943n,
-      // Dataset 1 share (half of model 1's staker share), split by stake × seconds: 100·L vs 300·L/2.
-      [S1]: 42053208414133816n,
-      [S2]: 63079812621200725n,
-      // Unstaked dataset 2 + model 2's staker share (no datasets) + 5 wei rounding.
-      [DUST]: 194866978964665462n,
-    });
-    expect(result.dust).toEqual({
-      rounding: 5n,
-      modelsWithoutDatasets: 89733957929330915n,
-      unstakedDatasets: 105133021035334542n,
-      uncoveredStakeTime: 0n,
-      total: 194866978964665462n,
-    });
-    const m1 = result.models[0]!;
-    expect(m1).toMatchObject({
+    // Independently computed from docs/rewards.md (Python): M1 = 5.0, N1 = 0.025, M2 = 0.1. N1's share
+    // (4.878e15) exceeds its bound (10% × 50% of 1e16 = 5e14), so it is fixed at 5e14 and the rest
+    // (1e18 − 5e14) is shared by M1 and M2: 979901960784313725 + 19598039215686274.
+    expect(result.models.map((m) => [m.memberScore, m.nonMemberScore])).toEqual([
+      [5n * 10n ** 18n, 25n * 10n ** 15n],
+      [10n ** 17n, 0n],
+    ]);
+    expect(result.models[0]!).toMatchObject({
+      nonMemberFees: fee,
+      nonMemberProtocolFees: 10n ** 15n,
+      nonMemberRewardCap: 5n * 10n ** 14n,
+      nonMemberCapped: true,
+      memberReward: 979901960784313725n,
+      nonMemberReward: 5n * 10n ** 14n,
+      reward: 980401960784313725n,
       calls: 12,
       distinctUsers: 4,
       returningUsers: 2,
       memberUsers: 2,
       nonMemberUsers: 1,
+      nonMemberPayers: 1,
       selfUsers: 1,
       selfCalls: 5,
-      stakerShare: 210266042070669084n,
+      stakerShare: 294120588235294118n,
     });
-    expect(result.accounts.reduce((s, a) => s + a.amount, 0n)).toBe(10n ** 18n);
+    expect(amounts(result)).toEqual({
+      [B1]: 490200980392156862n,
+      [B2]: 9799019607843137n,
+      // O1 served 4/5 of U1's weight and all of U2's (4.6); O2 1/5 of U1's and the pseudonym's (0.425).
+      [O1]: 179496478392351965n,
+      [O2]: 16583913764510779n,
+      [O3]: 3919607843137254n,
+      // Dataset 1's share split by effective stake × seconds: 200·L vs 100·L/2; S3 is below the minimum.
+      [S1]: 235296470588235294n,
+      [S2]: 58824117647058823n,
+    });
+    expect(result.carry).toEqual({
+      noEligibleUsage: 0n,
+      nonMemberFeeBound: 0n,
+      // Model 2 links no dataset: its staker share waits for the next epoch.
+      modelsWithoutDatasets: 5879411764705883n,
+      unstakedDatasets: 0n,
+      uncoveredStakeTime: 0n,
+      rounding: 3n,
+      total: 5879411764705886n,
+    });
+    expect(result.accounts.reduce((s, a) => s + a.amount, 0n) + result.unallocated).toBe(10n ** 18n);
+  });
+
+  it("only non-member usage: it earns its paid bound and the rest of the budget is carried", () => {
+    const result = computeEpochRewards(
+      input({
+        budget: 10n ** 18n,
+        registry: [model(1n, B1, [[11n, O1]], [], 1n, { admitted: false, pricePerCall: 10n ** 18n })],
+        receipts: [0, 1, 2].map((d) => receipt({ model: 1n, deployment: 11n, user: U1, day: d, fee: 10n ** 18n })),
+      }),
+    );
+    // 3 KHO of fees, 10% protocol, 50% of that: 0.15 KHO for the whole model.
+    expect(result.models[0]!.reward).toBe(15n * 10n ** 16n);
+    expect(amounts(result)).toEqual({ [B1]: 75n * 10n ** 15n, [O1]: 30n * 10n ** 15n });
+    expect(result.carry.nonMemberFeeBound).toBe(85n * 10n ** 16n);
+    expect(result.carry.modelsWithoutDatasets).toBe(45n * 10n ** 15n);
   });
 
   it("a lone staker who arrives 60 seconds before the end earns 60/L of the dataset's share", () => {
     const result = computeEpochRewards(
       input({
         budget: 1_000_000_000n,
-        params: { dustRecipient: DUST, builderShareBps: 0, operatorShareBps: 0, stakerShareBps: 10_000 },
+        params: { builderShareBps: 0, operatorShareBps: 0, stakerShareBps: 10_000 },
         registry: [model(1n, B1, [[11n, O1]], [1n])],
-        members: new Map([[1n, [U1]]]),
+        communities: recognized([[1n, [U1]]]),
         receipts: [receipt({ model: 1n, deployment: 11n, user: U1 })],
         stakes: [
           {
@@ -162,27 +196,34 @@ describe("hand-computed epochs", () => {
         ],
       }),
     );
-    // share 1e9 × 60 / 604800 = 99206 (floored); the rest of the share is uncovered.
-    expect(amounts(result)).toEqual({ [B1]: 0n, [O1]: 0n, [S3]: 99_206n, [DUST]: 1_000_000_000n - 99_206n });
-    expect(result.dust.uncoveredStakeTime).toBe(1_000_000_000n - 99_206n);
+    // share 1e9 × 60 / 604800 = 99206 (floored); the rest of the share is uncovered and carried.
+    expect(amounts(result)).toEqual({ [B1]: 0n, [O1]: 0n, [S3]: 99_206n });
+    expect(result.carry.uncoveredStakeTime).toBe(1_000_000_000n - 99_206n);
     expect(result.datasets[0]!.coveredSeconds).toBe(60n);
   });
 
-  it("a dataset whose only staker held zero stake all epoch counts as unstaked", () => {
-    const result = computeEpochRewards(
-      input({
-        budget: 1_000n,
-        params: { dustRecipient: DUST, builderShareBps: 0, operatorShareBps: 0, stakerShareBps: 10_000 },
-        registry: [model(1n, B1, [[11n, O1]], [1n])],
-        members: new Map([[1n, [U1]]]),
-        receipts: [receipt({ model: 1n, deployment: 11n, user: U1 })],
-        stakes: [
-          { datasetId: 1n, staker: S3, amountAtStart: 0n, checkpoints: [{ timestamp: EPOCH_START + 5n, amount: 0n }] },
-        ],
-      }),
-    );
-    expect(amounts(result)).toEqual({ [B1]: 0n, [O1]: 0n, [DUST]: 1_000n });
-    expect(result.dust.unstakedDatasets).toBe(1_000n);
+  it("a dataset whose only staker held zero stake, or less than the minimum, counts as unstaked", () => {
+    for (const amount of [0n, STAKE - 1n]) {
+      const result = computeEpochRewards(
+        input({
+          budget: 1_000n,
+          params: { builderShareBps: 0, operatorShareBps: 0, stakerShareBps: 10_000 },
+          registry: [model(1n, B1, [[11n, O1]], [1n])],
+          communities: recognized([[1n, [U1]]]),
+          receipts: [receipt({ model: 1n, deployment: 11n, user: U1 })],
+          stakes: [
+            {
+              datasetId: 1n,
+              staker: S3,
+              amountAtStart: amount,
+              checkpoints: [{ timestamp: EPOCH_START + 5n, amount }],
+            },
+          ],
+        }),
+      );
+      expect(amounts(result)).toEqual({ [B1]: 0n, [O1]: 0n });
+      expect(result.carry.unstakedDatasets).toBe(1_000n);
+    }
   });
 
   it("an epoch whose only usage is self-usage pays nothing and carries the whole budget", () => {
@@ -190,26 +231,27 @@ describe("hand-computed epochs", () => {
       input({
         budget: 777n,
         registry: [model(1n, B1, [[11n, O1]], [1n])],
-        members: new Map([[1n, [B1, O1]]]),
+        communities: recognized([[1n, [B1, O1]]]),
         receipts: [
           receipt({ model: 1n, deployment: 11n, user: B1 }),
           receipt({ model: 1n, deployment: 11n, user: O1, day: 1 }),
         ],
-        stakes: [fullStake(1n, S1, 5n)],
+        stakes: [fullStake(1n, S1, STAKE)],
       }),
     );
     expect(result.accounts).toEqual([]);
     expect(result.unallocated).toBe(777n);
-    expect(result.models[0]!).toMatchObject({ calls: 2, selfCalls: 2, score: 0n, builderPayout: 0n });
+    expect(result.carry.noEligibleUsage).toBe(777n);
+    expect(result.models[0]!).toMatchObject({ calls: 2, selfCalls: 2, memberScore: 0n, builderPayout: 0n });
   });
 
   it("days are counted from epochStart in dayLengthSeconds steps", () => {
     const base = {
       budget: 1000n,
       registry: [model(1n, B1, [[11n, O1]])],
-      members: new Map([[1n, [U1]]]),
+      communities: recognized([[1n, [U1]]]),
     };
-    // 23:59:59 and 00:00:00 of the epoch clock are two days: activity 2.0, score sqrt(2).
+    // 23:59:59 and 00:00:00 of the epoch clock are two days: 2.0, a returning user.
     const twoDays = computeEpochRewards(
       input({
         ...base,
@@ -219,7 +261,7 @@ describe("hand-computed epochs", () => {
         ],
       }),
     );
-    expect(twoDays.models[0]!.score).toBe(1414213562373095048n);
+    expect(twoDays.models[0]!.memberScore).toBe(2n * 10n ** 18n);
     expect(twoDays.models[0]!.returningUsers).toBe(1);
   });
 });

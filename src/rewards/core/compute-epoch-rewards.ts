@@ -1,15 +1,16 @@
 import { AccountLedger } from "./account-ledger";
 import { aggregateUsage } from "./aggregate-usage";
-import { splitBudget } from "./budget-split";
-import { distributeBuilderPool } from "./builder-rewards";
 import { RewardsInputError } from "./errors";
+import { allocateBudgetToModels } from "./model-allocation";
 import { scoreModels } from "./model-scores";
-import { distributeOperatorPool } from "./operator-rewards";
+import { distributeOperatorShare } from "./operator-rewards";
 import { resolveRewardParams } from "./params";
-import { prepareHistory, prepareMembers, prepareRegistry } from "./prepare-inputs";
-import { distributeStakerPool } from "./staker-rewards";
+import { prepareCommunities, prepareHistory, prepareRegistry } from "./prepare-inputs";
+import { identityCap } from "./retention";
+import { splitModelReward } from "./role-split";
 import { measureStakeTime } from "./stake-time";
-import type { DustBreakdown, EpochRewardsInput, EpochRewardsResult, ModelStats } from "./types";
+import { distributeStakerShares } from "./staker-rewards";
+import type { CarryBreakdown, EpochRewardsInput, EpochRewardsResult, ModelStats } from "./types";
 
 export type ComputeEpochRewardsParameters = EpochRewardsInput;
 export type ComputeEpochRewardsReturnType = EpochRewardsResult;
@@ -18,7 +19,7 @@ export type ComputeEpochRewardsErrorType = RewardsInputError;
 function checkClock(input: EpochRewardsInput): void {
   if (typeof input !== "object" || input === null)
     throw new RewardsInputError("Epoch rewards input must be an object.");
-  const { epoch, epochStart, epochEnd, budget } = input;
+  const { epoch, epochStart, epochEnd, budget, protocolFeeBps } = input;
   if (typeof epoch !== "bigint" || epoch < 0n)
     throw new RewardsInputError(`Epoch ${String(epoch)} is not a non-negative bigint.`);
   if (typeof epochStart !== "bigint" || typeof epochEnd !== "bigint" || epochStart < 0n || epochEnd <= epochStart) {
@@ -29,21 +30,25 @@ function checkClock(input: EpochRewardsInput): void {
   if (typeof budget !== "bigint" || budget < 0n || budget >= 2n ** 256n) {
     throw new RewardsInputError(`Budget ${String(budget)} is not a uint256 bigint.`);
   }
+  if (!Number.isSafeInteger(protocolFeeBps) || protocolFeeBps < 0 || protocolFeeBps > 10_000) {
+    throw new RewardsInputError(`Protocol fee share ${String(protocolFeeBps)} is not an integer in 0..10000 bps.`);
+  }
 }
 
 /**
- * Turns one epoch of receipts, registry state and stakes into payouts. Pure and deterministic:
- * no clock, no randomness, no I/O, bigint only; any input order gives the same result. See
- * docs/rewards.md for the formula.
+ * Turns one epoch of receipts, registry and community state and stakes into payouts. Pure and
+ * deterministic: no clock, no randomness, no I/O, bigint only; any input order gives the same
+ * result. See docs/rewards.md for the formula (v2).
  */
 export function computeEpochRewards(input: ComputeEpochRewardsParameters): ComputeEpochRewardsReturnType {
   checkClock(input);
   const params = resolveRewardParams(input.params);
-  const { epoch, epochStart, epochEnd, budget } = input;
+  const { epoch, epochStart, epochEnd, budget, protocolFeeBps } = input;
+  const epochLength = epochEnd - epochStart;
   const registry = prepareRegistry(input.registry);
-  const members = prepareMembers(input.members);
+  const communities = prepareCommunities(input.communities);
   const history = prepareHistory(input.history, params.retentionMaxEpochs);
-  const stakeTime = measureStakeTime(input.stakes, epochStart, epochEnd);
+  const stakeTime = measureStakeTime(input.stakes, epochStart, epochEnd, params.minEffectiveStake);
   const usage = aggregateUsage({
     receipts: input.receipts,
     registry,
@@ -53,100 +58,124 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
     dayLengthSeconds: BigInt(params.dayLengthSeconds),
   });
 
-  const models = scoreModels({ usage, registry, members, history, params });
-  const totalScore = models.reduce((sum, m) => sum + m.score, 0n);
-  // No eligible usage means nobody earned anything: keep the whole budget for a later epoch.
-  const eligible = totalScore > 0n;
-  const pools = eligible ? splitBudget(budget, params) : { builders: 0n, operators: 0n, stakers: 0n };
-
-  const builderPayouts = distributeBuilderPool(pools.builders, models, totalScore);
-  const operators = distributeOperatorPool(pools.operators, models, totalScore);
-  const stakers = distributeStakerPool({
-    pool: pools.stakers,
-    models,
-    totalScore,
-    stakeTime,
-    epochLength: epochEnd - epochStart,
-  });
+  const models = scoreModels({ usage, registry, communities, history, protocolFeeBps, params });
+  const totalScore = models.reduce((sum, m) => sum + m.memberScore + m.nonMemberScore, 0n);
+  const { allocations, unshared } = allocateBudgetToModels(
+    budget,
+    models.map((m) => ({
+      modelId: m.model.modelId,
+      memberScore: m.memberScore,
+      nonMemberScore: m.nonMemberScore,
+      nonMemberCap: m.bound.cap,
+    })),
+  );
 
   const ledger = new AccountLedger();
-  const operatorPayout = new Map(operators.payouts.map((p) => [p.deploymentId, p.amount]));
-  if (eligible) {
-    for (const m of models) {
+  const pools = { builders: 0n, operators: 0n, stakers: 0n };
+  const modelStats: ModelStats[] = [];
+  const stakerShares: { modelId: bigint; datasetIds: bigint[]; share: bigint }[] = [];
+  models.forEach((m, i) => {
+    const allocation = allocations[i]!;
+    const reward = allocation.memberReward + allocation.nonMemberReward;
+    const roles = splitModelReward(reward, params);
+    pools.builders += roles.builder;
+    pools.operators += roles.operators;
+    pools.stakers += roles.stakers;
+    stakerShares.push({ modelId: m.model.modelId, datasetIds: m.model.datasetIds, share: roles.stakers });
+    const operatorPayouts = distributeOperatorShare(roles.operators, m.deployments);
+    if (reward > 0n) {
       ledger.builder(m.model.builder, {
         modelId: m.model.modelId,
-        amount: builderPayouts.get(m.model.modelId)!,
-        score: m.score,
+        amount: roles.builder,
+        memberScore: m.memberScore,
+        nonMemberScore: m.nonMemberScore,
         calls: m.calls,
         distinctUsers: m.distinctUsers,
         returningUsers: m.returningUsers,
       });
-    }
-    for (const m of models) {
       for (const d of m.deployments) {
         ledger.operator(d.operator, {
           modelId: m.model.modelId,
           deploymentId: d.deploymentId,
-          amount: operatorPayout.get(d.deploymentId)!,
+          amount: operatorPayouts.get(d.deploymentId)!,
           servedScore: d.servedScore,
           callsServed: d.calls,
           usersServed: d.users,
         });
       }
     }
-    for (const p of stakers.payouts) {
-      ledger.staker(p.staker, {
-        datasetId: p.datasetId,
-        amount: p.amount,
-        stakeTime: p.stakeTime,
-        stakeAtStart: p.stakeAtStart,
-        stakeAtEnd: p.stakeAtEnd,
-      });
-    }
+    modelStats.push({
+      modelId: m.model.modelId,
+      builder: m.model.builder,
+      communityId: m.model.communityId,
+      admitted: m.model.admitted,
+      communityRecognized: m.communityRecognized,
+      pricePerCall: m.model.pricePerCall,
+      datasetIds: m.model.datasetIds,
+      deployments: m.model.deployments.size,
+      calls: m.calls,
+      distinctUsers: m.distinctUsers,
+      returningUsers: m.returningUsers,
+      memberUsers: m.memberUsers,
+      nonMemberUsers: m.nonMemberUsers,
+      nonMemberPayers: m.nonMemberPayers,
+      selfUsers: m.selfUsers,
+      selfCalls: m.selfCalls,
+      memberScore: m.memberScore,
+      nonMemberScore: m.nonMemberScore,
+      nonMemberFees: m.nonMemberFees,
+      nonMemberProtocolFees: m.bound.protocolFees,
+      nonMemberRewardCap: m.bound.cap,
+      nonMemberCapped: allocation.capped,
+      reward,
+      memberReward: allocation.memberReward,
+      nonMemberReward: allocation.nonMemberReward,
+      builderPayout: roles.builder,
+      operatorPayout: roles.operators,
+      stakerShare: roles.stakers,
+      deploymentStats: m.deployments.map((d) => ({
+        deploymentId: d.deploymentId,
+        operator: d.operator,
+        calls: d.calls,
+        users: d.users,
+        servedScore: d.servedScore,
+        operatorPayout: operatorPayouts.get(d.deploymentId)!,
+      })),
+    });
+  });
+
+  const stakers = distributeStakerShares({ models: stakerShares, stakeTime, epochLength });
+  for (const p of stakers.payouts) {
+    ledger.staker(p.staker, {
+      datasetId: p.datasetId,
+      amount: p.amount,
+      stakeTime: p.stakeTime,
+      stakeAtStart: p.stakeAtStart,
+      stakeAtEnd: p.stakeAtEnd,
+    });
   }
 
-  const named = stakers.modelsWithoutDatasets + stakers.unstakedDatasets + stakers.uncoveredStakeTime;
-  const earned = ledger.total();
-  const rounding = eligible ? budget - earned - named : 0n;
+  const paid = ledger.total();
+  // Nothing to share with: no usage anyone is paid for, or only non-member usage held at its paid bound.
+  const noEligibleUsage = totalScore === 0n ? unshared : 0n;
+  const nonMemberFeeBound = totalScore === 0n ? 0n : unshared;
+  const named =
+    noEligibleUsage +
+    nonMemberFeeBound +
+    stakers.modelsWithoutDatasets +
+    stakers.unstakedDatasets +
+    stakers.uncoveredStakeTime;
+  const rounding = budget - paid - named;
   if (rounding < 0n) throw new Error("reward invariant broken: payouts exceed the budget");
-  const dust: DustBreakdown = {
-    rounding,
+  const carry: CarryBreakdown = {
+    noEligibleUsage,
+    nonMemberFeeBound,
     modelsWithoutDatasets: stakers.modelsWithoutDatasets,
     unstakedDatasets: stakers.unstakedDatasets,
     uncoveredStakeTime: stakers.uncoveredStakeTime,
-    total: named + rounding,
+    rounding,
+    total: budget - paid,
   };
-  for (const reason of ["modelsWithoutDatasets", "unstakedDatasets", "uncoveredStakeTime", "rounding"] as const) {
-    ledger.dust(params.dustRecipient, { reason, amount: dust[reason] });
-  }
-  const paid = ledger.total();
-
-  const modelStats: ModelStats[] = models.map((m) => ({
-    modelId: m.model.modelId,
-    builder: m.model.builder,
-    communityId: m.model.communityId,
-    datasetIds: m.model.datasetIds,
-    deployments: m.model.deployments.size,
-    calls: m.calls,
-    distinctUsers: m.distinctUsers,
-    returningUsers: m.returningUsers,
-    memberUsers: m.memberUsers,
-    nonMemberUsers: m.nonMemberUsers,
-    selfUsers: m.selfUsers,
-    selfCalls: m.selfCalls,
-    score: m.score,
-    builderPayout: builderPayouts.get(m.model.modelId)!,
-    operatorPayout: operators.modelShares.get(m.model.modelId)!,
-    stakerShare: stakers.modelShares.get(m.model.modelId)!,
-    deploymentStats: m.deployments.map((d) => ({
-      deploymentId: d.deploymentId,
-      operator: d.operator,
-      calls: d.calls,
-      users: d.users,
-      servedScore: d.servedScore,
-      operatorPayout: operatorPayout.get(d.deploymentId)!,
-    })),
-  }));
 
   const identities = new Set<string>();
   let modelUsers = 0;
@@ -160,7 +189,9 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
     epochStart,
     epochEnd,
     budget,
+    protocolFeeBps,
     params,
+    identityCap: identityCap(epochLength, params),
     pools,
     accounts: ledger.sorted(),
     models: modelStats,
@@ -173,7 +204,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
       score: totalScore,
       paid,
     },
-    dust,
+    carry,
     unallocated: budget - paid,
   };
 }

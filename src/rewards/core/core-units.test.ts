@@ -1,13 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addressUserId, UserKind } from "../../protocol/receipt";
-import { DUST, EPOCH_END, EPOCH_START, addr, input, model, receipt } from "./__fixtures__/epoch";
+import { EPOCH_END, EPOCH_START, addr, input, model, receipt, recognized } from "./__fixtures__/epoch";
 import { computeEpochRewards } from "./compute-epoch-rewards";
-import { dayScore } from "./daily-saturation";
 import { RewardsInputError } from "./errors";
-import { SCORE_SCALE, isqrt } from "./fixed-point";
+import { SCORE_SCALE, isqrt, sublinear } from "./fixed-point";
+import { allocateIdentityBudgets } from "./identity-budget";
+import { allocateBudgetToModels } from "./model-allocation";
 import { userIdentity } from "./identity";
-import { resolveRewardParams } from "./params";
+import { defaultRewardParams, resolveRewardParams } from "./params";
+import { identityCap, retentionPoints } from "./retention";
 import { measureStakeTime } from "./stake-time";
 import type { InferenceReceipt } from "./types";
 
@@ -21,10 +23,73 @@ describe("fixed point", () => {
     );
   });
 
-  it("a day's score is 1 for one call and approaches 1 + α", () => {
-    expect(dayScore(1, 2500)).toBe(SCORE_SCALE);
-    expect(dayScore(4, 2500)).toBe(1_187_500_000_000_000_000n);
-    expect(dayScore(1_000_000, 2500)).toBeLessThan(1_250_000_000_000_000_000n);
+  it("sublinear is the identity up to 1.0 and the square root above, never more than its input", () => {
+    expect(sublinear(SCORE_SCALE / 10n)).toBe(SCORE_SCALE / 10n);
+    expect(sublinear(4n * SCORE_SCALE)).toBe(2n * SCORE_SCALE);
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.bigInt({ min: 0n, max: 10n ** 30n }), (a, b) => {
+        expect(sublinear(a)).toBeLessThanOrEqual(a);
+        if (a <= b) expect(sublinear(a)).toBeLessThanOrEqual(sublinear(b));
+      }),
+    );
+  });
+});
+
+describe("retention and budgets", () => {
+  it("points: a one-off visitor is oneOffBps of a day, then one per day plus one per earlier epoch", () => {
+    expect(retentionPoints(1, 0, defaultRewardParams)).toBe(SCORE_SCALE / 10n);
+    expect(retentionPoints(2, 0, defaultRewardParams)).toBe(2n * SCORE_SCALE);
+    expect(retentionPoints(1, 1, defaultRewardParams)).toBe(2n * SCORE_SCALE);
+    expect(retentionPoints(5, 9, defaultRewardParams)).toBe(10n * SCORE_SCALE);
+    // A week of days and five earlier epochs: the most one identity reaches on one model.
+    expect(identityCap(7n * 86_400n, defaultRewardParams)).toBe(12n * SCORE_SCALE);
+    expect(identityCap(7n * 86_400n + 1n, defaultRewardParams)).toBe(13n * SCORE_SCALE);
+  });
+
+  it("an identity's budget is its points, at most its days over all models counted once, divided by points", () => {
+    const day = SCORE_SCALE;
+    const allocations = allocateIdentityBudgets(
+      [
+        // "a": days 0–2 on model 1 and the same days on model 2, 5 earlier epochs on model 1 → 3 + 5 = 8 in all.
+        { modelId: 1n, identityKey: "a", days: [0, 1, 2], previousEpochs: 5, points: 8n * day },
+        { modelId: 2n, identityKey: "a", days: [0, 1, 2], previousEpochs: 0, points: 3n * day },
+        // "b": one call on one day: a one-off visitor.
+        { modelId: 1n, identityKey: "b", days: [4], previousEpochs: 0, points: day / 10n },
+        // "c": one-off on two models on two days: its points (0.2), not two returning days.
+        { modelId: 1n, identityKey: "c", days: [0], previousEpochs: 0, points: day / 10n },
+        { modelId: 2n, identityKey: "c", days: [1], previousEpochs: 0, points: day / 10n },
+      ],
+      defaultRewardParams,
+    );
+    expect(allocations).toEqual(
+      new Map([
+        ["1|a", (8n * day * 8n) / 11n],
+        ["2|a", (8n * day * 3n) / 11n],
+        ["1|b", day / 10n],
+        ["1|c", day / 10n],
+        ["2|c", day / 10n],
+      ]),
+    );
+  });
+
+  it("water-filling fixes every non-member part over its bound and shares the rest again", () => {
+    const { allocations, unshared } = allocateBudgetToModels(1_000n, [
+      { modelId: 1n, memberScore: 1n, nonMemberScore: 0n, nonMemberCap: 0n },
+      { modelId: 2n, memberScore: 0n, nonMemberScore: 1n, nonMemberCap: 100n },
+      { modelId: 3n, memberScore: 0n, nonMemberScore: 2n, nonMemberCap: 10_000n },
+    ]);
+    // Shares 250/250/500: model 2 is held at 100; the other 900 go 300/600.
+    expect(allocations.map((a) => [a.memberReward, a.nonMemberReward, a.capped])).toEqual([
+      [300n, 0n, false],
+      [0n, 100n, true],
+      [0n, 600n, false],
+    ]);
+    expect(unshared).toBe(0n);
+    const alone = allocateBudgetToModels(1_000n, [
+      { modelId: 1n, memberScore: 0n, nonMemberScore: 5n, nonMemberCap: 7n },
+    ]);
+    expect(alone.allocations[0]!.nonMemberReward).toBe(7n);
+    expect(alone.unshared).toBe(993n);
   });
 });
 
@@ -39,7 +104,7 @@ describe("identities", () => {
 });
 
 describe("stake × time", () => {
-  it("integrates each staker's steps and counts seconds with any stake", () => {
+  it("integrates each staker's steps and counts seconds with any stake at or above the minimum", () => {
     const measured = measureStakeTime(
       [
         {
@@ -60,6 +125,7 @@ describe("stake × time", () => {
       ],
       EPOCH_START,
       EPOCH_START + 1000n,
+      0n,
     ).get(1n)!;
     expect(measured.stakers.map((s) => s.stakeTime)).toEqual([1000n, 500n]);
     expect(measured.coveredSeconds).toBe(200n);
@@ -83,8 +149,22 @@ describe("input validation", () => {
       { registry: [{ ...registry[0]!, builder: "0x12" as `0x${string}` }] },
       /not a 20-byte hex address/,
     ],
-    ["shares not summing to 10000", { params: { dustRecipient: DUST, builderShareBps: 1 } }, /must equal 10000/],
-    ["a missing dust recipient", { params: {} as { dustRecipient: string } }, /dustRecipient/],
+    ["shares not summing to 10000", { params: { builderShareBps: 1 } }, /must equal 10000/],
+    ["a paid bound of 100%", { params: { paidRewardCapBps: 10_000 } }, /paidRewardCapBps/],
+    ["an unknown parameter", { params: { dustRecipient: addr(1) } as object }, /dustRecipient/],
+    ["a receipt without a payer", { receipts: [{ ...ok, payer: "0x12" as `0x${string}` }] }, /payer 0x12/],
+    ["a negative fee", { receipts: [{ ...ok, fee: -1n }] }, /fee -1/],
+    ["a protocol fee share over 100%", { protocolFeeBps: 10_001 }, /Protocol fee share/],
+    [
+      "a model without an admission flag",
+      { registry: [{ ...registry[0]!, admitted: undefined as unknown as boolean }] },
+      /Admission of model 1/,
+    ],
+    [
+      "an unrecognized-or-not community",
+      { communities: new Map([[1n, { recognized: "yes" as unknown as boolean, members: [] }]]) },
+      /Recognition of community 1/,
+    ],
     ["a negative budget", { budget: -1n }, /Budget/],
     ["an empty window", { epochEnd: EPOCH_START }, /Epoch window/],
     [
@@ -114,19 +194,21 @@ describe("input validation", () => {
     expect(run(overrides as Parameters<typeof input>[0])).toThrow(RewardsInputError);
   });
 
-  it("fills documented defaults", () => {
-    expect(resolveRewardParams({ dustRecipient: DUST.toLowerCase() })).toEqual({
+  it("fills documented defaults; a wei amount may be a decimal string (JSON)", () => {
+    expect(resolveRewardParams({})).toEqual({
       builderShareBps: 5000,
       operatorShareBps: 2000,
       stakerShareBps: 3000,
-      nonMemberWeightBps: 2500,
       dayLengthSeconds: 86400,
-      saturationBonusBps: 2500,
-      retentionBonusBps: 1000,
+      oneOffBps: 1000,
+      retentionEpochBps: 10000,
       retentionMaxEpochs: 5,
-      identityCapBps: 60000,
-      dustRecipient: DUST,
+      nonMemberWeightBps: 2500,
+      paidRewardCapBps: 5000,
+      minEffectiveStake: 100n * 10n ** 18n,
     });
+    expect(resolveRewardParams({})).toEqual(defaultRewardParams);
+    expect(resolveRewardParams({ minEffectiveStake: "5" }).minEffectiveStake).toBe(5n);
   });
 });
 
@@ -140,16 +222,24 @@ describe("streaming", () => {
         yield {
           ...template,
           userId: addressUserId(addr(1 + (i % 500))),
+          payer: addr(1 + (i % 500)),
           timestamp: EPOCH_START + BigInt((i * 3) % 604_800),
         };
       }
     }
+    const members = Array.from({ length: 500 }, (_, i) => addr(1 + i));
     const result = computeEpochRewards(
-      input({ registry: [model(1n, addr(9000), [[11n, addr(9001)]])], receipts: stream(), budget: 10n ** 21n }),
+      input({
+        registry: [model(1n, addr(9000), [[11n, addr(9001)]])],
+        communities: recognized([[1n, members]]),
+        receipts: stream(),
+        budget: 10n ** 21n,
+      }),
     );
     expect(produced).toBe(200_000);
     expect(result.totals.receipts).toBe(200_000);
     expect(result.models[0]!.distinctUsers).toBe(500);
-    expect(result.accounts.reduce((s, a) => s + a.amount, 0n)).toBe(10n ** 21n);
+    expect(result.accounts.reduce((s, a) => s + a.amount, 0n) + result.unallocated).toBe(10n ** 21n);
+    expect(result.carry.modelsWithoutDatasets).toBeGreaterThan(0n);
   });
 });

@@ -18,9 +18,18 @@ export function isqrt(n: bigint): bigint {
   }
 }
 
-/** sqrt of a SCORE_SCALE fixed-point number, also in SCORE_SCALE. */
-export function sqrtScaled(value: bigint): bigint {
-  return isqrt(value * SCORE_SCALE);
+/**
+ * x up to 1.0, √x above (SCORE_SCALE fixed point): concave, never more than x, and continuous at
+ * 1.0 so a cluster of one small identity is not inflated by the square root of a fraction.
+ */
+export function sublinear(x: bigint): bigint {
+  return x <= SCORE_SCALE ? x : isqrt(x * SCORE_SCALE);
+}
+
+/** floor(pool × weight / totalWeight); 0 when there is no weight. Leftovers of floors are carried. */
+export function proRata(pool: bigint, weight: bigint, totalWeight: bigint): bigint {
+  if (totalWeight <= 0n) return 0n;
+  return (pool * weight) / totalWeight;
 }
 
 export function minBigint(a: bigint, b: bigint): bigint {

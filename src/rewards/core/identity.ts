@@ -1,12 +1,12 @@
 import type { Hex } from "viem";
 import { UserKind, userIdAddress } from "../../protocol/receipt";
 import { RewardsInputError } from "./errors";
-import { BPS } from "./fixed-point";
 
 /**
  * A user identity as the calculator counts it. Wallet (1) and key-owner (2) ids are the same
  * person when the address matches, so both map to `a:<address>`; salted pseudonyms (0) live in
- * their own space `s:<hash>`. Lower-case so input casing never changes a result.
+ * their own space `s:<hash>`. Lower-case so input casing never changes a result. The same key on
+ * two models is one identity with one budget.
  */
 export type UserIdentity = { key: string; address: string | null };
 
@@ -29,22 +29,25 @@ export function userIdentity(userId: Hex, userKind: number): UserIdentity {
 
 export type IdentityClass = "member" | "nonMember" | "self";
 
-/**
- * Self-usage first: a builder or operator of the model using it earns nothing, even when they are
- * also a community member. Pseudonyms can never prove membership, so they count as non-members.
- */
-export function classifyIdentity(
-  identity: UserIdentity,
-  selfAddresses: ReadonlySet<string>,
-  communityMembers: ReadonlySet<string> | undefined,
-): IdentityClass {
-  if (identity.address === null) return "nonMember";
-  if (selfAddresses.has(identity.address)) return "self";
-  return communityMembers?.has(identity.address) ? "member" : "nonMember";
-}
+export type ClassifyIdentityParameters = {
+  identity: UserIdentity;
+  /** Lower-case payers of the identity's calls on the model. */
+  payers: Iterable<string>;
+  /** Lower-case builder and operator addresses of the model. */
+  selfAddresses: ReadonlySet<string>;
+  /** The home community's members when they count (model admitted, community recognized), else null. */
+  countedMembers: ReadonlySet<string> | null;
+};
 
-/** Weight in basis points for an identity class. */
-export function identityWeightBps(identityClass: IdentityClass, nonMemberWeightBps: number): bigint {
-  if (identityClass === "self") return 0n;
-  return identityClass === "member" ? BPS : BigInt(nonMemberWeightBps);
+/**
+ * Self-usage first: the model's builder or operator using it, or paying for someone's use of it,
+ * earns nothing, even when they are also a member. Membership counts only where someone answers
+ * for it (a recognized community that admitted the model); pseudonyms can never prove it.
+ */
+export function classifyIdentity(parameters: ClassifyIdentityParameters): IdentityClass {
+  const { identity, payers, selfAddresses, countedMembers } = parameters;
+  if (identity.address !== null && selfAddresses.has(identity.address)) return "self";
+  for (const payer of payers) if (selfAddresses.has(payer)) return "self";
+  if (identity.address === null || countedMembers === null) return "nonMember";
+  return countedMembers.has(identity.address) ? "member" : "nonMember";
 }

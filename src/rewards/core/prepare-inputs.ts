@@ -1,7 +1,7 @@
 import { type Address, getAddress, isAddress } from "viem";
 import { RewardsInputError } from "./errors";
 import { userIdentity } from "./identity";
-import type { RegistryModel, RetentionRecord } from "./types";
+import type { CommunityState, RegistryModel, RetentionRecord } from "./types";
 
 export type PreparedDeployment = { deploymentId: bigint; operator: Address; operatorKey: string };
 
@@ -9,6 +9,8 @@ export type PreparedModel = {
   modelId: bigint;
   builder: Address;
   communityId: bigint;
+  admitted: boolean;
+  pricePerCall: bigint;
   /** Sorted, unique. */
   datasetIds: bigint[];
   /** Keyed by deployment id, inserted in ascending id order. */
@@ -49,6 +51,14 @@ export function prepareRegistry(models: Iterable<RegistryModel>): Map<bigint, Pr
     seenModels.add(modelId);
     const builder = checkAddress(model.builder, `Builder of model ${modelId}`);
     const communityId = checkId(model.communityId, `Community id of model ${modelId}`);
+    if (typeof model.admitted !== "boolean") {
+      throw new RewardsInputError(`Admission of model ${modelId} is ${String(model.admitted)}, not a boolean.`);
+    }
+    if (typeof model.pricePerCall !== "bigint" || model.pricePerCall < 0n) {
+      throw new RewardsInputError(
+        `Price of model ${modelId} is ${String(model.pricePerCall)}, not a non-negative bigint.`,
+      );
+    }
     const datasetIds = [...new Set([...model.datasetIds].map((d) => checkId(d, `Dataset id of model ${modelId}`)))];
     datasetIds.sort(byBigint);
     const deployments = [...model.deployments].map((d) => {
@@ -69,6 +79,8 @@ export function prepareRegistry(models: Iterable<RegistryModel>): Map<bigint, Pr
       modelId,
       builder,
       communityId,
+      admitted: model.admitted,
+      pricePerCall: model.pricePerCall,
       datasetIds,
       deployments: new Map(deployments.map((d) => [d.deploymentId, d])),
       selfAddresses,
@@ -78,14 +90,22 @@ export function prepareRegistry(models: Iterable<RegistryModel>): Map<bigint, Pr
   return new Map(prepared.map((m) => [m.modelId, m]));
 }
 
-export function prepareMembers(members: ReadonlyMap<bigint, Iterable<string>>): Map<bigint, Set<string>> {
-  if (!(members instanceof Map)) throw new RewardsInputError("Members must be a Map from community id to addresses.");
-  const prepared = new Map<bigint, Set<string>>();
-  for (const [communityId, addresses] of members) {
-    checkId(communityId, "Community id in members");
-    const set = new Set<string>();
-    for (const a of addresses) set.add(checkAddress(a, `Member of community ${communityId}`).toLowerCase());
-    prepared.set(communityId, set);
+export type PreparedCommunity = { recognized: boolean; members: Set<string> };
+
+/** Community id → recognition and lower-case member addresses. */
+export function prepareCommunities(communities: ReadonlyMap<bigint, CommunityState>): Map<bigint, PreparedCommunity> {
+  if (!(communities instanceof Map)) {
+    throw new RewardsInputError("Communities must be a Map from community id to { recognized, members }.");
+  }
+  const prepared = new Map<bigint, PreparedCommunity>();
+  for (const [communityId, community] of communities) {
+    checkId(communityId, "Community id in communities");
+    if (typeof community?.recognized !== "boolean") {
+      throw new RewardsInputError(`Recognition of community ${communityId} is not a boolean.`);
+    }
+    const members = new Set<string>();
+    for (const a of community.members) members.add(checkAddress(a, `Member of community ${communityId}`).toLowerCase());
+    prepared.set(communityId, { recognized: community.recognized, members });
   }
   return prepared;
 }

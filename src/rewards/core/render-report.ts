@@ -1,6 +1,6 @@
 import { formatUnits } from "viem";
 import type { CumulativeRewardTree } from "../../protocol/cumulative-tree";
-import type { AccountReward, EpochRewardsResult } from "./types";
+import type { AccountReward, CarryReason, EpochRewardsResult } from "./types";
 
 export type RenderRewardsReportOptions = {
   /** Token decimals for human-readable amounts (default 18). */
@@ -11,12 +11,14 @@ export type RenderRewardsReportOptions = {
   tree?: CumulativeRewardTree;
 };
 
-const DUST_WHY = {
-  rounding: "rounding remainder",
+const CARRY_WHY: Record<CarryReason, string> = {
+  noEligibleUsage: "no usage anyone is paid for",
+  nonMemberFeeBound: "non-member usage held at its paid bound, with no member usage to share the rest",
   modelsWithoutDatasets: "staker share of models that link no dataset",
-  unstakedDatasets: "staker share of datasets nobody staked",
-  uncoveredStakeTime: "staker share for the part of the epoch no stake covered",
-} as const;
+  unstakedDatasets: "staker share of datasets without effective stake",
+  uncoveredStakeTime: "staker share for the part of the epoch no effective stake covered",
+  rounding: "rounding remainder",
+};
 
 function score(value: bigint): string {
   const [whole, fraction = ""] = formatUnits(value, 18).split(".");
@@ -37,7 +39,7 @@ function roleRows(account: AccountReward, amount: (v: bigint) => string): string
       account.byRole.builder,
       account.builder.map(
         (b) =>
-          `model ${b.modelId}: score ${score(b.score)}, ${count(b.calls, "call")}, ${count(b.distinctUsers, "user")} (${b.returningUsers} returning)`,
+          `model ${b.modelId}: member score ${score(b.memberScore)}, non-member score ${score(b.nonMemberScore)}, ${count(b.calls, "call")}, ${count(b.distinctUsers, "user")} (${b.returningUsers} returning)`,
       ),
     );
   }
@@ -58,13 +60,6 @@ function roleRows(account: AccountReward, amount: (v: bigint) => string): string
       account.staker.map(
         (s) => `dataset ${s.datasetId}: stake × seconds ${s.stakeTime}, stake ${s.stakeAtStart} → ${s.stakeAtEnd}`,
       ),
-    );
-  }
-  if (account.dust.length > 0) {
-    add(
-      "dust",
-      account.byRole.dust,
-      account.dust.map((d) => `${DUST_WHY[d.reason]} (${d.amount})`),
     );
   }
   return rows;
@@ -88,14 +83,26 @@ export function renderRewardsReport(result: EpochRewardsResult, options: RenderR
       ["Item", "Amount"],
       [
         ["Budget", amount(result.budget)],
-        ["Builders' pool", amount(result.pools.builders)],
-        ["Operators' pool", amount(result.pools.operators)],
-        ["Stakers' pool", amount(result.pools.stakers)],
+        ["To builders", amount(result.pools.builders)],
+        ["To operators", amount(result.pools.operators)],
+        ["To stakers (before stake coverage)", amount(result.pools.stakers)],
         ["Paid", amount(result.totals.paid)],
-        [`Dust (to ${result.params.dustRecipient})`, amount(result.dust.total)],
-        ["Unallocated (carried)", amount(result.unallocated)],
+        ["Carried into the next epoch", amount(result.unallocated)],
+        ...(Object.keys(CARRY_WHY) as CarryReason[])
+          .filter((reason) => result.carry[reason] > 0n)
+          .map((reason) => [`  of which: ${CARRY_WHY[reason]}`, amount(result.carry[reason])]),
       ],
     ),
+    "",
+  );
+  out.push(
+    "How this epoch was computed (formula v2, docs/rewards.md): each identity scores one point per active day " +
+      `on a model plus points for earlier epochs it used it; a one-off visitor counts ${result.params.oneOffBps / 100}% of a day. ` +
+      `One identity has one budget of ${score(result.identityCap)} across all models. Members count only in recognized ` +
+      "communities for admitted models; non-member identities are clustered by payer and counted sublinearly, and what " +
+      `their usage earns is capped at ${result.params.paidRewardCapBps / 100}% of the protocol fees it paid ` +
+      `(protocol fee share ${result.protocolFeeBps / 100}%). Builders' and operators' own usage counts zero. ` +
+      "Stake counts by effective stake × time. Nothing unearned goes to anyone: it is carried.",
     "",
   );
   out.push(
@@ -138,8 +145,13 @@ export function renderRewardsReport(result: EpochRewardsResult, options: RenderR
             "Calls",
             "Users",
             "Returning",
+            "Members (counted?)",
+            "Non-members (payers)",
             "Self calls",
-            "Score",
+            "Member score",
+            "Non-member score",
+            "Non-member fees (cap)",
+            "Reward",
             "Builder payout",
           ],
           result.models.map((m) => [
@@ -149,8 +161,13 @@ export function renderRewardsReport(result: EpochRewardsResult, options: RenderR
             `${m.calls}`,
             `${m.distinctUsers}`,
             `${m.returningUsers}`,
+            `${m.memberUsers} (${m.admitted && m.communityRecognized ? "yes" : m.admitted ? "no: community not recognized" : "no: model not admitted"})`,
+            `${m.nonMemberUsers} (${m.nonMemberPayers})`,
             `${m.selfCalls}`,
-            score(m.score),
+            score(m.memberScore),
+            m.pricePerCall === 0n && m.nonMemberUsers > 0 ? "0 (free model)" : score(m.nonMemberScore),
+            `${m.nonMemberFees} (${m.nonMemberRewardCap}${m.nonMemberCapped ? ", bound" : ""})`,
+            `${m.reward}`,
             `${m.builderPayout}`,
           ]),
         )
@@ -162,7 +179,7 @@ export function renderRewardsReport(result: EpochRewardsResult, options: RenderR
   out.push(
     result.datasets.length > 0
       ? table(
-          ["Dataset", "Linked models", "Share", "Paid to stakers", "Unpaid (to dust)", "Stakers", "Covered seconds"],
+          ["Dataset", "Linked models", "Share", "Paid to stakers", "Unpaid (carried)", "Stakers", "Covered seconds"],
           result.datasets.map((d) => [
             `${d.datasetId}`,
             d.linkedModels.join(", ") || "none",

@@ -3,5 +3,5 @@ import type { EpochRewardsResult } from "./types";
 
 /** Canonical JSON of a result (bigints as decimal strings): byte-identical for identical inputs. */
 export function serializeEpochRewards(result: EpochRewardsResult): string {
-  return prettyCanonicalJson({ version: 1, ...result });
+  return prettyCanonicalJson({ version: 2, ...result });
 }

@@ -6,7 +6,7 @@ import type { StakeHistory } from "./types";
 export type StakerStakeTime = {
   staker: Address;
   stakerKey: string;
-  /** Σ stake × seconds inside [epochStart, epochEnd). */
+  /** Σ effective stake × seconds inside [epochStart, epochEnd): stake below the minimum counts zero. */
   stakeTime: bigint;
   stakeAtStart: bigint;
   stakeAtEnd: bigint;
@@ -17,7 +17,7 @@ export type DatasetStakeTime = {
   /** Ascending lower-case address. */
   stakers: StakerStakeTime[];
   stakeTime: bigint;
-  /** Seconds of the epoch during which the dataset's total stake was non-zero. */
+  /** Seconds of the epoch during which some staker held at least the minimum effective stake. */
   coveredSeconds: bigint;
 };
 
@@ -88,11 +88,16 @@ function coveredSeconds(allSteps: readonly (readonly Segment[])[], epochEnd: big
   return covered;
 }
 
-/** Stake × time per staker and per dataset, keyed by dataset id (ascending). */
+/**
+ * Effective stake × time per staker and per dataset, keyed by dataset id (ascending). A stake
+ * below `minEffectiveStake` counts zero while it is below, so a dust stake can neither take a
+ * dataset's share alone nor cover its time.
+ */
 export function measureStakeTime(
   stakes: Iterable<StakeHistory>,
   epochStart: bigint,
   epochEnd: bigint,
+  minEffectiveStake: bigint,
 ): Map<bigint, DatasetStakeTime> {
   const byDataset = new Map<bigint, { staker: StakerStakeTime; steps: Segment[] }[]>();
   const seen = new Set<string>();
@@ -105,15 +110,16 @@ export function measureStakeTime(
     }
     seen.add(`${datasetId}|${stakerKey}`);
     const steps = stakeSteps(history, datasetId, epochStart, epochEnd);
+    const effective = steps.map((s) => (s.amount >= minEffectiveStake ? s : { ...s, amount: 0n }));
     const entry = {
       staker: {
         staker,
         stakerKey,
-        stakeTime: integrate(steps, epochEnd),
+        stakeTime: integrate(effective, epochEnd),
         stakeAtStart: steps[0]!.amount,
         stakeAtEnd: steps[steps.length - 1]!.amount,
       },
-      steps,
+      steps: effective,
     };
     const list = byDataset.get(datasetId) ?? [];
     list.push(entry);

@@ -1,71 +1,69 @@
-import { proRata } from "./budget-split";
-import type { ModelScore } from "./model-scores";
+import { proRata } from "./fixed-point";
 import { byBigint } from "./prepare-inputs";
 import type { DatasetStakeTime, StakerStakeTime } from "./stake-time";
 import type { DatasetStats } from "./types";
 
 export type StakerPayout = StakerStakeTime & { datasetId: bigint; amount: bigint };
 
-export type StakerPoolDistribution = {
+/** A model's staker share and the datasets it links. */
+export type ModelStakerShare = { modelId: bigint; datasetIds: readonly bigint[]; share: bigint };
+
+export type StakerDistribution = {
   payouts: StakerPayout[];
   datasets: DatasetStats[];
-  /** modelId → staker-pool amount its usage assigned to its datasets. */
-  modelShares: Map<bigint, bigint>;
+  /** Carried: staker shares of models that link no dataset. */
   modelsWithoutDatasets: bigint;
+  /** Carried: shares of datasets with no effective stake all epoch. */
   unstakedDatasets: bigint;
+  /** Carried: the part of staked datasets' shares for the time no effective stake covered. */
   uncoveredStakeTime: bigint;
 };
 
-export type DistributeStakerPoolParameters = {
-  pool: bigint;
-  models: readonly ModelScore[];
-  totalScore: bigint;
+export type DistributeStakerSharesParameters = {
+  models: readonly ModelStakerShare[];
   stakeTime: ReadonlyMap<bigint, DatasetStakeTime>;
   epochLength: bigint;
 };
 
 /**
- * Each dataset earns Σ over models linking it of U_m / (datasets the model links), out of ΣU, so
- * stakers are paid only for usage of models built on their dataset. Within a dataset the share is
- * scaled by the fraction of the epoch some stake covered it, then split ∝ stake × seconds.
+ * Each model's staker share is divided equally among the datasets it links (so linking more
+ * datasets multiplies nothing). Within a dataset the share is scaled by the fraction of the epoch
+ * effective stake covered it, then split ∝ effective stake × seconds. Nothing unearned is paid to
+ * anyone: it is reported so the caller carries it forward.
  */
-export function distributeStakerPool(parameters: DistributeStakerPoolParameters): StakerPoolDistribution {
-  const { pool, models, totalScore, stakeTime, epochLength } = parameters;
-  const usageWeight = new Map<bigint, bigint>();
+export function distributeStakerShares(parameters: DistributeStakerSharesParameters): StakerDistribution {
+  const { models, stakeTime, epochLength } = parameters;
+  const shares = new Map<bigint, bigint>();
   const linkedModels = new Map<bigint, bigint[]>();
-  const modelShares = new Map<bigint, bigint>();
-  let unlinkedScore = 0n;
+  let modelsWithoutDatasets = 0n;
   for (const m of models) {
-    const n = BigInt(m.model.datasetIds.length);
+    const n = BigInt(m.datasetIds.length);
     if (n === 0n) {
-      unlinkedScore += m.score;
-      modelShares.set(m.model.modelId, 0n);
+      modelsWithoutDatasets += m.share;
       continue;
     }
-    modelShares.set(m.model.modelId, proRata(pool, m.score, totalScore));
-    for (const datasetId of m.model.datasetIds) {
-      usageWeight.set(datasetId, (usageWeight.get(datasetId) ?? 0n) + m.score / n);
-      linkedModels.set(datasetId, [...(linkedModels.get(datasetId) ?? []), m.model.modelId]);
+    for (const datasetId of m.datasetIds) {
+      shares.set(datasetId, (shares.get(datasetId) ?? 0n) + m.share / n);
+      linkedModels.set(datasetId, [...(linkedModels.get(datasetId) ?? []), m.modelId]);
     }
   }
 
-  const datasetIds = [...new Set([...usageWeight.keys(), ...stakeTime.keys()])].sort(byBigint);
+  const datasetIds = [...new Set([...shares.keys(), ...stakeTime.keys()])].sort(byBigint);
   const payouts: StakerPayout[] = [];
   const datasets: DatasetStats[] = [];
   let unstakedDatasets = 0n;
   let uncoveredStakeTime = 0n;
   for (const datasetId of datasetIds) {
-    const weight = usageWeight.get(datasetId) ?? 0n;
-    const share = proRata(pool, weight, totalScore);
+    const share = shares.get(datasetId) ?? 0n;
     const stake = stakeTime.get(datasetId);
     const totalStakeTime = stake?.stakeTime ?? 0n;
     const covered = totalStakeTime > 0n ? stake!.coveredSeconds : 0n;
     // Scaling by coverage is what makes a last-minute stake on an unstaked dataset worth ~nothing.
-    const paid = totalStakeTime > 0n ? proRata(share, covered, epochLength) : 0n;
+    const paid = proRata(share, covered, epochLength);
     if (totalStakeTime === 0n) unstakedDatasets += share;
     else uncoveredStakeTime += share - paid;
     if (share > 0n && stake) {
-      // Stakers whose stake was zero all epoch accrued nothing: no payout row for them.
+      // Stakers with no effective stake all epoch accrued nothing: no payout row for them.
       for (const s of stake.stakers.filter((x) => x.stakeTime > 0n)) {
         payouts.push({ ...s, datasetId, amount: proRata(paid, s.stakeTime, totalStakeTime) });
       }
@@ -73,7 +71,6 @@ export function distributeStakerPool(parameters: DistributeStakerPoolParameters)
     datasets.push({
       datasetId,
       linkedModels: linkedModels.get(datasetId) ?? [],
-      usageWeight: weight,
       share,
       paidToStakers: paid,
       unpaid: share - paid,
@@ -82,12 +79,5 @@ export function distributeStakerPool(parameters: DistributeStakerPoolParameters)
       stakers: stake?.stakers.length ?? 0,
     });
   }
-  return {
-    payouts,
-    datasets,
-    modelShares,
-    modelsWithoutDatasets: proRata(pool, unlinkedScore, totalScore),
-    unstakedDatasets,
-    uncoveredStakeTime,
-  };
+  return { payouts, datasets, modelsWithoutDatasets, unstakedDatasets, uncoveredStakeTime };
 }

@@ -13,10 +13,17 @@ export type RegistryModel = {
   builder: Address;
   /** The model's home community at epoch end: membership is checked against this community. */
   communityId: bigint;
+  /** A steward of the home community admitted the model (ModelAdmitted, not withdrawn) at epoch end. */
+  admitted: boolean;
+  /** Price per call at epoch end (ModelPriceSet), token units; 0 = free: non-member usage then earns nothing. */
+  pricePerCall: bigint;
   /** Datasets the model declares it was built from (duplicates are ignored). */
   datasetIds: readonly bigint[];
   deployments: readonly RegistryDeployment[];
 };
+
+/** A community at epoch end: its attested members count as members only while it is recognized. */
+export type CommunityState = { recognized: boolean; members: Iterable<Address> };
 
 /** From `timestamp` on, the staker's active stake on the dataset is `amount`. */
 export type StakeCheckpoint = { timestamp: bigint; amount: bigint };
@@ -43,25 +50,28 @@ export type EpochRewardsInput = {
   epochStart: bigint;
   /** Unix seconds, exclusive (= next epoch's start). */
   epochEnd: bigint;
-  /** Valid, signature-checked, deduplicated receipts of this epoch. Streamed once, never stored. */
+  /** Valid, signature-checked, deduplicated receipts of this epoch (with `fee` and `payer`). Streamed once. */
   receipts: Iterable<InferenceReceipt>;
   /** Every model that has receipts in the epoch (more is fine). */
   registry: Iterable<RegistryModel>;
-  /** Community id → attested member addresses at epoch end. */
-  members: ReadonlyMap<bigint, Iterable<Address>>;
+  /** Community id → recognition and attested members at epoch end. Missing = unrecognized, no members. */
+  communities: ReadonlyMap<bigint, CommunityState>;
   stakes: Iterable<StakeHistory>;
   history: Iterable<RetentionRecord>;
+  /** FeeEscrow.protocolFeeBps() at epoch end: the part of every fee that funds the reward treasury. */
+  protocolFeeBps: number;
   params: RewardParamsInput;
   /** Token units (wei) to distribute for this epoch. */
   budget: bigint;
 };
 
-export type RewardRole = "builder" | "operator" | "staker" | "dust";
+export type RewardRole = "builder" | "operator" | "staker";
 
 export type BuilderExplanation = {
   modelId: bigint;
   amount: bigint;
-  score: bigint;
+  memberScore: bigint;
+  nonMemberScore: bigint;
   calls: number;
   distinctUsers: number;
   returningUsers: number;
@@ -71,7 +81,7 @@ export type OperatorExplanation = {
   modelId: bigint;
   deploymentId: bigint;
   amount: bigint;
-  /** Σ over users of (user's weighted score × share of the user's calls this deployment served). */
+  /** Σ over users of (user's weight on the model × share of the user's calls this deployment served). */
   servedScore: bigint;
   callsServed: number;
   usersServed: number;
@@ -80,15 +90,11 @@ export type OperatorExplanation = {
 export type StakerExplanation = {
   datasetId: bigint;
   amount: bigint;
-  /** Σ stake × seconds inside the epoch. */
+  /** Σ effective stake × seconds inside the epoch (stake below minEffectiveStake counts zero). */
   stakeTime: bigint;
   stakeAtStart: bigint;
   stakeAtEnd: bigint;
 };
-
-export type DustReason = "rounding" | "modelsWithoutDatasets" | "unstakedDatasets" | "uncoveredStakeTime";
-
-export type DustExplanation = { reason: DustReason; amount: bigint };
 
 export type AccountReward = {
   /** Checksummed address. */
@@ -98,7 +104,6 @@ export type AccountReward = {
   builder: BuilderExplanation[];
   operator: OperatorExplanation[];
   staker: StakerExplanation[];
-  dust: DustExplanation[];
 };
 
 export type DeploymentStats = {
@@ -114,6 +119,10 @@ export type ModelStats = {
   modelId: bigint;
   builder: Address;
   communityId: bigint;
+  /** Members count as members only when the model is admitted and its community recognized. */
+  admitted: boolean;
+  communityRecognized: boolean;
+  pricePerCall: bigint;
   datasetIds: bigint[];
   /** Registered deployments (serving or not): reported only, never weighted. */
   deployments: number;
@@ -123,13 +132,28 @@ export type ModelStats = {
   returningUsers: number;
   memberUsers: number;
   nonMemberUsers: number;
+  /** Distinct payers of the non-member usage: the clusters it is counted in. */
+  nonMemberPayers: number;
   selfUsers: number;
   selfCalls: number;
-  /** U_m: Σ users' weighted scores, SCORE_SCALE fixed point. */
-  score: bigint;
+  /** M_m: Σ members' identity allocations on this model, SCORE_SCALE fixed point. */
+  memberScore: bigint;
+  /** N_m: the clustered, weighted non-member score (0 for a free model). */
+  nonMemberScore: bigint;
+  /** Fees paid by the non-member calls, and the protocol's part of them. */
+  nonMemberFees: bigint;
+  nonMemberProtocolFees: bigint;
+  /** paidRewardCapBps of nonMemberProtocolFees: the most non-member usage may earn. */
+  nonMemberRewardCap: bigint;
+  /** Whether that cap bound this epoch. */
+  nonMemberCapped: boolean;
+  /** R_m: the model's reward (member part + non-member part), split among its roles. */
+  reward: bigint;
+  memberReward: bigint;
+  nonMemberReward: bigint;
   builderPayout: bigint;
   operatorPayout: bigint;
-  /** Staker-pool amount this model's usage assigns to its datasets (before stake-time coverage). */
+  /** Staker part of R_m assigned to its datasets (before stake-time coverage). */
   stakerShare: bigint;
   deploymentStats: DeploymentStats[];
 };
@@ -137,29 +161,37 @@ export type ModelStats = {
 export type DatasetStats = {
   datasetId: bigint;
   linkedModels: bigint[];
-  /** Σ over linked models of U_m / (number of datasets the model links). */
-  usageWeight: bigint;
-  /** Staker-pool amount assigned by usage. */
+  /** Staker amount assigned by the usage of linked models. */
   share: bigint;
   /** Part of `share` paid to stakers (share × coveredSeconds / epoch length, floored). */
   paidToStakers: bigint;
-  /** share − paidToStakers: sent to the dust recipient (no stake, or stake did not cover the whole epoch). */
+  /** share − paidToStakers: carried forward (no effective stake, or it did not cover the whole epoch). */
   unpaid: bigint;
   stakeTime: bigint;
   coveredSeconds: bigint;
   stakers: number;
 };
 
-export type DustBreakdown = Record<DustReason, bigint> & { total: bigint };
+export type CarryReason =
+  | "noEligibleUsage"
+  | "nonMemberFeeBound"
+  | "modelsWithoutDatasets"
+  | "unstakedDatasets"
+  | "uncoveredStakeTime"
+  | "rounding";
+
+/** What nobody earned, by reason: it is not paid to anyone and carries into the next epoch's budget. */
+export type CarryBreakdown = Record<CarryReason, bigint> & { total: bigint };
 
 export type EpochRewardsTotals = {
   receipts: number;
-  /** Receipts whose user had a non-zero weight (not self-usage). */
+  /** Receipts whose user was not the model's builder, operator or paid by them. */
   eligibleReceipts: number;
   /** Distinct (model, user) pairs. */
   modelUsers: number;
   /** Distinct user identities across all models. */
   distinctUsers: number;
+  /** Σ member scores + Σ non-member scores. */
   score: bigint;
   paid: bigint;
 };
@@ -169,7 +201,11 @@ export type EpochRewardsResult = {
   epochStart: bigint;
   epochEnd: bigint;
   budget: bigint;
+  protocolFeeBps: number;
   params: RewardParams;
+  /** The most one identity can count across all models this epoch (SCORE_SCALE): every day of the epoch + H earlier epochs. */
+  identityCap: bigint;
+  /** Σ over models of the role shares they assigned (staker part before coverage). */
   pools: { builders: bigint; operators: bigint; stakers: bigint };
   /** Sorted by lower-case address; amounts merged across roles. */
   accounts: AccountReward[];
@@ -178,8 +214,7 @@ export type EpochRewardsResult = {
   /** Sorted by dataset id; every dataset linked by a model with receipts or holding stake. */
   datasets: DatasetStats[];
   totals: EpochRewardsTotals;
-  /** Everything paid to params.dustRecipient that no other role earned; included in `accounts`. */
-  dust: DustBreakdown;
-  /** Not paid this epoch (the whole budget when there was no eligible usage); carry it forward. */
+  carry: CarryBreakdown;
+  /** budget − paid = carry.total: add it to the next epoch's budget. */
   unallocated: bigint;
 };

@@ -1,6 +1,12 @@
 import type { Address, PublicClient } from "viem";
 import type { BatchCommitment } from "../../protocol/batch-file";
-import { communityRegistryAbi, datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../protocol/abis";
+import {
+  communityRegistryAbi,
+  datasetStakingAbi,
+  feeEscrowAbi,
+  modelRegistryAbi,
+  usageLedgerAbi,
+} from "../../protocol/abis";
 import type { KhoAddresses } from "../../sdk/client";
 import { getLogsChunked } from "../../sdk/actions/chain/getLogsChunked";
 import type { BlockClock } from "./block-clock";
@@ -15,8 +21,16 @@ export type ModelEvent = EventPosition &
     | { kind: "linked"; modelId: bigint; datasetId: bigint }
     | { kind: "unlinked"; modelId: bigint; datasetId: bigint }
     | { kind: "deployment"; deploymentId: bigint; modelId: bigint; operator: Address }
+    | { kind: "admission"; modelId: bigint; admitted: boolean }
+    | { kind: "price"; modelId: bigint; pricePerCall: bigint }
   );
-export type MemberEvent = EventPosition & { communityId: bigint; member: Address; added: boolean };
+export type CommunityEvent = EventPosition &
+  (
+    | { kind: "member"; communityId: bigint; member: Address; added: boolean }
+    | { kind: "recognition"; communityId: bigint; recognized: boolean }
+  );
+/** FeeEscrow's protocol fee share changed (also emitted at construction). */
+export type ProtocolFeeEvent = EventPosition & { bps: bigint };
 export type StakeEvent = EventPosition & { datasetId: bigint; staker: Address; newStake: bigint };
 export type RelayerEvent = EventPosition & { relayer: Address; added: boolean };
 export type BatchEvent = EventPosition & BatchCommitment;
@@ -26,7 +40,8 @@ export type ChainHistory = {
   fromBlock: bigint;
   toBlock: bigint;
   models: ModelEvent[];
-  members: MemberEvent[];
+  communities: CommunityEvent[];
+  protocolFees: ProtocolFeeEvent[];
   stakes: StakeEvent[];
   relayers: RelayerEvent[];
   batches: BatchEvent[];
@@ -50,14 +65,15 @@ export async function loadChainHistory(
 ): Promise<ChainHistory> {
   const { addresses, fromBlock, toBlock, clock, chunk } = parameters;
   const range = { fromBlock, toBlock, chunk };
-  const [modelLogs, communityLogs, stakingLogs, ledgerLogs] = await Promise.all([
+  const [modelLogs, communityLogs, stakingLogs, ledgerLogs, escrowLogs] = await Promise.all([
     getLogsChunked(client, { address: addresses.ModelRegistry, abi: modelRegistryAbi, ...range }),
     getLogsChunked(client, { address: addresses.CommunityRegistry, abi: communityRegistryAbi, ...range }),
     getLogsChunked(client, { address: addresses.DatasetStaking, abi: datasetStakingAbi, ...range }),
     getLogsChunked(client, { address: addresses.UsageLedger, abi: usageLedgerAbi, ...range }),
+    getLogsChunked(client, { address: addresses.FeeEscrow, abi: feeEscrowAbi, ...range }),
   ]);
   const times = await clock.timestamps(
-    [...modelLogs, ...communityLogs, ...stakingLogs, ...ledgerLogs].map((l) => l.blockNumber),
+    [...modelLogs, ...communityLogs, ...stakingLogs, ...ledgerLogs, ...escrowLogs].map((l) => l.blockNumber),
   );
   const at = (log: { blockNumber: bigint; logIndex: number }): EventPosition => ({
     block: log.blockNumber,
@@ -79,15 +95,35 @@ export async function loadChainHistory(
     } else if (log.eventName === "DeploymentAdded") {
       const { deploymentId, modelId, operator } = log.args;
       models.push({ ...at(log), kind: "deployment", deploymentId, modelId, operator });
+    } else if (log.eventName === "ModelAdmitted" || log.eventName === "ModelAdmissionWithdrawn") {
+      const admitted = log.eventName === "ModelAdmitted";
+      models.push({ ...at(log), kind: "admission", modelId: log.args.modelId, admitted });
+    } else if (log.eventName === "ModelPriceSet") {
+      models.push({ ...at(log), kind: "price", modelId: log.args.modelId, pricePerCall: log.args.pricePerCall });
     }
   }
 
-  const members: MemberEvent[] = [];
+  const communities: CommunityEvent[] = [];
   for (const log of communityLogs) {
     if (log.eventName === "MemberAdded" || log.eventName === "MemberRemoved") {
       const added = log.eventName === "MemberAdded";
-      members.push({ ...at(log), communityId: log.args.communityId, member: log.args.member, added });
+      communities.push({
+        ...at(log),
+        kind: "member",
+        communityId: log.args.communityId,
+        member: log.args.member,
+        added,
+      });
+    } else if (log.eventName === "CommunityRecognized" || log.eventName === "CommunityRecognitionRevoked") {
+      // A slash emits CommunityRecognitionRevoked too, so it needs no case of its own.
+      const recognized = log.eventName === "CommunityRecognized";
+      communities.push({ ...at(log), kind: "recognition", communityId: log.args.communityId, recognized });
     }
+  }
+
+  const protocolFees: ProtocolFeeEvent[] = [];
+  for (const log of escrowLogs) {
+    if (log.eventName === "ProtocolFeeSet") protocolFees.push({ ...at(log), bps: log.args.newBps });
   }
 
   const stakes: StakeEvent[] = [];
@@ -108,5 +144,5 @@ export async function loadChainHistory(
       batches.push({ ...at(log), relayer, batchId, epoch, root, count, dataURI, dataHash });
     }
   }
-  return { fromBlock, toBlock, models, members, stakes, relayers, batches };
+  return { fromBlock, toBlock, models, communities, protocolFees, stakes, relayers, batches };
 }

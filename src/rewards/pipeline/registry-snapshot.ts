@@ -8,6 +8,8 @@ export type SnapshotModel = {
   modelId: bigint;
   builder: Address;
   communityId: bigint;
+  admitted: boolean;
+  pricePerCall: bigint;
   datasetIds: Set<bigint>;
   deployments: Map<bigint, SnapshotDeployment>;
 };
@@ -20,7 +22,9 @@ export type RegistrySnapshot = {
 
 /**
  * The model registry as it stood just before `before` (unix seconds): builders after ownership
- * transfers, linked datasets after unlinks, and every deployment added so far. Deployment status
+ * transfers, admission by a steward of the home community (ModelAdmitted / ModelAdmissionWithdrawn),
+ * the price per call (ModelPriceSet; 0 until set), linked datasets after unlinks, and every
+ * deployment added so far. Deployment status
  * is not applied on purpose: an operator is paid for calls it actually served even if it paused
  * or withdrew later in the epoch.
  */
@@ -33,6 +37,8 @@ export function registrySnapshot(events: readonly ModelEvent[], before: bigint):
         modelId: e.modelId,
         builder: e.builder,
         communityId: e.communityId,
+        admitted: false,
+        pricePerCall: 0n,
         datasetIds: new Set(),
         deployments: new Map(),
       });
@@ -43,6 +49,8 @@ export function registrySnapshot(events: readonly ModelEvent[], before: bigint):
     if (e.kind === "transferred") model.builder = e.builder;
     else if (e.kind === "linked") model.datasetIds.add(e.datasetId);
     else if (e.kind === "unlinked") model.datasetIds.delete(e.datasetId);
+    else if (e.kind === "admission") model.admitted = e.admitted;
+    else if (e.kind === "price") model.pricePerCall = e.pricePerCall;
     else
       model.deployments.set(e.deploymentId, {
         deploymentId: e.deploymentId,
@@ -57,6 +65,8 @@ export function registrySnapshot(events: readonly ModelEvent[], before: bigint):
         modelId: m.modelId,
         builder: m.builder,
         communityId: m.communityId,
+        admitted: m.admitted,
+        pricePerCall: m.pricePerCall,
         datasetIds: [...m.datasetIds],
         deployments: [...m.deployments.values()].map((d) => ({ deploymentId: d.deploymentId, operator: d.operator })),
       })),

@@ -22,7 +22,8 @@ import { type BatchOutcome, type DropCounts, type DropSample, collectEpochReceip
 import { fetchDataUri } from "../../sdk/data-uri";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
-import { membersSnapshot } from "./members-snapshot";
+import { communitiesSnapshot } from "./members-snapshot";
+import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
 import { registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
@@ -56,7 +57,7 @@ export type BudgetDerivation = {
   fundedThrough: bigint;
   /** Total of the previous epoch's cumulative tree. */
   previousTotal: bigint;
-  /** fundedThrough − previousTotal (0 when negative): unallocated amounts carry forward by construction. */
+  /** fundedThrough − previousTotal (0 when negative): what earlier epochs carried plus this epoch's funding. */
   fromChain: bigint;
   /** What this computation used. */
   budget: bigint;
@@ -195,7 +196,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
             fromBlock: client.deploymentBlock,
             toBlock: client.deploymentBlock - 1n,
             models: [],
-            members: [],
+            communities: [],
+            protocolFees: [],
             stakes: [],
             relayers: [],
             batches: [],
@@ -309,13 +311,15 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
     const fundedThrough = distributor.fundedThrough(epoch);
     const fromChain = fundedThrough > previous.tree.total ? fundedThrough - previous.tree.total : 0n;
-    if (override !== undefined && fromChain > 0n && override !== fromChain) {
+    // The override is this epoch's new money; what earlier epochs carried is added to it.
+    const fundedNow = distributor.fundedFor(epoch);
+    if (override !== undefined && fundedNow > 0n && override !== fundedNow) {
       throw new RewardsPipelineError(
-        `Epoch ${epoch} already has a funded budget of ${fromChain} token units on chain; drop the budget override or pass exactly that amount.`,
+        `Epoch ${epoch} already has ${fundedNow} token units funded on chain; drop the budget override or pass exactly that amount.`,
       );
     }
-    const budget = override ?? fromChain;
-    const members = membersSnapshot(h.members, window.end);
+    const budget = override === undefined ? fromChain : fromChain - fundedNow + override;
+    const communities = communitiesSnapshot(h.communities, window.end);
     const stakes = stakeHistories(h.stakes, window.start, window.end);
 
     progress(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
@@ -325,9 +329,10 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       epochEnd: window.end,
       receipts: collected.store.receipts(),
       registry: registry.toRegistry(),
-      members,
+      communities,
       stakes,
       history: history_,
+      protocolFeeBps: protocolFeeSnapshot(h.protocolFees, window.end),
       params,
       budget,
     });
@@ -376,7 +381,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         },
         drops: collected.drops,
         models: registry.models.size,
-        communitiesWithMembers: [...members.values()].filter((m) => m.size > 0).length,
+        communitiesWithMembers: [...communities.values()].filter((c) => c.members.size > 0).length,
         stakeHistories: stakes.length,
         retentionPairs: history_.length,
       },

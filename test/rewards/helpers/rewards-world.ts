@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { type Address, type Hex, keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/local-chain";
-import { usageLedgerAbi } from "../../../src/protocol/abis";
+import { communityRegistryAbi, khoTokenAbi, modelRegistryAbi, usageLedgerAbi } from "../../../src/protocol/abis";
 import { receiptTypes, usageLedgerDomain } from "../../../src/protocol/eip712";
 import { epochStart } from "../../../src/protocol/epoch";
 import { batchTree, serializeBatchFile } from "../../../src/protocol/batch-file";
@@ -83,7 +83,7 @@ export async function startRewardsWorld(): Promise<RewardsWorld> {
     functionName: "addRelayer",
     args: [address(ROLE.relayer)],
   });
-  for (const who of [ROLE.admin, ROLE.staker]) {
+  for (const who of [ROLE.admin, ROLE.staker, ROLE.builder]) {
     await mint(client(ROLE.admin), { to: address(who), amount: parseEther("1000000") });
   }
   const builder = client(ROLE.builder);
@@ -93,6 +93,27 @@ export async function startRewardsWorld(): Promise<RewardsWorld> {
     metadataURI: "ipfs://c",
   });
   await addMembers(builder, { communityId, members: [address(ROLE.alice), address(ROLE.bob)] });
+  // Membership counts for rewards only in a recognized community: the steward bonds, the governor recognizes.
+  const { CommunityRegistry, KhoToken, ModelRegistry } = deployment.contracts;
+  const bond = deployment.communities.minBond;
+  await transact(builder, {
+    address: KhoToken,
+    abi: khoTokenAbi,
+    functionName: "approve",
+    args: [CommunityRegistry, bond],
+  });
+  await transact(builder, {
+    address: CommunityRegistry,
+    abi: communityRegistryAbi,
+    functionName: "postBond",
+    args: [communityId, bond],
+  });
+  await transact(client(chain.accounts.findIndex((a) => a.address === deployment.roles.governor)), {
+    address: CommunityRegistry,
+    abi: communityRegistryAbi,
+    functionName: "recognize",
+    args: [communityId],
+  });
   const { datasetId } = await registerDataset(builder, {
     communityId,
     locale: "vi-VN",
@@ -108,6 +129,13 @@ export async function startRewardsWorld(): Promise<RewardsWorld> {
     contentHash: keccak256(toHex("weights")),
   });
   await linkDataset(builder, { modelId, datasetId });
+  // The builder is also the community's steward here, so it may admit its model.
+  await transact(builder, {
+    address: ModelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "admitModel",
+    args: [modelId],
+  });
   const { deploymentId } = await addDeployment(builder, {
     modelId,
     operator: address(ROLE.operator),

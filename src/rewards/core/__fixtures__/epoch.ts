@@ -1,14 +1,15 @@
 import fc from "fast-check";
 import { type Address, type Hex, getAddress } from "viem";
 import { type InferenceReceipt, UserKind, addressUserId } from "../../../protocol/receipt";
-import type { EpochRewardsInput, RegistryModel, RetentionRecord, StakeHistory } from "../types";
+import type { CommunityState, EpochRewardsInput, RegistryModel, RetentionRecord, StakeHistory } from "../types";
 
 export const DAY = 86_400n;
 export const EPOCH = 7n;
 export const EPOCH_START = 1_700_000_000n;
 export const EPOCH_LENGTH = 7n * DAY;
 export const EPOCH_END = EPOCH_START + EPOCH_LENGTH;
-export const DUST = getAddress("0x000000000000000000000000000000000000d057");
+/** The API-key owner that pays for pseudonyms unless a call names its own payer. */
+export const KEY_OWNER = getAddress("0x00000000000000000000000000000000000c0ffe");
 
 /** Deterministic, distinct addresses: n = 1 → 0x…0001 (checksummed). */
 export function addr(n: number): Address {
@@ -30,6 +31,10 @@ export type CallSpec = {
   /** Seconds into the day. */
   second?: number;
   kind?: 1 | 2;
+  /** Default 0. */
+  fee?: bigint;
+  /** Default: the user's own address, or KEY_OWNER for a pseudonym. */
+  payer?: Address;
 };
 
 export function receipt(spec: CallSpec): InferenceReceipt {
@@ -46,8 +51,8 @@ export function receipt(spec: CallSpec): InferenceReceipt {
     outputHash: `0x${"22".repeat(32)}`,
     timestamp: EPOCH_START + BigInt(spec.day ?? 0) * DAY + BigInt(spec.second ?? 0),
     epoch: EPOCH,
-    fee: 0n,
-    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    fee: spec.fee ?? 0n,
+    payer: spec.payer ?? (typeof spec.user === "string" ? spec.user : KEY_OWNER),
     userAuth: `0x${"00".repeat(32)}`,
   };
 }
@@ -63,11 +68,14 @@ export function model(
   deployments: [bigint, Address][],
   datasetIds: bigint[] = [],
   communityId = 1n,
+  options: { admitted?: boolean; pricePerCall?: bigint } = {},
 ): RegistryModel {
   return {
     modelId,
     builder,
     communityId,
+    admitted: options.admitted ?? true,
+    pricePerCall: options.pricePerCall ?? 0n,
     datasetIds,
     deployments: deployments.map(([deploymentId, operator]) => ({ deploymentId, operator })),
   };
@@ -80,13 +88,19 @@ export function input(overrides: Partial<EpochRewardsInput> = {}): EpochRewardsI
     epochEnd: EPOCH_END,
     receipts: [],
     registry: [],
-    members: new Map(),
+    communities: new Map(),
     stakes: [],
     history: [],
-    params: { dustRecipient: DUST },
+    protocolFeeBps: 1_000,
+    params: {},
     budget: 1_000_000_000_000_000_000n,
     ...overrides,
   };
+}
+
+/** Recognized communities with these members. */
+export function recognized(entries: [bigint, Address[]][]): Map<bigint, CommunityState> {
+  return new Map(entries.map(([id, members]) => [id, { recognized: true, members }]));
 }
 
 /** A fully-staked history: `amount` for the whole epoch. */
@@ -104,6 +118,8 @@ const arbModel = (modelId: bigint) =>
     .record({
       builder: poolAddress,
       communityId: fc.constantFrom(1n, 2n),
+      admitted: fc.boolean(),
+      pricePerCall: fc.constantFrom(0n, 1n, 10n ** 16n),
       datasetIds: fc.uniqueArray(fc.constantFrom(1n, 2n, 3n), { maxLength: 3 }),
       operators: fc.array(poolAddress, { minLength: 1, maxLength: 3 }),
     })
@@ -111,6 +127,8 @@ const arbModel = (modelId: bigint) =>
       modelId,
       builder: m.builder,
       communityId: m.communityId,
+      admitted: m.admitted,
+      pricePerCall: m.pricePerCall,
       datasetIds: m.datasetIds,
       deployments: m.operators.map((operator, i) => ({ deploymentId: modelId * 10n + BigInt(i + 1), operator })),
     }));
@@ -146,13 +164,19 @@ export const arbEpochInput = fc
             deploymentIndex: fc.nat({ max: 2 }),
             user: arbUser,
             second: fc.bigInt({ min: 0n, max: EPOCH_LENGTH - 1n }),
+            fee: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 18n })),
+            /** 0: the user's own address (KEY_OWNER for a pseudonym); otherwise a pool address. */
+            payer: fc.nat({ max: 12 }),
           }),
           { maxLength: 60 },
         ),
-        members: fc.record({
+        communities: fc.record({
           c1: fc.uniqueArray(poolAddress, { maxLength: 8 }),
           c2: fc.uniqueArray(poolAddress, { maxLength: 8 }),
+          r1: fc.boolean(),
+          r2: fc.boolean(),
         }),
+        protocolFeeBps: fc.nat({ max: 10_000 }),
         stakes: fc.uniqueArray(arbStake, { maxLength: 6, selector: (s) => `${s.datasetId}|${s.staker}` }),
         history: fc.array(
           fc.record({
@@ -167,10 +191,11 @@ export const arbEpochInput = fc
           builderShareBps: fc.nat({ max: 10_000 }),
           operatorFraction: fc.nat({ max: 10_000 }),
           nonMemberWeightBps: fc.nat({ max: 10_000 }),
-          saturationBonusBps: fc.nat({ max: 10_000 }),
-          retentionBonusBps: fc.nat({ max: 5_000 }),
+          oneOffBps: fc.nat({ max: 10_000 }),
+          retentionEpochBps: fc.nat({ max: 10_000 }),
           retentionMaxEpochs: fc.nat({ max: 6 }),
-          identityCapBps: fc.integer({ min: 1, max: 100_000 }),
+          paidRewardCapBps: fc.nat({ max: 9_999 }),
+          minEffectiveStake: fc.constantFrom(0n, 1n, 10n ** 18n, 10n ** 20n),
           dayLengthSeconds: fc.constantFrom(3_600, 86_400),
         }),
       }),
@@ -194,8 +219,8 @@ export const arbEpochInput = fc
         outputHash: `0x${"22".repeat(32)}`,
         timestamp: EPOCH_START + c.second,
         epoch: EPOCH,
-        fee: 0n,
-        payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        fee: c.fee,
+        payer: c.payer === 0 ? ("salted" in c.user ? KEY_OWNER : c.user.address) : addr(c.payer),
         userAuth: `0x${"00".repeat(32)}`,
       };
     });
@@ -209,23 +234,24 @@ export const arbEpochInput = fc
     return input({
       registry: r.registry,
       receipts,
-      members: new Map([
-        [1n, r.members.c1],
-        [2n, r.members.c2],
+      communities: new Map([
+        [1n, { recognized: r.communities.r1, members: r.communities.c1 }],
+        [2n, { recognized: r.communities.r2, members: r.communities.c2 }],
       ]),
       stakes: r.stakes,
       history,
+      protocolFeeBps: r.protocolFeeBps,
       budget: r.budget,
       params: {
-        dustRecipient: DUST,
         builderShareBps: p.builderShareBps,
         operatorShareBps,
         stakerShareBps: 10_000 - p.builderShareBps - operatorShareBps,
         nonMemberWeightBps: p.nonMemberWeightBps,
-        saturationBonusBps: p.saturationBonusBps,
-        retentionBonusBps: p.retentionBonusBps,
+        oneOffBps: p.oneOffBps,
+        retentionEpochBps: p.retentionEpochBps,
         retentionMaxEpochs: p.retentionMaxEpochs,
-        identityCapBps: p.identityCapBps,
+        paidRewardCapBps: p.paidRewardCapBps,
+        minEffectiveStake: p.minEffectiveStake,
         dayLengthSeconds: p.dayLengthSeconds,
       },
     });
