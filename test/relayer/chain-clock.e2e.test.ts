@@ -187,6 +187,7 @@ describe("the relayer on the chain's clock (real Hardhat chain over loopback)", 
     await world.chain.setTime(world.epochStart(1n) + GRACE + 1n);
     const pipeline = createRewardsPipeline({
       client: world.client(),
+      params: {},
       threads: 1,
     });
     try {
