@@ -11,6 +11,7 @@ import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwar
 import { chatCompletionsRouter } from "./routes/chat-completions";
 import { operationsRouter } from "./routes/operations";
 import { publicReadsRouter } from "./routes/public-reads";
+import { DeploymentHealth } from "./services/deployment-health";
 import { DeploymentSelector } from "./services/deployment-selector";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? systemClock;
 
   const receiptWriter = new ReceiptWriter(deps.store);
+  const deploymentHealth = new DeploymentHealth({ gauge: metrics.unhealthyDeployments });
 
   const app = express();
   app.disable("x-powered-by");
@@ -93,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
       store: deps.store,
       directory: deps.directory,
       selector: new DeploymentSelector(),
+      health: deploymentHealth,
       forward: deps.forward,
       signer: deps.signer,
       schedule: deps.ledger.schedule,
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): Express {
       minSignerBalanceWei: deps.config.minSignerBalanceWei,
       maxBacklogAgeSeconds: deps.config.maxBacklogAgeSeconds,
       batcher: deps.batcher,
+      deployments: deploymentHealth,
       metrics,
     }),
   );

@@ -1,4 +1,5 @@
 import type { Clock, LedgerClient } from "../ports";
+import type { UnhealthyDeployment } from "./deployment-health";
 import type { RelayerStore } from "../store";
 
 export type HealthReport = {
@@ -15,6 +16,8 @@ export type HealthReport = {
       oldestUnbatchedAgeSeconds: number | null;
     };
     batcher: { lastError: string | null };
+    /** Deployments the circuit breaker currently skips (other deployments serve their calls). */
+    deployments: { unhealthy: UnhealthyDeployment[] };
   };
 };
 
@@ -26,6 +29,7 @@ export type HealthDeps = {
   /** Unbatched receipts older than this (seconds) mean batching is stuck. */
   maxBacklogAgeSeconds: number;
   batcher?: { lastError(): string | null };
+  deployments?: { unhealthy(): UnhealthyDeployment[] };
 };
 
 const CHAIN_TIMEOUT_MS = 3_000;
@@ -81,6 +85,10 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   if (pendingBatches > 1) reasons.push(`${pendingBatches} sealed batches are waiting for the chain`);
   const lastError = deps.batcher?.lastError() ?? null;
   if (lastError) reasons.push("the last batch submission failed");
+  const unhealthy = deps.deployments?.unhealthy() ?? [];
+  if (unhealthy.length > 0) {
+    reasons.push(`deployment(s) ${unhealthy.map((d) => d.deploymentId).join(", ")} are failing and skipped`);
+  }
 
   return {
     status: !writable ? "unavailable" : reasons.length > 0 ? "degraded" : "ready",
@@ -100,6 +108,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
         oldestUnbatchedAgeSeconds: age,
       },
       batcher: { lastError },
+      deployments: { unhealthy },
     },
   };
 }

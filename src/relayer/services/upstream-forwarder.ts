@@ -1,27 +1,44 @@
-import type { UpstreamForwarder } from "../ports";
-import { type Resolver, createEndpointPolicy, forwardChatCompletion } from "../upstream";
+import type { ForwardParameters, UpstreamForwarder } from "../ports";
+import {
+  type DeploymentSettings,
+  type Resolver,
+  createEndpointPolicy,
+  forwardChatCompletion,
+  forwardChatCompletionStream,
+  upstreamAuthHeaders,
+} from "../upstream";
 
 export type CreateUpstreamForwarderParameters = {
   timeoutMs: number;
   maxResponseBytes: number;
   /** Loopback deployments are for local development only (KHO_ALLOW_LOOPBACK_UPSTREAMS). */
   allowLoopback: boolean;
+  /** The operator's per-deployment API keys and upstream model names (KHO_UPSTREAM_DEPLOYMENTS_FILE). */
+  deploymentSettings?: ReadonlyMap<bigint, DeploymentSettings>;
   resolver?: Resolver;
 };
 
-/** Binds the SSRF-safe upstream client to the relayer's limits and endpoint policy. */
+/** Binds the SSRF-safe upstream client to the relayer's limits, endpoint policy and deployment settings. */
 export function createUpstreamForwarder(params: CreateUpstreamForwarderParameters): UpstreamForwarder {
   const policy = createEndpointPolicy({ allowLoopback: params.allowLoopback });
-  return async ({ endpoint, body, signal }) => {
-    const result = await forwardChatCompletion({
-      endpoint,
-      body,
+  const request = ({ deployment, body, signal }: ForwardParameters) => {
+    const settings = params.deploymentSettings?.get(deployment.id);
+    return {
+      endpoint: deployment.endpoint,
+      body: settings?.upstreamModel === undefined ? body : { ...body, model: settings.upstreamModel },
+      headers: upstreamAuthHeaders(settings),
       signal,
       timeoutMs: params.timeoutMs,
       maxResponseBytes: params.maxResponseBytes,
       policy,
       resolver: params.resolver,
-    });
-    return { ...result, completion: result.completion as Record<string, unknown> };
+    };
+  };
+  return {
+    async complete(call) {
+      const result = await forwardChatCompletion(request(call));
+      return { ...result, completion: result.completion as Record<string, unknown> };
+    },
+    stream: (call) => forwardChatCompletionStream(request(call)),
   };
 }

@@ -38,3 +38,16 @@ export {
   type ForwardChatCompletionErrorType,
   forwardChatCompletion,
 } from "./forward-chat-completion";
+export {
+  type ForwardChatCompletionStreamReturnType,
+  type UpstreamStreamEvent,
+  forwardChatCompletionStream,
+} from "./forward-chat-completion";
+export {
+  type DeploymentSettings,
+  DeploymentSettingsError,
+  deploymentSettingsFileSchema,
+  parseDeploymentSettings,
+  readDeploymentSettingsFile,
+  upstreamAuthHeaders,
+} from "./deployment-settings";
