@@ -78,6 +78,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       timeoutMs: config.upstream.timeoutMs,
       maxResponseBytes: config.upstream.maxResponseBytes,
       allowLoopback: config.upstream.allowLoopback,
+      deploymentSettings: config.upstream.deploymentSettings,
     }),
     clock,
     logger,

@@ -31,10 +31,9 @@ const entrySchema = z.strictObject({
 });
 
 /** `{ "<deployment id>": { "apiKey"?, "apiKeyHeader"?, "upstreamModel"? } }`. */
-export const deploymentSettingsFileSchema = z.record(
-  z.string().regex(/^[1-9]\d{0,77}$/, "must be a deployment id"),
-  entrySchema,
-);
+export const deploymentSettingsFileSchema = z.record(z.string(), entrySchema);
+
+const DEPLOYMENT_ID = /^[1-9]\d{0,77}$/;
 
 export class DeploymentSettingsError extends Error {
   override readonly name = "DeploymentSettingsError";
@@ -45,6 +44,10 @@ export function parseDeploymentSettings(
   json: unknown,
   source = "deployment settings",
 ): Map<bigint, DeploymentSettings> {
+  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+    const bad = Object.keys(json).find((key) => !DEPLOYMENT_ID.test(key));
+    if (bad !== undefined) throw new DeploymentSettingsError(`${source}: ${bad} is not a deployment id.`);
+  }
   const parsed = deploymentSettingsFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
