@@ -9,7 +9,7 @@ import { canonicalJsonHash } from "./canonical-json";
 export const INPUT_HASH_EXCLUDED_FIELDS = ["model", "user"] as const;
 
 /** A chat-completions request body as a client sends it (`messages` required, every other OpenAI field allowed). */
-export type ChatRequestBody = { messages: readonly unknown[] } & Record<string, unknown>;
+export type ChatRequestBody = { readonly messages: readonly unknown[] };
 
 /**
  * The receipt's and the InferenceRequest's `inputHash`: keccak256 of the canonical JSON of the
@@ -18,11 +18,11 @@ export type ChatRequestBody = { messages: readonly unknown[] } & Record<string, 
  * the bytes a client hashes are the bytes the relayer hashes. Wallet clients sign
  * `InferenceRequest(user, modelId, chatInputHash(body), nonce, deadline)`.
  */
-export function chatInputHash(body: ChatRequestBody): Hex {
+export function chatInputHash<T extends ChatRequestBody>(body: T): Hex {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     throw new TypeError("chatInputHash needs a request body with a non-empty messages array");
   }
-  const forwarded: Record<string, unknown> = { ...body };
+  const forwarded: Record<string, unknown> = { ...(body as object) };
   for (const field of INPUT_HASH_EXCLUDED_FIELDS) delete forwarded[field];
   return canonicalJsonHash(forwarded);
 }
