@@ -11,9 +11,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Folds the deltas of choice 0, in order: `role` is the first role seen (default "assistant");
- * every other string field (`content`, `refusal`, `reasoning_content`…) is concatenated; `content`
- * is null when no chunk carried any; `tool_calls` are merged by their `index` (first `id` and `type`
+ * Folds the deltas of choice 0, in order: null and empty-string values are skipped; `role` is the
+ * first role seen (default "assistant"); every other string field (`content`, `refusal`,
+ * `reasoning_content`…) is concatenated; `content` is null when no chunk carried any; `tool_calls` are merged by their `index` (first `id` and `type`
  * win, `function.name` and `function.arguments` are concatenated) and listed by index without it;
  * any other non-null value is the last one seen. Chunks without choice 0 (usage, receipt) add nothing.
  */
@@ -28,7 +28,8 @@ export class StreamedMessageAssembler {
     for (const choice of chunk.choices) {
       if (!isObject(choice) || (choice.index ?? 0) !== 0 || !isObject(choice.delta)) continue;
       for (const [key, value] of Object.entries(choice.delta)) {
-        if (value === null || value === undefined) continue;
+        // Role-only first chunks often carry `content: ""`: empty strings say nothing.
+        if (value === null || value === undefined || value === "") continue;
         if (key === "role") this.role ??= String(value);
         else if (key === "tool_calls" && Array.isArray(value)) this.addToolCalls(value);
         else if (typeof value === "string") this.strings.set(key, (this.strings.get(key) ?? "") + value);
