@@ -25,12 +25,12 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
         "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,"
         "bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,"
-        "uint64 epoch,uint256 fee,bytes32 userAuth)"
+        "uint64 epoch,uint256 fee,address payer,bytes32 userAuth)"
     );
 
     /// @notice keccak256 of the InferenceRequest EIP-712 type string (docs/protocol.md).
     bytes32 public constant INFERENCE_REQUEST_TYPEHASH = keccak256(
-        "InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline)"
+        "InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline,uint256 maxFee)"
     );
 
     /// @notice Longest allowed epoch (a year), which also keeps epoch arithmetic far from overflow.

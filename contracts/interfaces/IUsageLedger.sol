@@ -27,6 +27,7 @@ interface IUsageLedger {
         uint64 timestamp;
         uint64 epoch;
         uint256 fee;
+        address payer;
         bytes32 userAuth;
     }
 
@@ -37,6 +38,7 @@ interface IUsageLedger {
         bytes32 inputHash;
         uint256 nonce;
         uint64 deadline;
+        uint256 maxFee;
     }
 
     /// @notice A committed batch; `root == 0` means the batch does not exist.

@@ -5023,6 +5023,11 @@ export const usageLedgerAbi = [
             "internalType": "uint64",
             "name": "deadline",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFee",
+            "type": "uint256"
           }
         ],
         "internalType": "struct IUsageLedger.InferenceRequest",
@@ -5101,6 +5106,11 @@ export const usageLedgerAbi = [
             "type": "uint256"
           },
           {
+            "internalType": "address",
+            "name": "payer",
+            "type": "address"
+          },
+          {
             "internalType": "bytes32",
             "name": "userAuth",
             "type": "bytes32"
@@ -5150,6 +5160,11 @@ export const usageLedgerAbi = [
             "internalType": "uint64",
             "name": "deadline",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFee",
+            "type": "uint256"
           }
         ],
         "internalType": "struct IUsageLedger.InferenceRequest",
@@ -5288,6 +5303,11 @@ export const usageLedgerAbi = [
             "internalType": "uint256",
             "name": "fee",
             "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "payer",
+            "type": "address"
           },
           {
             "internalType": "bytes32",
@@ -5498,6 +5518,11 @@ export const usageLedgerAbi = [
             "internalType": "uint256",
             "name": "fee",
             "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "payer",
+            "type": "address"
           },
           {
             "internalType": "bytes32",

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { type Hex, bytesToHex, keccak256, toHex } from "viem";
+import { type Hex, bytesToHex, getAddress, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { BatchFileError, batchTree, parseBatchFile, serializeBatchFile } from "./batch-file";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "./receipt";
@@ -21,6 +21,7 @@ function receipt(i: number, epoch = 2n): InferenceReceipt {
     timestamp: 1_700_000_000n,
     epoch,
     fee: 10n ** 30n,
+    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
   };
 }
@@ -54,7 +55,8 @@ describe("serializeBatchFile", () => {
       `{"requestId":"${r.receipt.requestId}","modelId":"3","deploymentId":"4","communityId":"5",` +
       `"userId":"${r.receipt.userId}","userKind":2,"inputHash":"${r.receipt.inputHash}",` +
       `"outputHash":"${r.receipt.outputHash}","timestamp":"1700000000","epoch":"2",` +
-      `"fee":"1000000000000000000000000000000","userAuth":"${ZERO_BYTES32}","hash":"${r.hash}",` +
+      `"fee":"1000000000000000000000000000000","payer":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",` +
+      `"userAuth":"${ZERO_BYTES32}","hash":"${r.hash}",` +
       `"signature":"${r.signature}"}`;
     const { bytes } = write(receipts);
     expect(text(bytes)).toBe(
@@ -91,6 +93,7 @@ describe("parseBatchFile", () => {
       timestamp: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
       epoch: fc.constant(9n),
       fee: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(bytesToHex(b))),
       userAuth: hex(32),
     }),
     hash: hex(32),

@@ -35,12 +35,13 @@ export const receiptTypes = {
     { name: "timestamp", type: "uint64" },
     { name: "epoch", type: "uint64" },
     { name: "fee", type: "uint256" },
+    { name: "payer", type: "address" },
     { name: "userAuth", type: "bytes32" },
   ],
 } as const;
 
 export const RECEIPT_TYPE_STRING =
-  "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,uint64 epoch,uint256 fee,bytes32 userAuth)";
+  "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,uint64 epoch,uint256 fee,address payer,bytes32 userAuth)";
 
 /**
  * A request signed by the user's own wallet, so the user's identity is proven without trusting
@@ -53,8 +54,9 @@ export const inferenceRequestTypes = {
     { name: "inputHash", type: "bytes32" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint64" },
+    { name: "maxFee", type: "uint256" },
   ],
 } as const;
 
 export const INFERENCE_REQUEST_TYPE_STRING =
-  "InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline)";
+  "InferenceRequest(address user,uint256 modelId,bytes32 inputHash,uint256 nonce,uint64 deadline,uint256 maxFee)";

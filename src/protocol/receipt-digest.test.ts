@@ -56,6 +56,10 @@ const receiptArb: fc.Arbitrary<InferenceReceipt> = fc.record({
   timestamp: uint64,
   epoch: uint64,
   fee: uint256,
+  // Lower-case or checksummed: viem refuses a mixed-case address with a wrong checksum.
+  payer: fc
+    .tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.boolean())
+    .map(([b, checksummed]) => (checksummed ? getAddress(bytesToHex(b)) : (bytesToHex(b) as Address))),
   userAuth: bytes32,
 });
 
@@ -86,6 +90,7 @@ function sample(): InferenceReceipt {
     timestamp: 1_700_000_000n,
     epoch: 5n,
     fee: 10n ** 18n,
+    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
   };
 }

@@ -38,7 +38,7 @@ const HEX_VALUES = (() => {
 })();
 
 // One shared buffer per thread: hashing is synchronous and every call rewrites every word.
-const STRUCT = new Uint8Array(13 * 32);
+const STRUCT = new Uint8Array(14 * 32);
 const STRUCT_VIEW = new DataView(STRUCT.buffer);
 const DIGEST_INPUT = new Uint8Array(2 + 32 + 32);
 STRUCT.set(RECEIPT_TYPEHASH, 0);
@@ -87,6 +87,20 @@ function writeUint(field: string, value: unknown, bits: 8 | 64 | 256, offset: nu
   STRUCT_VIEW.setBigUint64(offset + 8, BigInt.asUintN(64, value >> 128n));
   STRUCT_VIEW.setBigUint64(offset + 16, BigInt.asUintN(64, value >> 64n));
   STRUCT_VIEW.setBigUint64(offset + 24, BigInt.asUintN(64, value));
+}
+
+/** Writes a 20-byte address left-padded over the word at `offset` (any letter case; not checksum-checked). */
+function writeAddress(field: string, value: unknown, offset: number): void {
+  if (typeof value !== "string") throw new TypeError(`${field} must be a 0x-prefixed 20-byte hex address.`);
+  if (value.length !== 42 || value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120)
+    throw new RangeError(`${field} must be 0x followed by exactly 40 hex digits.`);
+  STRUCT.fill(0, offset, offset + 12);
+  for (let i = 0; i < 20; i++) {
+    const hi = hexDigit(value.charCodeAt(2 + 2 * i));
+    const lo = hexDigit(value.charCodeAt(3 + 2 * i));
+    if (hi < 0 || lo < 0) throw new RangeError(`${field} contains a character that is not a hex digit.`);
+    STRUCT[offset + 12 + i] = (hi << 4) | lo;
+  }
 }
 
 const MAX_CACHED_DOMAINS = 16;
@@ -142,7 +156,8 @@ export function receiptStructHash(receipt: InferenceReceipt): Uint8Array {
   writeUint("timestamp", receipt.timestamp, 64, 288);
   writeUint("epoch", receipt.epoch, 64, 320);
   writeUint("fee", receipt.fee, 256, 352);
-  writeBytes32("userAuth", receipt.userAuth, STRUCT, 384);
+  writeAddress("payer", receipt.payer, 384);
+  writeBytes32("userAuth", receipt.userAuth, STRUCT, 416);
   return keccak_256(STRUCT);
 }
 

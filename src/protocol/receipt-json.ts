@@ -18,6 +18,7 @@ export type ReceiptJson = {
   timestamp: string;
   epoch: string;
   fee: string;
+  payer: Address;
   userAuth: Hex;
 };
 
@@ -51,6 +52,7 @@ export function receiptToJson(r: InferenceReceipt): ReceiptJson {
     timestamp: r.timestamp.toString(),
     epoch: r.epoch.toString(),
     fee: r.fee.toString(),
+    payer: getAddress(r.payer),
     userAuth: r.userAuth.toLowerCase() as Hex,
   };
 }
@@ -93,6 +95,7 @@ export const receiptJsonSchema = z.strictObject({
   timestamp: uint64JsonSchema,
   epoch: uint64JsonSchema,
   fee: uint,
+  payer: addressJsonSchema,
   userAuth: bytes32,
 });
 
@@ -111,6 +114,7 @@ function toReceipt(r: ValidReceiptJson): InferenceReceipt {
     timestamp: BigInt(r.timestamp),
     epoch: BigInt(r.epoch),
     fee: BigInt(r.fee),
+    payer: getAddress(r.payer),
     userAuth: r.userAuth.toLowerCase() as Hex,
   };
 }

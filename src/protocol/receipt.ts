@@ -33,7 +33,10 @@ export type InferenceReceipt = {
   outputHash: Hex;
   timestamp: bigint;
   epoch: bigint;
+  /** Token units (wei) charged to `payer`'s escrow for this call; never above a wallet request's maxFee. */
   fee: bigint;
+  /** Whose escrow pays `fee`: the API key's owner, or the wallet that signed the request. */
+  payer: Address;
   userAuth: Hex;
 };
 
@@ -43,6 +46,8 @@ export type InferenceRequest = {
   inputHash: Hex;
   nonce: bigint;
   deadline: bigint;
+  /** The most the user agrees to pay for this call, in token units (wei). */
+  maxFee: bigint;
 };
 
 export type LedgerDomain = { chainId: number | bigint; ledger: Address };

@@ -43,8 +43,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           in: "header",
           name: "X-Kho-Signature",
           description:
-            "EIP-712 InferenceRequest(user, modelId, inputHash, nonce, deadline) signature; also send X-Kho-User, " +
-            "X-Kho-Nonce and X-Kho-Deadline. inputHash = keccak256(canonical JSON of `messages`).",
+            "EIP-712 InferenceRequest(user, modelId, inputHash, nonce, deadline, maxFee) signature; also send " +
+            "X-Kho-User, X-Kho-Nonce, X-Kho-Deadline and X-Kho-Max-Fee. inputHash = keccak256(canonical JSON of `messages`).",
         },
       },
       schemas: {

@@ -44,6 +44,7 @@ function receiptArb(clock?: { epoch: bigint; start: bigint; length: bigint }): f
     timestamp: clock === undefined ? uint64 : fc.bigInt({ min: clock.start, max: clock.start + clock.length - 1n }),
     epoch: clock === undefined ? uint64 : fc.constant(clock.epoch),
     fee: uint256,
+    payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => ethers.getAddress(bytesToHex(b)) as Hex),
     userAuth: bytes32,
   });
 }

@@ -46,6 +46,7 @@ function makeReceipt(overrides: Partial<InferenceReceipt> = {}): InferenceReceip
     timestamp: 1_700_000_000n,
     epoch: 0n,
     fee: 0n,
+    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
     ...overrides,
   };
@@ -611,6 +612,7 @@ describe("UsageLedger", function () {
         inputHash: randomHex32(),
         nonce: 3n,
         deadline: 2_000_000_000n,
+        maxFee: 10n ** 18n,
       };
       const chain = await ledgerChain(ledger);
       expect(await ledger.hashInferenceRequest(request)).to.equal(hashInferenceRequest(request, chain));
@@ -634,6 +636,7 @@ describe("UsageLedger", function () {
         inputHash: randomHex32(),
         nonce: 0n,
         deadline: 1n,
+        maxFee: 0n,
       };
       const types = { InferenceRequest: [...inferenceRequestTypes.InferenceRequest] };
       const signature = (await user.signTypedData(await domainOf(ledger), types, request)) as Hex;

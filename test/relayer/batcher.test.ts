@@ -25,6 +25,7 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
       timestamp: SCHEDULE.genesis + epoch * SCHEDULE.length + 10n,
       epoch,
       fee: 0n,
+      payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
       userAuth: ZERO_BYTES32,
     };
   });

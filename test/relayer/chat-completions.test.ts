@@ -184,6 +184,7 @@ describe("POST /v1/chat/completions", () => {
         inputHash: keccak256(toBytes(canonicalJson({ messages: opts.msgs ?? messages }))),
         nonce: opts.nonce,
         deadline: opts.deadline,
+        maxFee: 0n,
       };
       const signature = await wallet.signTypedData({
         domain,
@@ -196,6 +197,7 @@ describe("POST /v1/chat/completions", () => {
           "X-Kho-User": wallet.address,
           "X-Kho-Nonce": opts.nonce.toString(),
           "X-Kho-Deadline": opts.deadline.toString(),
+          "X-Kho-Max-Fee": "0",
           "X-Kho-Signature": signature,
         },
         digest: hashInferenceRequest(message, { chainId: CHAIN_ID, ledger: LEDGER }),

@@ -53,7 +53,7 @@ describe("relayer client", () => {
   it("sends wallet-signed requests, so the receipt names the user's address", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const client = createRelayerClient({ baseUrl, domain });
-    const wallet = { account, nonce: 1n, deadline: relayer.clock.t + 3600n };
+    const wallet = { account, nonce: 1n, deadline: relayer.clock.t + 3600n, maxFee: 0n };
     const { receipt } = await client.chatCompletion({ model: "pho-vi", messages, wallet });
     expect(receipt.receipt).toMatchObject({ userKind: UserKind.Wallet, userId: addressUserId(account.address) });
     expect(receipt.receipt.userAuth).toBe(
@@ -64,6 +64,7 @@ describe("relayer client", () => {
           inputHash: receipt.receipt.inputHash,
           nonce: 1n,
           deadline: wallet.deadline,
+          maxFee: 0n,
         },
         domain,
       ),

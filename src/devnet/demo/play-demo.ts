@@ -134,7 +134,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
           await memberClient.chatCompletion({
             model: LOCAL_MODEL_NAME,
             messages,
-            wallet: { account: wallet, nonce, deadline: clock.now() + 3600n },
+            wallet: { account: wallet, nonce, deadline: clock.now() + 3600n, maxFee: 0n },
           });
         } else if (call.caller.kind === "visitor") {
           await app.chatCompletion({ model: GENERIC_MODEL_NAME, messages, user: call.caller.name });

@@ -7,10 +7,11 @@ export const WALLET_HEADERS = {
   user: "x-kho-user",
   nonce: "x-kho-nonce",
   deadline: "x-kho-deadline",
+  maxFee: "x-kho-max-fee",
   signature: "x-kho-signature",
 } as const;
 
-export type WalletHeaders = { user: string; nonce: string; deadline: string; signature: string };
+export type WalletHeaders = { user: string; nonce: string; deadline: string; maxFee: string; signature: string };
 
 const UINT256_MAX = 2n ** 256n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -23,7 +24,7 @@ function parseUint(value: string, max: bigint, header: string): bigint {
   return n;
 }
 
-/** Whether the request carries any wallet-signature header (then all four are required). */
+/** Whether the request carries any wallet-signature header (then all five are required). */
 export function hasWalletHeaders(headers: Record<string, string | string[] | undefined>): boolean {
   return Object.values(WALLET_HEADERS).some((h) => headers[h] !== undefined);
 }
@@ -40,6 +41,7 @@ export function readWalletHeaders(headers: Record<string, string | string[] | un
     user: read(WALLET_HEADERS.user),
     nonce: read(WALLET_HEADERS.nonce),
     deadline: read(WALLET_HEADERS.deadline),
+    maxFee: read(WALLET_HEADERS.maxFee),
     signature: read(WALLET_HEADERS.signature),
   };
 }
@@ -53,7 +55,7 @@ export type VerifyWalletRequestParameters = {
 };
 
 /**
- * Checks an EIP-712 InferenceRequest signature over (user, modelId, inputHash, nonce, deadline),
+ * Checks an EIP-712 InferenceRequest signature over (user, modelId, inputHash, nonce, deadline, maxFee),
  * where modelId and inputHash come from the request body itself, so a signature cannot be moved
  * to other messages or another model. Nonce reuse is checked later, when the nonce is claimed.
  */
@@ -67,11 +69,12 @@ export async function verifyWalletRequest(
   const user: Address = getAddress(headers.user);
   const nonce = parseUint(headers.nonce, UINT256_MAX, WALLET_HEADERS.nonce);
   const deadline = parseUint(headers.deadline, UINT64_MAX, WALLET_HEADERS.deadline);
+  const maxFee = parseUint(headers.maxFee, UINT256_MAX, WALLET_HEADERS.maxFee);
   if (!/^0x[0-9a-fA-F]{130}$/.test(headers.signature)) {
     throw new RelayerError("unauthorized", `${WALLET_HEADERS.signature} must be a 65-byte hex signature.`);
   }
   if (deadline < params.now) throw new RelayerError("unauthorized", "The signed request's deadline has passed.");
-  const request = { user, modelId: params.modelId, inputHash: params.inputHash, nonce, deadline };
+  const request = { user, modelId: params.modelId, inputHash: params.inputHash, nonce, deadline, maxFee };
   // The digest is both what the signature is checked against and the receipt's userAuth: hash it once.
   let digest: Hex;
   let signer: Address;
@@ -87,5 +90,5 @@ export async function verifyWalletRequest(
       "The request signature does not match X-Kho-User for this model and these messages.",
     );
   }
-  return { kind: "wallet", user, nonce, deadline, digest };
+  return { kind: "wallet", user, nonce, deadline, maxFee, digest };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
-import type { Caller } from "../auth/caller";
+import { type Caller, callerPayer } from "../auth/caller";
 import { canonicalJsonHash } from "../../protocol/canonical-json";
 import { chatInputHash } from "../../protocol/input-hash";
 import { RelayerError, relayerErrorFromUpstream } from "../errors";
@@ -199,6 +199,7 @@ export async function signAndPersistReceipt(
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
     fee: 0n,
+    payer: callerPayer(params.caller),
   };
   const signStarted = process.hrtime.bigint();
   const [signed] = await deps.signer.signReceipts([receipt]);

@@ -23,6 +23,7 @@ function receipt(i: number): InferenceReceipt {
     timestamp: 1_700_000_000n + BigInt(i),
     epoch: 5n,
     fee: 10n ** 18n,
+    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
   };
 }

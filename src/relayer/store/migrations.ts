@@ -78,6 +78,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         timestamp INTEGER NOT NULL,
         epoch INTEGER NOT NULL,
         fee TEXT NOT NULL,
+        payer TEXT NOT NULL,
         user_auth TEXT NOT NULL,
         signature TEXT NOT NULL,
         signer TEXT NOT NULL,

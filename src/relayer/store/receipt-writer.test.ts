@@ -25,6 +25,7 @@ function receiptNumber(n: number): { receipt: InferenceReceipt; hash: Hex; signa
       timestamp: 1_700_000_000n,
       epoch: 1n,
       fee: 0n,
+      payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
       userAuth: ZERO_BYTES32,
     },
     hash: id("hash"),

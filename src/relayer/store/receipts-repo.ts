@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, getAddress } from "viem";
 import type { InferenceReceipt, UserKind } from "../../protocol";
 import type { SqliteDatabase } from "./database";
 
@@ -31,6 +31,7 @@ type ReceiptRow = {
   timestamp: number;
   epoch: number;
   fee: string;
+  payer: string;
   user_auth: string;
   signature: string;
   signer: string;
@@ -54,6 +55,7 @@ function fromRow(row: ReceiptRow): StoredReceipt {
       timestamp: BigInt(row.timestamp),
       epoch: BigInt(row.epoch),
       fee: BigInt(row.fee),
+      payer: row.payer as Address,
       userAuth: row.user_auth as Hex,
     },
     hash: row.receipt_hash as Hex,
@@ -77,9 +79,9 @@ export class ReceiptsRepo {
   constructor(private readonly db: SqliteDatabase) {
     this.insertStmt = db.prepare(`
       INSERT INTO receipts (request_id, receipt_hash, model_id, deployment_id, community_id, user_id, user_kind,
-        input_hash, output_hash, timestamp, epoch, fee, user_auth, signature, signer, status, created_at)
+        input_hash, output_hash, timestamp, epoch, fee, payer, user_auth, signature, signer, status, created_at)
       VALUES (@requestId, @hash, @modelId, @deploymentId, @communityId, @userId, @userKind, @inputHash, @outputHash,
-        @timestamp, @epoch, @fee, @userAuth, @signature, @signer, 'unbatched', @createdAt)`);
+        @timestamp, @epoch, @fee, @payer, @userAuth, @signature, @signer, 'unbatched', @createdAt)`);
     this.byRequestId = db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE request_id = ?");
     this.byHash = db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE receipt_hash = ?");
   }
@@ -99,6 +101,7 @@ export class ReceiptsRepo {
       timestamp: Number(x.timestamp),
       epoch: Number(x.epoch),
       fee: x.fee.toString(),
+      payer: getAddress(x.payer),
       userAuth: x.userAuth.toLowerCase(),
       signature: r.signature.toLowerCase(),
       signer: r.signer,

@@ -1,13 +1,13 @@
-import { type Hex, bytesToHex, hexToBytes } from "viem";
+import { type Address, type Hex, bytesToHex, hexToBytes } from "viem";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
 
 const WORD_FIELDS = ["requestId", "userId", "inputHash", "outputHash", "userAuth"] as const;
 const ROW_BYTES = 32 * WORD_FIELDS.length;
 
-class Interner {
-  private readonly index = new Map<bigint, number>();
-  readonly values: bigint[] = [];
-  id(value: bigint): number {
+class Interner<T> {
+  private readonly index = new Map<T, number>();
+  readonly values: T[] = [];
+  id(value: T): number {
     let i = this.index.get(value);
     if (i === undefined) {
       i = this.values.length;
@@ -20,16 +20,18 @@ class Interner {
 
 /**
  * Accepted receipts of one epoch in columns (~190 bytes each instead of a ~1 KB object with
- * twelve fields and four bigints). The calculator core takes a synchronous iterable while batch
+ * thirteen fields and four bigints). The calculator core takes a synchronous iterable while batch
  * files arrive asynchronously, so receipts must wait somewhere: they wait here and are turned
  * back into objects one at a time as the core streams them.
  */
 export class ReceiptStore {
   private words = new Uint8Array(ROW_BYTES * 64);
   private ids = new Uint32Array(4 * 64);
+  private payerIds = new Uint32Array(64);
   private kinds = new Uint8Array(64);
   private times = new Float64Array(64);
-  private readonly bigints = new Interner();
+  private readonly bigints = new Interner<bigint>();
+  private readonly payers = new Interner<Address>();
   private count = 0;
 
   constructor(readonly epoch: bigint) {}
@@ -44,11 +46,13 @@ export class ReceiptStore {
     words.set(this.words);
     const ids = new Uint32Array(4 * capacity);
     ids.set(this.ids);
+    const payerIds = new Uint32Array(capacity);
+    payerIds.set(this.payerIds);
     const kinds = new Uint8Array(capacity);
     kinds.set(this.kinds);
     const times = new Float64Array(capacity);
     times.set(this.times);
-    [this.words, this.ids, this.kinds, this.times] = [words, ids, kinds, times];
+    [this.words, this.ids, this.payerIds, this.kinds, this.times] = [words, ids, payerIds, kinds, times];
   }
 
   add(receipt: InferenceReceipt): void {
@@ -62,6 +66,7 @@ export class ReceiptStore {
     this.ids[row * 4 + 1] = this.bigints.id(receipt.deploymentId);
     this.ids[row * 4 + 2] = this.bigints.id(receipt.communityId);
     this.ids[row * 4 + 3] = this.bigints.id(receipt.fee);
+    this.payerIds[row] = this.payers.id(receipt.payer);
     this.kinds[row] = receipt.userKind;
     this.times[row] = Number(receipt.timestamp);
   }
@@ -87,6 +92,7 @@ export class ReceiptStore {
         timestamp: BigInt(this.times[row]!),
         epoch: this.epoch,
         fee: values[this.ids[row * 4 + 3]!]!,
+        payer: this.payers.values[this.payerIds[row]!]!,
         userAuth: this.word(row, 4),
       };
     }

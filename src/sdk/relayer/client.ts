@@ -45,6 +45,8 @@ export type WalletRequestAuth = {
   nonce: bigint;
   /** Unix seconds after which the relayer refuses the signed request. */
   deadline: bigint;
+  /** The most the user agrees to pay for this call, in token units (wei); the receipt's fee never exceeds it. */
+  maxFee: bigint;
   /** Overrides the client's domain. */
   domain?: LedgerDomain;
 };
@@ -199,6 +201,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       inputHash: chatInputHash(body),
       nonce: auth.nonce,
       deadline: auth.deadline,
+      maxFee: auth.maxFee,
     };
     const signature = await auth.account.signTypedData({
       domain: usageLedgerDomain(domain.chainId, domain.ledger),
@@ -210,6 +213,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
       "x-kho-user": auth.account.address,
       "x-kho-nonce": auth.nonce.toString(),
       "x-kho-deadline": auth.deadline.toString(),
+      "x-kho-max-fee": auth.maxFee.toString(),
       "x-kho-signature": signature,
     };
   }

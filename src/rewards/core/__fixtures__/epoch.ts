@@ -47,6 +47,7 @@ export function receipt(spec: CallSpec): InferenceReceipt {
     timestamp: EPOCH_START + BigInt(spec.day ?? 0) * DAY + BigInt(spec.second ?? 0),
     epoch: EPOCH,
     fee: 0n,
+    payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: `0x${"00".repeat(32)}`,
   };
 }
@@ -194,6 +195,7 @@ export const arbEpochInput = fc
         timestamp: EPOCH_START + c.second,
         epoch: EPOCH,
         fee: 0n,
+        payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
         userAuth: `0x${"00".repeat(32)}`,
       };
     });
