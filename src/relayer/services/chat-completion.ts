@@ -199,7 +199,7 @@ export async function signAndPersistReceipt(
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
     fee: 0n,
-    payer: callerPayer(params.caller),
+    payer: callerPayer(call.caller),
   };
   const signStarted = process.hrtime.bigint();
   const [signed] = await deps.signer.signReceipts([receipt]);
