@@ -115,10 +115,19 @@ describe("model server app", () => {
     expect(res.body.choices[0].message.content).toBe("Cá kho tộ\n\nCá kho");
   });
 
-  it("rejects streaming with a clear 400", async () => {
-    const res = await ask("hi", { stream: true }).expect(400);
-    expectOpenAiError(res.body, "streaming_not_supported", /^Streaming is not supported/);
-    expect(res.body.error.type).toBe("invalid_request_error");
+  it("streams the same answer as server-sent chunks, with usage when asked", async () => {
+    const whole = (await ask("Tôi nấu cá kho thế nào?").expect(200)).body;
+    const res = await ask("Tôi nấu cá kho thế nào?", { stream: true, stream_options: { include_usage: true } }).expect(
+      200,
+    );
+    expect(res.headers["content-type"]).toMatch(/^text\/event-stream/);
+    const events = res.text.split("\n\n").filter(Boolean);
+    expect(events.at(-1)).toBe("data: [DONE]");
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, "")));
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
+    expect(text).toBe(whole.choices[0].message.content);
+    expect(chunks.length).toBeGreaterThan(4);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: whole.usage });
   });
 
   it("returns 404 for another model name and for unknown routes, 405 for a wrong method", async () => {

@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { datasetContentHash } from "./dataset/content-hash";
 import type { Dataset } from "./dataset/schema";
-import { createChatCompletion } from "./http/chat-completion";
+import { chatCompletionChunks, createChatCompletion } from "./http/chat-completion";
 import { parseChatCompletionRequest } from "./http/chat-completion-request";
 import { HttpError, toHttpError } from "./http/errors";
 import { DEFAULT_MIN_COVERAGE, createRetrievalModel } from "./retrieval/model";
@@ -90,7 +90,22 @@ export function createModelServerApp({
     express.json({ limit: bodyLimit, strict: true }),
     (req: Request, res: Response) => {
       const request = parseChatCompletionRequest(req.body);
-      res.json(createChatCompletion({ model, modelName, datasetHash, request, created: Math.floor(now() / 1000) }));
+      const completion = createChatCompletion({
+        model,
+        modelName,
+        datasetHash,
+        request,
+        created: Math.floor(now() / 1000),
+      });
+      if (request.stream !== true) {
+        res.json(completion);
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+      for (const chunk of chatCompletionChunks(completion, request.stream_options?.include_usage === true)) {
+        res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      }
+      res.end("data: [DONE]\n\n");
     },
   );
 

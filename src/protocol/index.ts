@@ -6,6 +6,7 @@ export * from "./epoch";
 export * from "./abis";
 export * from "./canonical-json";
 export * from "./input-hash";
+export * from "./chat-stream";
 export * from "./receipt-json";
 export * from "./batch-file";
 export * from "./zod-issue";

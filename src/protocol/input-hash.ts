@@ -1,25 +1,28 @@
 import type { Hex } from "viem";
 import { canonicalJsonHash } from "./canonical-json";
 
-/** A text part of a multi-part chat message (the only part type the relayer accepts). */
-export type ChatTextPart = { type: "text"; text: string };
+/**
+ * The fields of a chat-completions request body that are not forwarded as they are: `model` is
+ * resolved to the registered model (the receipt and the InferenceRequest name it by id) and `user`
+ * never leaves the relayer (it only salts the receipt's pseudonymous user id).
+ */
+export const INPUT_HASH_EXCLUDED_FIELDS = ["model", "user"] as const;
 
-/** A chat message as the relayer accepts it in `POST /v1/chat/completions`. */
-export type ChatInputMessage = {
-  role: "system" | "developer" | "user" | "assistant";
-  content: string | readonly ChatTextPart[];
-  name?: string;
-};
+/** A chat-completions request body as a client sends it (`messages` required, every other OpenAI field allowed). */
+export type ChatRequestBody = { readonly messages: readonly unknown[] };
 
 /**
  * The receipt's and the InferenceRequest's `inputHash`: keccak256 of the canonical JSON of the
- * request's `messages` array, exactly as sent in the body (the relayer accepts no extra fields and
- * rewrites nothing, so the bytes a client hashes are the bytes the relayer hashes). Wallet clients
- * sign `InferenceRequest(user, modelId, chatInputHash(messages), nonce, deadline)`.
+ * request body without `model` and `user`, i.e. of everything the relayer forwards to the model
+ * (messages, tools, sampling parameters, stream options…). The relayer rewrites none of these, so
+ * the bytes a client hashes are the bytes the relayer hashes. Wallet clients sign
+ * `InferenceRequest(user, modelId, chatInputHash(body), nonce, deadline)`.
  */
-export function chatInputHash(messages: readonly ChatInputMessage[]): Hex {
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw new TypeError("chatInputHash needs a non-empty array of messages");
+export function chatInputHash<T extends ChatRequestBody>(body: T): Hex {
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    throw new TypeError("chatInputHash needs a request body with a non-empty messages array");
   }
-  return canonicalJsonHash(messages);
+  const forwarded: Record<string, unknown> = { ...(body as object) };
+  for (const field of INPUT_HASH_EXCLUDED_FIELDS) delete forwarded[field];
+  return canonicalJsonHash(forwarded);
 }

@@ -11,6 +11,7 @@ import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwar
 import { chatCompletionsRouter } from "./routes/chat-completions";
 import { operationsRouter } from "./routes/operations";
 import { publicReadsRouter } from "./routes/public-reads";
+import { DeploymentHealth } from "./services/deployment-health";
 import { DeploymentSelector } from "./services/deployment-selector";
 import type { ChainLinkStatusSource } from "./services/health";
 import { IdempotencyGate } from "./services/idempotency";
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   const clock = deps.clock;
 
   const receiptWriter = new ReceiptWriter(deps.store);
+  const deploymentHealth = new DeploymentHealth({ gauge: metrics.unhealthyDeployments });
 
   const app = express();
   app.disable("x-powered-by");
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
       store: deps.store,
       directory: deps.directory,
       selector: new DeploymentSelector(),
+      health: deploymentHealth,
       forward: deps.forward,
       signer: deps.signer,
       schedule: deps.ledger.schedule,
@@ -121,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
       maxBacklogAgeSeconds: deps.config.maxBacklogAgeSeconds,
       batcher: deps.batcher,
       chain: deps.chain,
+      deployments: deploymentHealth,
       metrics,
     }),
   );

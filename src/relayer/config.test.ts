@@ -33,6 +33,32 @@ describe("loadRelayerConfig", () => {
     expect(config.minSignerBalanceWei).toBe(10n ** 16n);
   });
 
+  it("reads per-deployment upstream keys and model names from the operator's file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-upstreams-"));
+    const file = path.join(dir, "upstreams.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        "3": { apiKey: "sk-or-1", upstreamModel: "meta-llama/llama-3.2-3b-instruct" },
+        "4": { apiKey: "k", apiKeyHeader: "X-Api-Key" },
+      }),
+    );
+    const settings = loadRelayerConfig({ ...base, KHO_UPSTREAM_DEPLOYMENTS_FILE: file }).upstream.deploymentSettings;
+    expect(settings?.get(3n)).toEqual({
+      apiKey: "sk-or-1",
+      apiKeyHeader: "authorization",
+      upstreamModel: "meta-llama/llama-3.2-3b-instruct",
+    });
+    expect(settings?.get(4n)?.apiKeyHeader).toBe("x-api-key");
+    fs.writeFileSync(file, JSON.stringify({ "0": { apiKey: "k" } }));
+    expect(problems({ ...base, KHO_UPSTREAM_DEPLOYMENTS_FILE: file })).toEqual([
+      expect.stringMatching(/^KHO_UPSTREAM_DEPLOYMENTS_FILE .*upstreams\.json: 0 is not a deployment id\.$/),
+    ]);
+    fs.writeFileSync(file, JSON.stringify({ "5": { apiKey: "k", model: "x" } }));
+    expect(problems({ ...base, KHO_UPSTREAM_DEPLOYMENTS_FILE: file })[0]).toMatch(/Unrecognized key/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadRelayerConfig({ ...base, KHO_RELAYER_PORT: "", KHO_LOG_LEVEL: " " }).port).toBe(8787);
   });

@@ -4,6 +4,7 @@ import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { parseDeployment } from "../protocol/deployment";
 import { KhoError } from "../protocol/errors";
+import { type DeploymentSettings, readDeploymentSettingsFile } from "./upstream/deployment-settings";
 
 const hex32 = (what: string) =>
   z.string().regex(/^0x[0-9a-fA-F]{64}$/, `must be ${what}: 0x followed by 64 hex digits`);
@@ -45,6 +46,7 @@ export const relayerEnvSchema = z.object({
   KHO_RATE_LIMIT_PER_MINUTE: intFrom(1, 1_000_000).default(120),
   KHO_IP_RATE_LIMIT_PER_MINUTE: intFrom(1, 1_000_000).default(600),
   KHO_ALLOW_LOOPBACK_UPSTREAMS: bool.default(false),
+  KHO_UPSTREAM_DEPLOYMENTS_FILE: z.string().min(1).optional(),
   KHO_SIGNER_THREADS: intFrom(1, 256).optional(),
   KHO_MIN_SIGNER_BALANCE_WEI: z
     .string()
@@ -81,7 +83,13 @@ export type RelayerConfig = {
   publicUrl: string;
   userIdSalt: Hex;
   batch: { maxReceipts: number; maxAgeSeconds: number };
-  upstream: { timeoutMs: number; maxResponseBytes: number; allowLoopback: boolean };
+  upstream: {
+    timeoutMs: number;
+    maxResponseBytes: number;
+    allowLoopback: boolean;
+    /** Per-deployment API keys and upstream model names from KHO_UPSTREAM_DEPLOYMENTS_FILE (operator-only). */
+    deploymentSettings?: Map<bigint, DeploymentSettings>;
+  };
   maxBodyBytes: number;
   rateLimit: { perCallerPerMinute: number; perIpPerMinute: number };
   signerThreads: number;
@@ -139,6 +147,16 @@ function readDeploymentFile(file: string): {
     };
   } catch (error) {
     throw new ConfigError([`KHO_DEPLOYMENT_FILE ${file}: ${error instanceof Error ? error.message : String(error)}`], {
+      cause: error,
+    });
+  }
+}
+
+function readSettings(file: string): Map<bigint, DeploymentSettings> {
+  try {
+    return readDeploymentSettingsFile(file);
+  } catch (error) {
+    throw new ConfigError([`KHO_UPSTREAM_DEPLOYMENTS_FILE ${error instanceof Error ? error.message : String(error)}`], {
       cause: error,
     });
   }
@@ -204,6 +222,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
       timeoutMs: e.KHO_UPSTREAM_TIMEOUT_MS,
       maxResponseBytes: e.KHO_UPSTREAM_MAX_RESPONSE_BYTES,
       allowLoopback: e.KHO_ALLOW_LOOPBACK_UPSTREAMS,
+      deploymentSettings: e.KHO_UPSTREAM_DEPLOYMENTS_FILE ? readSettings(e.KHO_UPSTREAM_DEPLOYMENTS_FILE) : new Map(),
     },
     maxBodyBytes: e.KHO_MAX_BODY_BYTES,
     rateLimit: { perCallerPerMinute: e.KHO_RATE_LIMIT_PER_MINUTE, perIpPerMinute: e.KHO_IP_RATE_LIMIT_PER_MINUTE },

@@ -7,7 +7,6 @@ import { UpstreamError } from "./upstream/errors";
  */
 export const ErrorCodes = {
   invalid_request: 400,
-  streaming_unsupported: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -29,7 +28,10 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
-export type ErrorBody = { error: { code: ErrorCode; message: string } };
+/** OpenAI's error envelope, which every OpenAI client parses into a typed error (the model server sends the same). */
+export type ErrorBody = {
+  error: { message: string; type: "invalid_request_error" | "server_error"; param: string | null; code: ErrorCode };
+};
 
 /** An error that maps to one HTTP response. Anything else becomes a 500 `internal_error`. */
 export class RelayerError extends KhoError {
@@ -38,21 +40,28 @@ export class RelayerError extends KhoError {
   readonly status: number;
   /** Seconds a client should wait before retrying (sent as Retry-After); null when retrying soon will not help. */
   readonly retryAfterSeconds: number | null;
+  /** The request field the error is about (OpenAI's `param`), when there is one. */
+  readonly param: string | null;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number; param?: string },
+  ) {
     super(message, options);
     this.code = code;
     this.status = ErrorCodes[code];
     this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
+    this.param = options?.param ?? null;
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
+    return errorBody(this.code, this.message, this.param);
   }
 }
 
-export function errorBody(code: ErrorCode, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: ErrorCode, message: string, param: string | null = null): ErrorBody {
+  return { error: { message, type: ErrorCodes[code] >= 500 ? "server_error" : "invalid_request_error", param, code } };
 }
 
 /**

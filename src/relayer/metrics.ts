@@ -58,6 +58,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    unhealthyDeployments: new Gauge({
+      name: "kho_relayer_deployment_unhealthy",
+      help: "1 while a deployment's circuit breaker is open (it is skipped), 0 once it served again.",
+      labelNames: ["deployment"] as const,
+      registers: [registry],
+    }),
+    upstreamFailovers: new Counter({
+      name: "kho_relayer_upstream_failovers_total",
+      help: "Calls a deployment failed before any byte reached the caller, handed to another deployment.",
+      registers: [registry],
+    }),
     unbatchedReceipts: new Gauge({
       name: "kho_relayer_unbatched_receipts",
       help: "Receipts waiting to be batched.",

@@ -67,7 +67,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               in: "header",
               required: false,
               schema: { type: "string", maxLength: 255 },
-              description: "Same key and body replay the stored response; a different body gives 422.",
+              description:
+                "Same key and body replay the stored response; a different body gives 422. Not with stream: true.",
             },
           ],
           requestBody: {
@@ -76,12 +77,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
           responses: {
             "200": {
-              ...json(
-                "The completion with kho_receipt; header X-Kho-Receipt-Hash names the receipt.",
-                "ChatCompletionResponse",
-              ),
+              description:
+                "The completion with kho_receipt (header X-Kho-Receipt-Hash names the receipt); with stream: true, " +
+                "text/event-stream of the upstream's chat.completion.chunk events, then a chunk with empty choices " +
+                "and kho_receipt, then data: [DONE] (header X-Kho-Request-Id names the receipt).",
+              content: {
+                "application/json": { schema: { $ref: "#/components/schemas/ChatCompletionResponse" } },
+                "text/event-stream": { schema: { type: "string" } },
+              },
             },
-            "400": errorResponse("invalid_request or streaming_unsupported"),
+            "400": errorResponse("invalid_request"),
             "401": errorResponse("unauthorized"),
             "404": errorResponse("model_not_found"),
             "409": errorResponse("nonce_reused or idempotency_in_progress"),
@@ -96,7 +101,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       "/v1/models": {
-        get: { summary: "Active registered models.", responses: { "200": json("Models", "ModelList") } },
+        get: {
+          summary: "Active registered models (id = registered name).",
+          responses: { "200": json("Models", "ModelList") },
+        },
+      },
+      "/v1/models/{id}": {
+        get: {
+          summary: "One active model by registered name or id.",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "The model object (as in the list)" },
+            "404": errorResponse("model_not_found"),
+          },
+        },
       },
       "/v1/receipts/{id}": {
         get: {

@@ -30,16 +30,34 @@ export type ModelDirectory = {
 /** The chat.completion object an upstream answered with. */
 export type ChatCompletion = Record<string, unknown>;
 
-export type ForwardParameters = { endpoint: string; body: Record<string, unknown>; signal?: AbortSignal };
+export type ForwardParameters = {
+  deployment: ModelDeployment;
+  /** The request as forwarded; `model` is the registered name until the operator's settings rename it. */
+  body: Record<string, unknown>;
+  signal?: AbortSignal;
+};
 export type ForwardReturnType = {
   completion: ChatCompletion;
   status: number;
   latencyMs: number;
   upstreamAddress: string;
 };
+/** One server-sent event of an upstream stream: its data as received and parsed. */
+export type StreamEvent = { data: string; chunk: Record<string, unknown> };
+export type ForwardStreamReturnType = {
+  status: number;
+  upstreamAddress: string;
+  events: AsyncGenerator<StreamEvent, void, undefined>;
+};
 
-/** Sends one chat completion request to a deployment endpoint (timeouts, size caps and the SSRF policy bound in). */
-export type UpstreamForwarder = (params: ForwardParameters) => Promise<ForwardReturnType>;
+/**
+ * Sends one chat completion request to a deployment (timeouts, size caps, the SSRF policy and the
+ * operator's per-deployment credentials and model names bound in), answered whole or streamed.
+ */
+export type UpstreamForwarder = {
+  complete(params: ForwardParameters): Promise<ForwardReturnType>;
+  stream(params: ForwardParameters): Promise<ForwardStreamReturnType>;
+};
 
 export type EpochSchedule = { genesis: bigint; length: bigint; batchGracePeriod: bigint };
 

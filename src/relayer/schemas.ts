@@ -5,32 +5,115 @@ import { z } from "zod";
  * generate /openapi.json, so the document cannot drift from what the server accepts.
  */
 
-export const textContentPartSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
-
-export const chatMessageSchema = z.strictObject({
-  role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([z.string(), z.array(textContentPartSchema).min(1).max(64)]),
-  name: z.string().min(1).max(64).optional(),
+// Content parts and messages follow OpenAI's chat-completions reference (the `openai` package's
+// ChatCompletionMessageParam): a field or part type that is not in the API is refused, anything
+// inside a known part is left to the model server to judge.
+const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
+const imagePart = z.strictObject({
+  type: z.literal("image_url"),
+  image_url: z.strictObject({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }),
 });
+const audioPart = z.strictObject({
+  type: z.literal("input_audio"),
+  input_audio: z.strictObject({ data: z.string().min(1), format: z.string().min(1) }),
+});
+const filePart = z.strictObject({
+  type: z.literal("file"),
+  file: z.strictObject({
+    file_data: z.string().optional(),
+    file_id: z.string().optional(),
+    filename: z.string().optional(),
+  }),
+});
+const refusalPart = z.strictObject({ type: z.literal("refusal"), refusal: z.string() });
+
+const parts = <T extends z.ZodType>(part: T) => z.array(part).min(1).max(256);
+const textContent = z.union([z.string(), parts(textPart)]);
+const name = z.string().min(1).max(256).optional();
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.enum(["function", "custom"]),
+});
+
+export const chatMessageSchema = z.discriminatedUnion("role", [
+  z.strictObject({ role: z.literal("system"), content: textContent, name }),
+  z.strictObject({ role: z.literal("developer"), content: textContent, name }),
+  z.strictObject({
+    role: z.literal("user"),
+    content: z.union([z.string(), parts(z.discriminatedUnion("type", [textPart, imagePart, audioPart, filePart]))]),
+    name,
+  }),
+  z.strictObject({
+    role: z.literal("assistant"),
+    // Turns that only called tools carry null (or no) content.
+    content: z.union([z.string(), parts(z.discriminatedUnion("type", [textPart, refusalPart]))]).nullish(),
+    name,
+    refusal: z.string().nullish(),
+    tool_calls: z.array(toolCall).max(128).optional(),
+    function_call: z.strictObject({ name: z.string(), arguments: z.string() }).nullish(),
+    audio: z.strictObject({ id: z.string() }).nullish(),
+  }),
+  z.strictObject({ role: z.literal("tool"), content: textContent, tool_call_id: z.string().min(1) }),
+  z.strictObject({ role: z.literal("function"), content: z.string().nullable(), name: z.string().min(1) }),
+]);
+
+const nullableNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
+const nullableInt = (min: number, max: number) => z.number().int().min(min).max(max).nullish();
+const tool = z.looseObject({ type: z.enum(["function", "custom"]) });
 
 export const chatCompletionRequestSchema = z
   .strictObject({
-    model: z.string().min(1).max(128).describe("Registered model id (decimal) or registered model name."),
-    messages: z.array(chatMessageSchema).min(1).max(256),
-    temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+    model: z.string().min(1).max(128).describe("Registered model name, or its registered id (decimal)."),
+    messages: z.array(chatMessageSchema).min(1).max(1024),
+    audio: z.looseObject({ format: z.string(), voice: z.unknown() }).nullish(),
+    frequency_penalty: nullableNumber(-2, 2),
+    function_call: z.union([z.enum(["none", "auto"]), z.looseObject({ name: z.string() })]).optional(),
+    functions: z
+      .array(z.looseObject({ name: z.string() }))
+      .max(128)
+      .optional(),
+    logit_bias: z.record(z.string().regex(/^\d+$/), z.number().min(-100).max(100)).nullish(),
+    logprobs: z.boolean().nullish(),
+    max_completion_tokens: nullableInt(1, 10_000_000),
+    max_tokens: nullableInt(1, 10_000_000),
+    metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+    modalities: z.array(z.enum(["text", "audio"])).nullish(),
+    moderation: z.looseObject({}).nullish(),
+    n: nullableInt(1, 128),
+    parallel_tool_calls: z.boolean().optional(),
+    prediction: z.looseObject({ type: z.literal("content"), content: z.unknown() }).nullish(),
+    presence_penalty: nullableNumber(-2, 2),
+    prompt_cache_key: z.string().nullish(),
+    prompt_cache_options: z.looseObject({}).optional(),
+    prompt_cache_retention: z.enum(["in_memory", "24h"]).nullish(),
+    reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]).nullish(),
+    response_format: z.looseObject({ type: z.enum(["text", "json_object", "json_schema"]) }).optional(),
+    safety_identifier: z.string().max(256).nullish(),
+    seed: z.number().int().nullish(),
+    service_tier: z.enum(["auto", "default", "flex", "scale", "priority"]).nullish(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    store: z.boolean().nullish(),
+    stream: z.boolean().nullish().describe("`true` answers with server-sent events ending in a receipt chunk."),
+    stream_options: z
+      .strictObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
+      .nullish(),
+    temperature: nullableNumber(0, 2),
+    tool_choice: z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.string() })]).optional(),
+    tools: z.array(tool).max(128).optional(),
+    top_logprobs: nullableInt(0, 20),
+    top_p: nullableNumber(0, 1),
     user: z
       .string()
       .min(1)
       .max(256)
       .optional()
-      .describe("The app's end-user id; with an API key it becomes a salted pseudonymous receipt userId (kind 0)."),
-    stream: z
-      .boolean()
-      .optional()
-      .describe("Streaming is not supported: `true` is rejected with streaming_unsupported."),
+      .describe(
+        "The app's end-user id; with an API key it becomes a salted pseudonymous receipt userId (kind 0). Not forwarded.",
+      ),
+    verbosity: z.enum(["low", "medium", "high"]).nullish(),
+    web_search_options: z.looseObject({}).optional(),
   })
-  .describe("OpenAI chat.completions request (subset).");
+  .describe("OpenAI chat.completions request: every field of the API is accepted and forwarded (except `user`).");
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
@@ -67,18 +150,24 @@ export const chatCompletionResponseSchema = z
   .describe("The upstream chat.completion plus the relayer-signed usage receipt.");
 
 export const errorResponseSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    message: z.string(),
+    type: z.enum(["invalid_request_error", "server_error"]),
+    param: z.string().nullable(),
+    code: z.string(),
+  }),
 });
 
 export const modelListSchema = z.object({
   object: z.literal("list"),
   data: z.array(
     z.object({
-      id: z.string().describe("Registered model id (decimal)."),
+      id: z.string().describe("Registered model name (what to send as `model`)."),
       object: z.literal("model"),
       created: z.number().int(),
       owned_by: z.string(),
       name: z.string(),
+      modelId: uintString.describe("Registered model id (decimal); also accepted as `model`."),
       locale: z.string(),
       communityId: uintString,
       builder: z.string(),

@@ -136,6 +136,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       maxResponseBytes: config.upstream.maxResponseBytes,
       allowLoopback: config.upstream.allowLoopback,
       blockedPorts: config.upstreamBlockedPorts,
+      deploymentSettings: config.upstream.deploymentSettings,
     }),
     clock,
     logger,

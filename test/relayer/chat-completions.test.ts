@@ -55,7 +55,7 @@ describe("POST /v1/chat/completions", () => {
     expect(receipt.modelId).toBe(1n);
     expect(receipt.deploymentId).toBe(11n);
     expect(receipt.communityId).toBe(7n);
-    expect(receipt.inputHash).toBe(keccak256(toBytes(canonicalJson(messages))));
+    expect(receipt.inputHash).toBe(keccak256(toBytes(canonicalJson({ messages }))));
     expect(receipt.outputHash).toBe(keccak256(toBytes(canonicalJson(res.body.choices[0].message))));
     expect(receipt.timestamp).toBe(r.clock.t);
     expect(receipt.epoch).toBe(0n);
@@ -91,11 +91,12 @@ describe("POST /v1/chat/completions", () => {
     expect(res.body.object).toBe("list");
     expect(res.body.data).toEqual([
       {
-        id: "1",
+        id: "pho-vi",
         object: "model",
         created: 1_700_000_000,
         owned_by: "0x00000000000000000000000000000000000000b1",
         name: "pho-vi",
+        modelId: "1",
         locale: "vi-VN",
         communityId: "7",
         builder: "0x00000000000000000000000000000000000000b1",
@@ -103,13 +104,30 @@ describe("POST /v1/chat/completions", () => {
     ]);
   });
 
-  it("rejects unknown models, models without deployments and streaming", async () => {
+  it("retrieves one model by name or by id, and 404s for unknown or idle ones", async () => {
+    for (const id of ["pho-vi", "1"]) {
+      const res = await request(r.app).get(`/v1/models/${id}`);
+      expect([res.status, res.body.id, res.body.modelId]).toEqual([200, "pho-vi", "1"]);
+    }
+    for (const id of ["nope", "idle-model"]) {
+      const res = await request(r.app).get(`/v1/models/${id}`);
+      expect([res.status, res.body.error.code]).toEqual([404, "model_not_found"]);
+    }
+  });
+
+  it("rejects unknown models and models without deployments in OpenAI's error envelope", async () => {
     const auth = { Authorization: `Bearer ${key}` };
-    expect((await post({ model: "nope", messages }, auth)).body.error.code).toBe("model_not_found");
+    const unknown = await post({ model: "nope", messages }, auth);
+    expect(unknown.body).toEqual({
+      error: {
+        message: 'There is no active registered model "nope".',
+        type: "invalid_request_error",
+        param: "model",
+        code: "model_not_found",
+      },
+    });
     const idle = await post({ model: "idle-model", messages }, auth);
-    expect([idle.status, idle.body.error.code]).toEqual([503, "no_deployment"]);
-    const stream = await post({ model: "pho-vi", messages, stream: true }, auth);
-    expect([stream.status, stream.body.error.code]).toEqual([400, "streaming_unsupported"]);
+    expect([idle.status, idle.body.error.code, idle.body.error.type]).toEqual([503, "no_deployment", "server_error"]);
     expect(r.store.receipts.countByStatus().unbatched).toBe(0);
   });
 
@@ -163,7 +181,7 @@ describe("POST /v1/chat/completions", () => {
       const message = {
         user: wallet.address,
         modelId: opts.modelId ?? 1n,
-        inputHash: keccak256(toBytes(canonicalJson(opts.msgs ?? messages))),
+        inputHash: keccak256(toBytes(canonicalJson({ messages: opts.msgs ?? messages }))),
         nonce: opts.nonce,
         deadline: opts.deadline,
         maxFee: 0n,

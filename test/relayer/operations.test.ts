@@ -2,6 +2,7 @@ import request from "supertest";
 import { getAddress } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiKeyError, createApiKey, listApiKeys, revokeApiKey } from "../../src/relayer/auth/api-keys";
+import { chatCompletionRequestSchema } from "../../src/relayer/schemas";
 import { openStore } from "../../src/relayer/store";
 import { type TestRelayer, startTestRelayer } from "./helpers/test-app";
 
@@ -65,7 +66,8 @@ describe("operations endpoints", () => {
     const req = res.body.components.schemas.ChatCompletionRequest;
     expect(req.required).toEqual(["model", "messages"]);
     expect(req.additionalProperties).toBe(false);
-    expect(Object.keys(req.properties)).toEqual(["model", "messages", "temperature", "max_tokens", "user", "stream"]);
+    expect(Object.keys(req.properties)).toEqual(Object.keys(chatCompletionRequestSchema.shape));
+    expect(Object.keys(req.properties)).toEqual(expect.arrayContaining(["tools", "stream_options", "response_format"]));
     expect(Object.keys(res.body.paths)).toContain("/v1/chat/completions");
   });
 });

@@ -62,16 +62,19 @@ describe("relayerErrorFromUpstream", () => {
 describe("the chat completion route and its upstream", () => {
   let r: TestRelayer;
   let key: string;
-  let forward: UpstreamForwarder | undefined;
+  let forward: UpstreamForwarder["complete"] | undefined;
   const seen: { signal?: AbortSignal }[] = [];
 
   beforeEach(async () => {
     seen.length = 0;
     const real = createUpstreamForwarder({ timeoutMs: 30_000, maxResponseBytes: 1 << 20, allowLoopback: true });
     r = await startTestRelayer({
-      forward: (params) => {
-        seen.push({ signal: params.signal });
-        return (forward ?? real)(params);
+      forward: {
+        complete: (params) => {
+          seen.push({ signal: params.signal });
+          return (forward ?? real.complete)(params);
+        },
+        stream: real.stream,
       },
     });
     key = createApiKey(r.store, { owner, label: "t" }).key;
@@ -92,7 +95,7 @@ describe("the chat completion route and its upstream", () => {
       .set("Authorization", `Bearer ${key}`)
       .send(JSON.stringify({ model: "pho-vi", messages: withParts }));
     expect(res.status).toBe(200);
-    expect(res.body.kho_receipt.inputHash).toBe(chatInputHash(withParts));
+    expect(res.body.kho_receipt.inputHash).toBe(chatInputHash({ messages: withParts }));
     expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
   });
 

@@ -27,6 +27,7 @@ export const chatCompletionRequestSchema = z.object({
   n: z.literal(1, { error: "only n = 1 is supported" }).nullish(),
   user: z.string().max(256).optional(),
   stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

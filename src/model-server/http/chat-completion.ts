@@ -39,14 +39,6 @@ export function createChatCompletion({
   request,
   created,
 }: CreateChatCompletionParameters): ChatCompletion {
-  if (request.stream === true) {
-    throw new HttpError(
-      400,
-      "streaming_not_supported",
-      "Streaming is not supported by this model server; send the request with stream set to false.",
-      "stream",
-    );
-  }
   if (request.model !== modelName) {
     throw new HttpError(
       404,
@@ -98,4 +90,30 @@ export function createChatCompletion({
       total_tokens: promptTokens + completionTokens,
     },
   };
+}
+
+/**
+ * The same answer as `chat.completion.chunk` events (OpenAI's streaming format): a role chunk, the
+ * content word by word, a finish chunk, and a usage chunk when `stream_options.include_usage` asks.
+ */
+export function chatCompletionChunks(completion: ChatCompletion, includeUsage: boolean): object[] {
+  const base = {
+    id: completion.id,
+    object: "chat.completion.chunk",
+    created: completion.created,
+    model: completion.model,
+    system_fingerprint: completion.system_fingerprint,
+  };
+  const choice = (delta: object, finishReason: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  });
+  const [first] = completion.choices;
+  const words = first.message.content.match(/\S+\s*|\s+/g) ?? [];
+  return [
+    choice({ role: "assistant", content: "" }),
+    ...words.map((word) => choice({ content: word })),
+    choice({}, first.finish_reason),
+    ...(includeUsage ? [{ ...base, choices: [], usage: completion.usage }] : []),
+  ];
 }

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import express, { type RequestHandler, Router } from "express";
 import type { Hex } from "viem";
 import { type Caller, callerId } from "../auth/caller";
@@ -11,12 +10,15 @@ import { createRateLimit } from "../http/rate-limit";
 import type { RegisteredModel } from "../ports";
 import { type ChatCompletionRequest, chatCompletionRequestSchema } from "../schemas";
 import {
+  type ChatCall,
   idempotentRequestId,
   inputHashOf,
   randomRequestId,
   serveChatCompletion,
   type ServeChatCompletionDeps,
+  signAndPersistReceipt,
 } from "../services/chat-completion";
+import { insertReceipt, streamChatCompletion } from "../services/chat-stream";
 import type { IdempotencyGate } from "../services/idempotency";
 import type { RelayerStore } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
@@ -61,9 +63,10 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     if (forbidden)
       throw new RelayerError("invalid_request", `The request body contains a forbidden key at ${forbidden}.`);
     const parsed = chatCompletionRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw new RelayerError("invalid_request", formatIssues(parsed.error));
-    if (parsed.data.stream === true) {
-      throw new RelayerError("streaming_unsupported", "Streaming is not supported; send stream: false or omit it.");
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = issue && issue.path.length > 0 ? issue.path.join(".") : undefined;
+      throw new RelayerError("invalid_request", formatIssues(parsed.error), { param });
     }
     locals(res).chat = parsed.data;
     next();
@@ -73,7 +76,9 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     const ref = locals(res).chat.model;
     const model = await deps.directory.resolveModel(ref);
     if (!model)
-      throw new RelayerError("model_not_found", `There is no active registered model ${JSON.stringify(ref)}.`);
+      throw new RelayerError("model_not_found", `There is no active registered model ${JSON.stringify(ref)}.`, {
+        param: "model",
+      });
     locals(res).model = model;
     next();
   };
@@ -134,6 +139,12 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       if (typeof header !== "string" || !IDEMPOTENCY_KEY.test(header)) {
         throw new RelayerError("invalid_request", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
       }
+      if (chat.stream === true) {
+        // A replay answers with the stored JSON body, which a streaming client could not read.
+        throw new RelayerError("invalid_request", "Idempotency-Key cannot be used with stream: true.", {
+          param: "stream",
+        });
+      }
       idempotencyKey = header;
     }
 
@@ -150,6 +161,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     }
 
     let nonceClaimed = false;
+    let receipted = false;
     try {
       if (caller.kind === "wallet") {
         if (!deps.store.nonces.claim(caller.user, caller.nonce, now)) {
@@ -158,46 +170,43 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         nonceClaimed = true;
       }
       const requestId: Hex = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
-      // A client that disconnects cancels the upstream call: nobody would read its answer.
+      // A client that disconnects cancels the upstream call: nobody would read the rest of its answer.
       const disconnected = new AbortController();
       res.once("close", () => {
         if (!res.writableFinished) disconnected.abort(new Error("the client closed the connection"));
       });
-      const served = await serveChatCompletion(deps, {
-        request: chat,
-        model,
-        caller,
-        requestId,
-        inputHash,
-        signal: disconnected.signal,
-      });
-      const body = JSON.stringify(served.body);
-      const persist = () =>
-        deps.store.receipts.insert({
-          receipt: served.receipt,
-          hash: served.hash,
-          signature: served.signature,
-          signer: deps.signer.address,
-        });
-      // The receipt (and the idempotent response naming it) is durable before the client sees it.
-      try {
-        if (gate) await gate.complete({ status: 200, body }, persist);
-        else await deps.receiptWriter.submit(persist);
-      } catch (error) {
-        // Signed but not stored: the client gets an error, never the receipt, so nothing is lost
-        // silently, but it is counted so an operator sees the store failing.
-        const sqlite = error instanceof Error && error.cause instanceof Database.SqliteError ? error.cause : error;
-        const busy = sqlite instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(sqlite.code);
-        deps.metrics.receiptsDropped.inc({ reason: busy ? "store_busy" : "store_error" });
-        throw error;
+      const call: ChatCall = { request: chat, model, caller, requestId, inputHash, signal: disconnected.signal };
+
+      if (chat.stream === true) {
+        receipted = await streamChatCompletion(deps, call, res);
+        // A stream that ended without a receipt (nothing delivered, or the deployment broke) used no nonce.
+        if (!receipted && nonceClaimed && caller.kind === "wallet")
+          deps.store.nonces.release(caller.user, caller.nonce);
+        return;
       }
-      deps.metrics.receiptsSigned.inc();
-      res.setHeader("X-Kho-Receipt-Hash", served.hash);
+      const served = await serveChatCompletion(deps, call);
+      let body = "";
+      const signed = await signAndPersistReceipt(deps, {
+        call,
+        deployment: served.deployment,
+        output: served.message,
+        // The receipt (and the idempotent response naming it) is durable before the client sees it.
+        persist: async (receipt) => {
+          body = JSON.stringify({ ...served.completion, kho_receipt: receipt.json });
+          const insert = () => insertReceipt(deps, receipt);
+          if (gate) await gate.complete({ status: 200, body }, insert);
+          else await deps.receiptWriter.submit(insert);
+        },
+      });
+      receipted = true;
+      res.setHeader("X-Kho-Receipt-Hash", signed.hash);
       res.status(200).type("application/json").send(body);
     } catch (error) {
-      // No receipt was stored: free the nonce and the key so the client can retry the same request.
-      if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
-      if (gate) gate.abandon();
+      if (!receipted) {
+        // No receipt was stored: free the nonce and the key so the client can retry the same request.
+        if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
+        if (gate) gate.abandon();
+      }
       throw error;
     }
   };

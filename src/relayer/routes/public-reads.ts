@@ -2,7 +2,7 @@ import { Router } from "express";
 import { type Address, getAddress, isAddress, keccak256 } from "viem";
 import { batchLeaf, batchTree } from "../../protocol";
 import { RelayerError } from "../errors";
-import type { ModelDirectory } from "../ports";
+import type { ModelDirectory, RegisteredModel } from "../ports";
 import { signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ReceiptSigner } from "../signer/signer";
 import type { RelayerStore } from "../store";
@@ -16,21 +16,34 @@ const BATCH_ID = /^[1-9]\d{0,18}$/;
 export function publicReadsRouter(deps: PublicReadsDeps): Router {
   const router = Router();
 
+  // OpenAI model objects whose `id` is the registered name, so model pickers show names; the
+  // registered id stays available as `modelId` and is accepted as `model` too.
+  const modelObject = (m: RegisteredModel) => ({
+    id: m.name,
+    object: "model",
+    created: Number(m.registeredAt),
+    owned_by: m.builder,
+    name: m.name,
+    modelId: m.id.toString(),
+    locale: m.locale,
+    communityId: m.communityId.toString(),
+    builder: m.builder,
+  });
+
   router.get("/v1/models", async (_req, res) => {
     const models = await deps.directory.listActiveModels();
-    res.json({
-      object: "list",
-      data: models.map((m) => ({
-        id: m.id.toString(),
-        object: "model",
-        created: Number(m.registeredAt),
-        owned_by: m.builder,
-        name: m.name,
-        locale: m.locale,
-        communityId: m.communityId.toString(),
-        builder: m.builder,
-      })),
-    });
+    res.json({ object: "list", data: models.map(modelObject) });
+  });
+
+  router.get("/v1/models/:id", async (req, res) => {
+    const model = await deps.directory.resolveModel(req.params.id);
+    const served = model && (await deps.directory.activeDeployments(model.id)).length > 0;
+    if (!model || !served)
+      throw new RelayerError(
+        "model_not_found",
+        `There is no active registered model ${JSON.stringify(req.params.id)}.`,
+      );
+    res.json(modelObject(model));
   });
 
   router.get("/v1/receipts/:id", (req, res) => {

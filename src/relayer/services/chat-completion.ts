@@ -1,5 +1,6 @@
+import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
+import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import { type Caller, callerPayer } from "../auth/caller";
 import { canonicalJsonHash } from "../../protocol/canonical-json";
@@ -10,19 +11,24 @@ import type {
   ChatCompletion,
   Clock,
   EpochSchedule,
+  ModelDeployment,
   ModelDirectory,
   RegisteredModel,
+  StreamEvent,
   UpstreamForwarder,
 } from "../ports";
 import { type KhoReceiptJson, signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ChatCompletionRequest } from "../schemas";
 import { upstreamCompletionSchema } from "../schemas";
 import type { ReceiptSigner } from "../signer/signer";
+import { UpstreamError, UpstreamHttpError, UpstreamInvalidResponseError } from "../upstream/errors";
+import type { DeploymentHealth } from "./deployment-health";
 import type { DeploymentSelector } from "./deployment-selector";
 
 export type ServeChatCompletionDeps = {
   directory: ModelDirectory;
   selector: DeploymentSelector;
+  health: DeploymentHealth;
   forward: UpstreamForwarder;
   signer: ReceiptSigner;
   schedule: EpochSchedule;
@@ -31,7 +37,8 @@ export type ServeChatCompletionDeps = {
   metrics: RelayerMetrics;
 };
 
-export type ServeChatCompletionParameters = {
+/** One authenticated call: what the receipt will say about who asked what of which model. */
+export type ChatCall = {
   request: ChatCompletionRequest;
   model: RegisteredModel;
   caller: Caller;
@@ -43,12 +50,10 @@ export type ServeChatCompletionParameters = {
   signal?: AbortSignal;
 };
 
-export type ServedChatCompletion = {
-  receipt: InferenceReceipt;
-  hash: Hex;
-  signature: Hex;
-  body: ChatCompletion & { kho_receipt: KhoReceiptJson };
-};
+export type SignedCallReceipt = { receipt: InferenceReceipt; hash: Hex; signature: Hex; json: KhoReceiptJson };
+
+/** At most this many deployments are tried for one call (each failed try can cost a full upstream timeout). */
+const MAX_ATTEMPTS = 3;
 
 /** Receipt request id for an idempotent request: stable per caller and key, unguessable without both. */
 export function idempotentRequestId(callerId: string, key: string): Hex {
@@ -60,8 +65,8 @@ export function randomRequestId(): Hex {
 }
 
 /** The receipt's inputHash; the same function SDK clients use to sign wallet requests. */
-export function inputHashOf(request: Pick<ChatCompletionRequest, "messages">): Hex {
-  return chatInputHash(request.messages);
+export function inputHashOf(request: ChatCompletionRequest): Hex {
+  return chatInputHash(request);
 }
 
 function userIdentity(
@@ -78,58 +83,144 @@ function userIdentity(
   return { userId: saltedUserId(salt, caller.owner, appUser), userKind: UserKind.SaltedHash, userAuth: ZERO_BYTES32 };
 }
 
+/** What goes upstream: the request as sent, with the registered name as `model` and without `user`. */
+function upstreamBody(call: ChatCall): Record<string, unknown> {
+  const { user: _user, ...forwarded } = call.request;
+  return { ...forwarded, model: call.model.name };
+}
+
 /**
- * Forwards one chat completion to an Active deployment of `model` and signs the receipt. Nothing
- * is persisted here: the caller stores the receipt (with the idempotency record and the wallet
- * nonce) in one transaction before answering.
+ * A failure that says something about the deployment (so another one should be tried and the
+ * breaker counts it), as opposed to the caller leaving, the request itself being refused (400, 413,
+ * 422: any deployment would refuse it) or the answer being too long for the relayer's cap.
  */
-export async function serveChatCompletion(
+function isDeploymentFault(error: unknown): boolean {
+  if (!(error instanceof UpstreamError)) return false;
+  if (error instanceof UpstreamHttpError) return ![400, 413, 422].includes(error.status);
+  return !["upstream_aborted", "upstream_invalid_request", "upstream_response_too_large"].includes(error.code);
+}
+
+/**
+ * Calls the model's deployments in the selector's order until one answers: a deployment that fails
+ * before anything reached the caller is skipped, its breaker told, and the next one tried.
+ */
+async function withFailover<T>(
   deps: ServeChatCompletionDeps,
-  params: ServeChatCompletionParameters,
-): Promise<ServedChatCompletion> {
-  const { request, model } = params;
-  const deployment = deps.selector.pick(model.id, await deps.directory.activeDeployments(model.id));
-  if (!deployment) throw new RelayerError("no_deployment", `Model ${model.id} has no active deployment right now.`);
-
-  const upstreamBody: Record<string, unknown> = { model: model.name, messages: request.messages };
-  if (request.temperature !== undefined) upstreamBody.temperature = request.temperature;
-  if (request.max_tokens !== undefined) upstreamBody.max_tokens = request.max_tokens;
-
-  const started = process.hrtime.bigint();
-  let completion: ChatCompletion;
-  try {
-    ({ completion } = await deps.forward({ endpoint: deployment.endpoint, body: upstreamBody, signal: params.signal }));
-  } catch (error) {
-    deps.metrics.upstreamLatency.observe({ outcome: "error" }, Number(process.hrtime.bigint() - started) / 1e9);
-    throw relayerErrorFromUpstream(error);
+  call: ChatCall,
+  attempt: (deployment: ModelDeployment) => Promise<T>,
+): Promise<{ deployment: ModelDeployment; result: T }> {
+  const active = await deps.directory.activeDeployments(call.model.id);
+  const candidates = deps.selector
+    .order(call.model.id, active, (d) => deps.health.isAvailable(d.id))
+    .slice(0, MAX_ATTEMPTS);
+  if (candidates.length === 0) {
+    throw new RelayerError("no_deployment", `Model ${call.model.name} has no active deployment right now.`);
   }
-  deps.metrics.upstreamLatency.observe({ outcome: "ok" }, Number(process.hrtime.bigint() - started) / 1e9);
-
-  const parsed = upstreamCompletionSchema.safeParse(completion);
-  if (!parsed.success) {
-    throw new RelayerError("upstream_error", "The model deployment answered without a chat completion message.");
+  let lastError: unknown;
+  for (const deployment of candidates) {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    deps.health.begin(deployment.id);
+    try {
+      const result = await attempt(deployment);
+      deps.metrics.upstreamLatency.observe({ outcome: "ok" }, seconds());
+      deps.health.recordSuccess(deployment.id);
+      return { deployment, result };
+    } catch (error) {
+      deps.metrics.upstreamLatency.observe({ outcome: "error" }, seconds());
+      if (!isDeploymentFault(error) || call.signal?.aborted) throw relayerErrorFromUpstream(error);
+      deps.health.recordFailure(deployment.id, (error as UpstreamError).code);
+      deps.metrics.upstreamFailovers.inc();
+      lastError = error;
+    }
   }
+  throw relayerErrorFromUpstream(lastError);
+}
+
+export type ServedCompletion = { deployment: ModelDeployment; completion: ChatCompletion; message: unknown };
+
+/** Forwards one non-streaming call, failing over between deployments; nothing is signed yet. */
+export async function serveChatCompletion(deps: ServeChatCompletionDeps, call: ChatCall): Promise<ServedCompletion> {
+  const body = upstreamBody(call);
+  const { deployment, result } = await withFailover(deps, call, async (d) => {
+    const { completion } = await deps.forward.complete({ deployment: d, body, signal: call.signal });
+    const parsed = upstreamCompletionSchema.safeParse(completion);
+    if (!parsed.success) {
+      throw new UpstreamInvalidResponseError("The model deployment answered without a chat completion message.");
+    }
+    return { completion, message: parsed.data.choices[0]!.message };
+  });
+  return { deployment, ...result };
+}
+
+export type OpenedStream = {
+  deployment: ModelDeployment;
+  /** The first event, already received: a deployment that cannot produce one is failed over. */
+  first: StreamEvent;
+  rest: AsyncGenerator<StreamEvent, void, undefined>;
+};
+
+/** Opens one streaming call, failing over until a deployment has produced its first event. */
+export async function openChatCompletionStream(deps: ServeChatCompletionDeps, call: ChatCall): Promise<OpenedStream> {
+  const body = upstreamBody(call);
+  const { deployment, result } = await withFailover(deps, call, async (d) => {
+    const { events } = await deps.forward.stream({ deployment: d, body, signal: call.signal });
+    const first = await events.next();
+    if (first.done) throw new UpstreamInvalidResponseError("The model deployment's stream ended without an event.");
+    return { first: first.value, rest: events };
+  });
+  return { deployment, ...result };
+}
+
+/**
+ * Signs the receipt for what a call delivered (`output`: the assembled message choice 0 carried)
+ * and persists it through `persist`, which stores it durably (with the idempotent response when
+ * there is one) before anything names it to the client. This is the one place a served call is
+ * accounted for, streamed or not.
+ */
+export async function signAndPersistReceipt(
+  deps: ServeChatCompletionDeps,
+  params: {
+    call: ChatCall;
+    deployment: ModelDeployment;
+    output: unknown;
+    persist: (signed: SignedCallReceipt) => Promise<void>;
+  },
+): Promise<SignedCallReceipt> {
+  const { call, deployment } = params;
   const timestamp = deps.clock.now();
   const receipt: InferenceReceipt = {
-    requestId: params.requestId,
-    modelId: model.id,
+    requestId: call.requestId,
+    modelId: call.model.id,
     deploymentId: deployment.id,
-    communityId: model.communityId,
-    ...userIdentity(params.caller, request.user, deps.userIdSalt),
-    inputHash: params.inputHash,
-    outputHash: canonicalJsonHash(parsed.data.choices[0]!.message),
+    communityId: call.model.communityId,
+    ...userIdentity(call.caller, call.request.user, deps.userIdSalt),
+    inputHash: call.inputHash,
+    outputHash: canonicalJsonHash(params.output),
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
     fee: 0n,
-    payer: callerPayer(params.caller),
+    payer: callerPayer(call.caller),
   };
-
   const signStarted = process.hrtime.bigint();
   const [signed] = await deps.signer.signReceipts([receipt]);
   deps.metrics.signingLatency.observe(Number(process.hrtime.bigint() - signStarted) / 1e9);
   if (!signed) throw new RelayerError("internal_error", "The receipt could not be signed.");
-
-  const signer: Address = deps.signer.address;
-  const khoReceipt: KhoReceiptJson = { ...signedReceiptToJson(receipt, signed.hash, signed.signature), signer };
-  return { receipt, hash: signed.hash, signature: signed.signature, body: { ...completion, kho_receipt: khoReceipt } };
+  const json: KhoReceiptJson = {
+    ...signedReceiptToJson(receipt, signed.hash, signed.signature),
+    signer: deps.signer.address,
+  };
+  const result = { receipt, hash: signed.hash, signature: signed.signature, json };
+  try {
+    await params.persist(result);
+  } catch (error) {
+    // Signed but not stored: the client gets an error, never the receipt, so nothing is lost
+    // silently, but it is counted so an operator sees the store failing.
+    const sqlite = error instanceof Error && error.cause instanceof Database.SqliteError ? error.cause : error;
+    const busy = sqlite instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(sqlite.code);
+    deps.metrics.receiptsDropped.inc({ reason: busy ? "store_busy" : "store_error" });
+    throw error;
+  }
+  deps.metrics.receiptsSigned.inc();
+  return result;
 }

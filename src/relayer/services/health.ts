@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
 import type { ChainClockStatus } from "../chain/chain-clock";
 import type { Clock, LedgerClient } from "../ports";
+import type { UnhealthyDeployment } from "./deployment-health";
 import type { RelayerStore } from "../store";
 
 export type HealthReport = {
@@ -23,6 +24,8 @@ export type HealthReport = {
       toleranceSeconds: number;
       lastReadAgeSeconds: number | null;
     } | null;
+    /** Deployments the circuit breaker currently skips (other deployments serve their calls). */
+    deployments: { unhealthy: UnhealthyDeployment[] };
   };
 };
 
@@ -43,6 +46,7 @@ export type HealthDeps = {
   maxBacklogAgeSeconds: number;
   batcher?: { lastError(): string | null };
   chain?: ChainLinkStatusSource;
+  deployments?: { unhealthy(): UnhealthyDeployment[] };
 };
 
 const CHAIN_TIMEOUT_MS = 3_000;
@@ -134,6 +138,10 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   if (pendingBatches > 1) reasons.push(`${pendingBatches} sealed batches are waiting for the chain`);
   const lastError = deps.batcher?.lastError() ?? null;
   if (lastError) reasons.push("the last batch submission failed");
+  const unhealthy = deps.deployments?.unhealthy() ?? [];
+  if (unhealthy.length > 0) {
+    reasons.push(`deployment(s) ${unhealthy.map((d) => d.deploymentId).join(", ")} are failing and skipped`);
+  }
 
   return {
     status: !writable ? "unavailable" : reasons.length > 0 ? "degraded" : "ready",
@@ -154,6 +162,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
       },
       batcher: { lastError },
       clock,
+      deployments: { unhealthy },
     },
   };
 }

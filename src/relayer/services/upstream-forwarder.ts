@@ -1,6 +1,7 @@
-import type { UpstreamForwarder } from "../ports";
+import type { ForwardParameters, UpstreamForwarder } from "../ports";
+import { type DeploymentSettings, upstreamAuthHeaders } from "../upstream/deployment-settings";
 import { createEndpointPolicy } from "../upstream/endpoint-policy";
-import { forwardChatCompletion } from "../upstream/forward-chat-completion";
+import { forwardChatCompletion, forwardChatCompletionStream } from "../upstream/forward-chat-completion";
 import type { Resolver } from "../upstream/resolve-pinned";
 
 export type CreateUpstreamForwarderParameters = {
@@ -10,22 +11,32 @@ export type CreateUpstreamForwarderParameters = {
   allowLoopback: boolean;
   /** Ports endpoints may not name (KHO_UPSTREAM_BLOCKED_PORTS); default DEFAULT_BLOCKED_PORTS. */
   blockedPorts?: readonly number[];
+  /** The operator's per-deployment API keys and upstream model names (KHO_UPSTREAM_DEPLOYMENTS_FILE). */
+  deploymentSettings?: ReadonlyMap<bigint, DeploymentSettings>;
   resolver?: Resolver;
 };
 
-/** Binds the SSRF-safe upstream client to the relayer's limits and endpoint policy. */
+/** Binds the SSRF-safe upstream client to the relayer's limits, endpoint policy and deployment settings. */
 export function createUpstreamForwarder(params: CreateUpstreamForwarderParameters): UpstreamForwarder {
   const policy = createEndpointPolicy({ allowLoopback: params.allowLoopback, blockedPorts: params.blockedPorts });
-  return async ({ endpoint, body, signal }) => {
-    const result = await forwardChatCompletion({
-      endpoint,
-      body,
+  const request = ({ deployment, body, signal }: ForwardParameters) => {
+    const settings = params.deploymentSettings?.get(deployment.id);
+    return {
+      endpoint: deployment.endpoint,
+      body: settings?.upstreamModel === undefined ? body : { ...body, model: settings.upstreamModel },
+      headers: upstreamAuthHeaders(settings),
       signal,
       timeoutMs: params.timeoutMs,
       maxResponseBytes: params.maxResponseBytes,
       policy,
       resolver: params.resolver,
-    });
-    return { ...result, completion: result.completion as Record<string, unknown> };
+    };
+  };
+  return {
+    async complete(call) {
+      const result = await forwardChatCompletion(request(call));
+      return { ...result, completion: result.completion as Record<string, unknown> };
+    },
+    stream: (call) => forwardChatCompletionStream(request(call)),
   };
 }

@@ -9,6 +9,11 @@ describe("validateEndpoint", () => {
     ["https://models.example/some/prefix", "https://models.example/some/prefix/v1/chat/completions"],
     ["https://models.example/some/prefix//", "https://models.example/some/prefix/v1/chat/completions"],
     ["HTTPS://Models.Example.:443/x", "https://models.example./x/v1/chat/completions"],
+    // One normalization: a base URL that already ends in /v1 (as OpenAI clients write it) is not doubled.
+    ["http://models.example:11434/v1", "http://models.example:11434/v1/chat/completions"],
+    ["http://models.example:11434/v1/", "http://models.example:11434/v1/chat/completions"],
+    ["https://openrouter.example/api/v1", "https://openrouter.example/api/v1/chat/completions"],
+    ["https://models.example/v1x", "https://models.example/v1x/v1/chat/completions"],
   ])("%s posts to %s", (endpoint, target) => {
     expect(validateEndpoint(endpoint).chatCompletionsUrl.href).toBe(target);
   });

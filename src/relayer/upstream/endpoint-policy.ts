@@ -126,7 +126,11 @@ export type ValidatedEndpoint = {
   port: number;
   /** Set when the host is an IP literal: such hosts are never handed to a resolver. */
   ip: IpAddress | undefined;
-  /** Where chat completions are POSTed: `<base path without trailing slash>/v1/chat/completions`. */
+  /**
+   * Where chat completions are POSTed: the base path without trailing slashes and without a final
+   * `/v1` segment, then `/v1/chat/completions`. So `http://h:11434` and `http://h:11434/v1/` both
+   * reach `http://h:11434/v1/chat/completions`, as OpenAI clients treat their base URL.
+   */
   chatCompletionsUrl: URL;
 };
 
@@ -175,6 +179,6 @@ export function validateEndpoint(endpoint: string, policy: EndpointPolicy = defa
   }
 
   const chatCompletionsUrl = new URL(url.href);
-  chatCompletionsUrl.pathname = `${url.pathname.replace(/\/+$/, "")}${CHAT_COMPLETIONS_PATH}`;
+  chatCompletionsUrl.pathname = `${url.pathname.replace(/\/+$/, "").replace(/\/v1$/i, "")}${CHAT_COMPLETIONS_PATH}`;
   return { url, protocol, hostname, port, ip, chatCompletionsUrl };
 }

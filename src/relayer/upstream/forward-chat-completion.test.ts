@@ -275,7 +275,7 @@ describe("forwardChatCompletion", () => {
   it.each([
     ["no choices", { ...completion, choices: [] }],
     ["numeric content", { ...completion, choices: [{ index: 0, message: { role: "assistant", content: 42 } }] }],
-    ["null first content", { ...completion, choices: [{ index: 0, message: { role: "assistant", content: null } }] }],
+    ["missing first content", { ...completion, choices: [{ index: 0, message: { role: "assistant" } }] }],
     ["wrong object", { ...completion, object: "text_completion" }],
     ["negative usage", { ...completion, usage: { prompt_tokens: -1, completion_tokens: 1, total_tokens: 0 } }],
   ])("refuses a chat.completion with %s", async (_label, value) => {
@@ -283,6 +283,16 @@ describe("forwardChatCompletion", () => {
     const error = await rejection(call(stub.port));
     expect(error).toBeInstanceOf(UpstreamInvalidResponseError);
     expect(error.code).toBe("upstream_invalid_response");
+  });
+
+  it("accepts null content when the answer is tool calls", async () => {
+    const toolCalls = [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }];
+    const answer = {
+      ...completion,
+      choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: toolCalls } }],
+    };
+    const stub = await startStub(json(200, answer));
+    await expect(call(stub.port)).resolves.toMatchObject({ completion: answer });
   });
 
   it("accepts a minimal completion and keeps unknown fields", async () => {

@@ -26,7 +26,7 @@ import { resolvePinned, type Resolver, systemResolver } from "./resolve-pinned";
 export type ForwardChatCompletionParameters = {
   /** The deployment's registered base URL; the request goes to `<base path>/v1/chat/completions`. */
   endpoint: string;
-  /** The OpenAI-style request body, sent as JSON. Streaming (`stream: true`) is not supported. */
+  /** The OpenAI-style request body, sent as JSON (forwardChatCompletionStream sets `stream: true`). */
   body: Record<string, unknown>;
   /** Budget for resolution, connection and the whole response together, in milliseconds. */
   timeoutMs: number;
@@ -95,6 +95,80 @@ const RESERVED_HEADERS = new Set([
 export async function forwardChatCompletion(
   parameters: ForwardChatCompletionParameters,
 ): Promise<ForwardChatCompletionReturnType> {
+  if ((parameters.body as Record<string, unknown> | null)?.stream === true) {
+    throw new UpstreamInvalidRequestError("Use forwardChatCompletionStream for stream: true.");
+  }
+  const call = await openUpstreamCall(parameters, "application/json");
+  try {
+    checkResponseHeaders(call.response.headers, "json");
+    const raw = await readBody(call.response, parameters.maxResponseBytes);
+    const completion = parseCompletion(raw);
+    return {
+      completion,
+      status: call.status,
+      latencyMs: Math.round(performance.now() - call.started),
+      upstreamAddress: call.upstreamAddress,
+    };
+  } catch (error) {
+    throw call.translate(error);
+  } finally {
+    call.close();
+  }
+}
+
+export type ForwardChatCompletionStreamReturnType = {
+  /** The upstream's HTTP status (always 2xx). */
+  status: number;
+  /** The pinned IP address the request was sent to (canonical text). */
+  upstreamAddress: string;
+  /**
+   * The stream's events in order until `data: [DONE]` or the end of the stream: each event's data
+   * exactly as received and parsed as a `chat.completion.chunk` object. The byte cap and the timeout
+   * cover the whole stream; iteration throws the same UpstreamError classes as forwardChatCompletion.
+   */
+  events: AsyncGenerator<UpstreamStreamEvent, void, undefined>;
+};
+
+export type UpstreamStreamEvent = { data: string; chunk: Record<string, unknown> };
+
+/**
+ * Like forwardChatCompletion with `stream: true`: resolves once the upstream answered 2xx with
+ * `text/event-stream`, then yields its server-sent events. Ending the iteration early (or aborting
+ * the signal) closes the upstream connection.
+ */
+export async function forwardChatCompletionStream(
+  parameters: ForwardChatCompletionParameters,
+): Promise<ForwardChatCompletionStreamReturnType> {
+  const call = await openUpstreamCall(
+    { ...parameters, body: { ...parameters.body, stream: true } },
+    "text/event-stream",
+  );
+  try {
+    checkResponseHeaders(call.response.headers, "event-stream");
+  } catch (error) {
+    call.close();
+    throw call.translate(error);
+  }
+  return {
+    status: call.status,
+    upstreamAddress: call.upstreamAddress,
+    events: readEvents(call, parameters.maxResponseBytes),
+  };
+}
+
+type UpstreamCall = {
+  response: IncomingMessage;
+  status: number;
+  upstreamAddress: string;
+  started: number;
+  /** Names what went wrong in UpstreamError terms (the timeout or the caller's abort win over side effects). */
+  translate(error: unknown): UpstreamError;
+  /** Stops the timer and the socket; safe to call more than once. */
+  close(): void;
+};
+
+/** Validates, resolves, connects and sends; resolves with a 2xx response whose body is still unread. */
+async function openUpstreamCall(parameters: ForwardChatCompletionParameters, accept: string): Promise<UpstreamCall> {
   const started = performance.now();
   const {
     endpoint,
@@ -128,41 +202,103 @@ export async function forwardChatCompletion(
   const onCallerAbort = (): void => controller.abort(new UpstreamAbortedError({ cause: callerSignal?.reason }));
   callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
   let request: ClientRequest | undefined;
+  const close = (): void => {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener("abort", onCallerAbort);
+    // Whatever happened, never leave the socket open: an unread or oversized body is simply dropped.
+    request?.destroy();
+  };
+  const translate = (error: unknown): UpstreamError => {
+    // Our own errors are never side effects of the abort; anything else raised after it is the abort.
+    if (error instanceof UpstreamError) return error;
+    if (controller.signal.aborted) {
+      return timedOut
+        ? new UpstreamTimeoutError(timeoutMs, { cause: error })
+        : new UpstreamAbortedError({ cause: error });
+    }
+    return new UpstreamConnectionError(`Could not complete the request to ${target.hostname}.`, { cause: error });
+  };
   try {
     const pinned = await resolvePinned({ hostname: target.hostname, policy, resolver, signal: controller.signal });
-    const sent = await send(target, pinned, payload, extraHeaders, controller.signal);
+    const sent = await send(target, pinned, payload, extraHeaders, accept, controller.signal);
     request = sent.request;
     const { response } = sent;
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400) throw new UpstreamRedirectError(status, response.headers.location);
     if (status < 200 || status >= 300) throw new UpstreamHttpError(status);
-    checkResponseHeaders(response.headers);
-    const raw = await readBody(response, maxResponseBytes);
-    const completion = parseCompletion(raw);
-    return { completion, status, latencyMs: Math.round(performance.now() - started), upstreamAddress: pinned.address };
+    return { response, status, upstreamAddress: pinned.address, started, translate, close };
   } catch (error) {
-    // Our own errors are never side effects of the abort; anything else raised after it is the abort.
-    if (error instanceof UpstreamError) throw error;
-    if (controller.signal.aborted) {
-      throw timedOut
-        ? new UpstreamTimeoutError(timeoutMs, { cause: error })
-        : new UpstreamAbortedError({ cause: error });
-    }
-    throw new UpstreamConnectionError(`Could not complete the request to ${target.hostname}.`, { cause: error });
-  } finally {
-    clearTimeout(timer);
-    callerSignal?.removeEventListener("abort", onCallerAbort);
-    // Whatever happened, never leave the socket open: an unread or oversized body is simply dropped.
-    request?.destroy();
+    close();
+    throw translate(error);
   }
+}
+
+async function* readEvents(
+  call: UpstreamCall,
+  maxResponseBytes: number,
+): AsyncGenerator<UpstreamStreamEvent, void, undefined> {
+  try {
+    const declared = call.response.headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxResponseBytes) {
+      throw new UpstreamResponseTooLargeError(maxResponseBytes);
+    }
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    let total = 0;
+    let pending = "";
+    let data: string[] = [];
+    for await (const piece of call.response) {
+      const buffer = piece as Buffer;
+      total += buffer.length;
+      if (total > maxResponseBytes) throw new UpstreamResponseTooLargeError(maxResponseBytes);
+      pending += decoder.decode(buffer, { stream: true });
+      // Server-sent events (WHATWG HTML §9.2): lines end in CRLF, LF or CR; a blank line dispatches.
+      const lines = pending.split(/\r\n|\r|\n/);
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line === "") {
+          if (data.length === 0) continue;
+          const payload = data.join("\n");
+          data = [];
+          if (payload === "[DONE]") return;
+          yield { data: payload, chunk: parseChunk(payload) };
+        } else if (!line.startsWith(":")) {
+          const colon = line.indexOf(":");
+          const field = colon === -1 ? line : line.slice(0, colon);
+          const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+          if (field === "data") data.push(value);
+        }
+      }
+    }
+    // A stream that ends without [DONE] ends the answer too; an unterminated last event is dropped (as the spec says).
+  } catch (error) {
+    throw call.translate(error);
+  } finally {
+    call.close();
+  }
+}
+
+function parseChunk(payload: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch (error) {
+    throw new UpstreamInvalidResponseError("Upstream stream event is not valid JSON.", { cause: error });
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new UpstreamInvalidResponseError("Upstream stream event is not a JSON object.");
+  }
+  const chunk = json as Record<string, unknown>;
+  // vLLM, llama.cpp and OpenRouter report failures after the 200 as an event carrying `error`.
+  if ("error" in chunk) throw new UpstreamInvalidResponseError("Upstream stream reported an error.");
+  if (!Array.isArray(chunk.choices)) {
+    throw new UpstreamInvalidResponseError("Upstream stream event is not a chat.completion.chunk.");
+  }
+  return chunk;
 }
 
 function serializeBody(body: unknown): Buffer {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new UpstreamInvalidRequestError("body must be a JSON object.");
-  }
-  if ((body as Record<string, unknown>).stream === true) {
-    throw new UpstreamInvalidRequestError("Streaming chat completions (stream: true) are not supported.");
   }
   let json: string;
   try {
@@ -199,6 +335,7 @@ function send(
   pinned: { address: string; family: 4 | 6 },
   payload: Buffer,
   extraHeaders: Record<string, string>,
+  accept: string,
   signal: AbortSignal,
 ): Promise<Sent> {
   const options: RequestOptions = {
@@ -214,7 +351,7 @@ function send(
       host: target.url.host,
       "content-type": "application/json",
       "content-length": String(payload.length),
-      accept: "application/json",
+      accept,
       // Compressed bodies would dodge the size cap until decompressed; ask for none and refuse any.
       "accept-encoding": "identity",
       connection: "close",
@@ -235,12 +372,17 @@ function send(
   });
 }
 
-function checkResponseHeaders(headers: IncomingHttpHeaders): void {
+function checkResponseHeaders(headers: IncomingHttpHeaders, expected: "json" | "event-stream"): void {
   const mediaType = (headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (mediaType !== "application/json" && !/^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType)) {
-    throw new UpstreamInvalidResponseError("Upstream response is not JSON.", {
-      details: `content-type: ${JSON.stringify(headers["content-type"] ?? null)}`,
-    });
+  const ok =
+    expected === "event-stream"
+      ? mediaType === "text/event-stream"
+      : mediaType === "application/json" || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType);
+  if (!ok) {
+    throw new UpstreamInvalidResponseError(
+      expected === "json" ? "Upstream response is not JSON." : "Upstream response is not an event stream.",
+      { details: `content-type: ${JSON.stringify(headers["content-type"] ?? null)}` },
+    );
   }
   const encoding = (headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (encoding !== "identity") throw new UpstreamInvalidResponseError("Upstream response is content-encoded.");

@@ -4,7 +4,8 @@ import {
   BatchFileError,
   type KhoReceipt,
   type LedgerDomain,
-  canonicalJsonHash,
+  type ChatRequestBody,
+  chatInputHash,
   describeZodIssue,
   inferenceRequestTypes,
   parseBatchFile,
@@ -176,12 +177,12 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
     const { text } = await request("/v1/models");
     const found = parse(modelListWireSchema, text, "model list").data.find((m) => m.name === model);
     if (!found) throw new RelayerRequestError(`the relayer serves no model named "${model}"`, 404, "model_not_found");
-    return BigInt(found.id);
+    return BigInt(found.modelId);
   }
 
   async function walletHeaders(
     model: string | bigint,
-    messages: ChatMessage[],
+    body: ChatRequestBody,
     auth: WalletRequestAuth,
   ): Promise<Record<string, string>> {
     const domain = auth.domain ?? parameters.domain;
@@ -191,8 +192,8 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
     const message = {
       user: auth.account.address,
       modelId: await modelIdOf(model),
-      // The relayer hashes the canonical JSON of the messages exactly as sent.
-      inputHash: canonicalJsonHash(messages),
+      // The relayer hashes the canonical JSON of the body it forwards, exactly as sent.
+      inputHash: chatInputHash(body),
       nonce: auth.nonce,
       deadline: auth.deadline,
       maxFee: auth.maxFee,
@@ -216,10 +217,6 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
     baseUrl,
 
     async chatCompletion(p) {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (p.wallet !== undefined) Object.assign(headers, await walletHeaders(p.model, p.messages, p.wallet));
-      else if (parameters.apiKey !== undefined) headers.authorization = `Bearer ${parameters.apiKey}`;
-      if (p.idempotencyKey !== undefined) headers["idempotency-key"] = p.idempotencyKey;
       const body = {
         model: typeof p.model === "bigint" ? p.model.toString() : p.model,
         messages: p.messages,
@@ -227,6 +224,10 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
         ...(p.temperature === undefined ? {} : { temperature: p.temperature }),
         ...(p.max_tokens === undefined ? {} : { max_tokens: p.max_tokens }),
       };
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (p.wallet !== undefined) Object.assign(headers, await walletHeaders(p.model, body, p.wallet));
+      else if (parameters.apiKey !== undefined) headers.authorization = `Bearer ${parameters.apiKey}`;
+      if (p.idempotencyKey !== undefined) headers["idempotency-key"] = p.idempotencyKey;
       const { text } = await request("/v1/chat/completions", { method: "POST", headers, body: JSON.stringify(body) });
       const { kho_receipt, ...completion } = parse(chatCompletionWireSchema, text, "chat completion");
       return { completion, receipt: kho_receipt };
@@ -279,7 +280,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
     async listModels() {
       const { text } = await request("/v1/models");
       return parse(modelListWireSchema, text, "model list").data.map((m) => ({
-        id: BigInt(m.id),
+        id: BigInt(m.modelId),
         name: m.name,
         locale: m.locale,
         communityId: BigInt(m.communityId),

@@ -50,7 +50,8 @@ export const modelListWireSchema = z.object({
   object: z.literal("list"),
   data: z.array(
     z.looseObject({
-      id: uint,
+      // `id` is the name OpenAI clients send as `model`; `modelId` the registered id.
+      modelId: uint,
       name: z.string(),
       locale: z.string(),
       communityId: uint,
