@@ -9,3 +9,4 @@ export * from "./input-hash";
 export * from "./receipt-json";
 export * from "./batch-file";
 export * from "./zod-issue";
+export * from "./token-units";

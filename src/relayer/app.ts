@@ -7,11 +7,19 @@ import { errorHandler, notFoundHandler } from "./http/errors-middleware";
 import { createRateLimit, ipKey } from "./http/rate-limit";
 import { genRequestId } from "./http/request-id";
 import { type RelayerMetrics, createMetrics } from "./metrics";
-import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwarder, systemClock } from "./ports";
+import {
+  type Clock,
+  type FeeEscrowClient,
+  type LedgerClient,
+  type ModelDirectory,
+  type UpstreamForwarder,
+  systemClock,
+} from "./ports";
 import { chatCompletionsRouter } from "./routes/chat-completions";
 import { operationsRouter } from "./routes/operations";
 import { publicReadsRouter } from "./routes/public-reads";
 import { DeploymentSelector } from "./services/deployment-selector";
+import { FeeReservations } from "./services/fee-reservations";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
 import type { RelayerStore } from "./store";
@@ -24,6 +32,8 @@ export type AppConfig = {
   minSignerBalanceWei: bigint;
   /** Receipts older than this many seconds still unbatched make /health degraded. */
   maxBacklogAgeSeconds: number;
+  /** How long a payer's FeeEscrow balance read from the chain is reused (ms). */
+  escrowBalanceTtlMs: number;
 };
 
 export type AppDeps = {
@@ -31,6 +41,7 @@ export type AppDeps = {
   signer: ReceiptSigner;
   directory: ModelDirectory;
   ledger: LedgerClient;
+  escrow: FeeEscrowClient;
   forward: UpstreamForwarder;
   config: AppConfig;
   clock?: Clock;
@@ -100,6 +111,14 @@ export function createApp(deps: AppDeps): Express {
       userIdSalt: deps.config.userIdSalt,
       metrics,
       idempotency: new IdempotencyGate(deps.store, receiptWriter),
+      fees: new FeeReservations({
+        store: deps.store,
+        receiptWriter,
+        escrow: deps.escrow,
+        clock,
+        metrics,
+        balanceTtlMs: deps.config.escrowBalanceTtlMs,
+      }),
       receiptWriter,
       maxBodyBytes: deps.config.maxBodyBytes,
       perCallerPerMinute: deps.config.rateLimit.perCallerPerMinute,

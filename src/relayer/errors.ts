@@ -8,6 +8,8 @@ export const ErrorCodes = {
   invalid_request: 400,
   streaming_unsupported: 400,
   unauthorized: 401,
+  insufficient_balance: 402,
+  max_fee_too_low: 402,
   forbidden: 403,
   not_found: 404,
   model_not_found: 404,
@@ -21,6 +23,7 @@ export const ErrorCodes = {
   internal_error: 500,
   upstream_error: 502,
   no_deployment: 503,
+  escrow_unavailable: 503,
   upstream_timeout: 504,
 } as const;
 

@@ -16,6 +16,7 @@ import {
   serveChatCompletion,
   type ServeChatCompletionDeps,
 } from "../services/chat-completion";
+import type { FeeReservations } from "../services/fee-reservations";
 import type { IdempotencyGate } from "../services/idempotency";
 import type { RelayerStore } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
@@ -23,6 +24,7 @@ import type { ReceiptWriter } from "../store/receipt-writer";
 export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
   store: RelayerStore;
   idempotency: IdempotencyGate;
+  fees: FeeReservations;
   /** Group-commits each request's receipt with its idempotent response; settles after the commit. */
   receiptWriter: ReceiptWriter;
   maxBodyBytes: number;
@@ -131,6 +133,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     }
 
     let nonceClaimed = false;
+    let requestId: Hex | null = null;
     try {
       if (caller.kind === "wallet") {
         if (!deps.store.nonces.claim(caller.user, caller.nonce, now)) {
@@ -138,7 +141,10 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         }
         nonceClaimed = true;
       }
-      const requestId: Hex = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
+      requestId = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
+      // Paid before forwarded: a call the payer cannot afford never reaches the deployment.
+      const fee = await deps.directory.priceOf(model.id);
+      await deps.fees.reserve({ requestId, caller, price: fee });
       // A client that disconnects cancels the upstream call: nobody would read its answer.
       const disconnected = new AbortController();
       res.once("close", () => {
@@ -150,16 +156,21 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         caller,
         requestId,
         inputHash,
+        fee,
         signal: disconnected.signal,
       });
       const body = JSON.stringify(served.body);
-      const persist = () =>
+      const persist = () => {
         deps.store.receipts.insert({
           receipt: served.receipt,
           hash: served.hash,
           signature: served.signature,
           signer: deps.signer.address,
+          operator: served.operator,
         });
+        // The receipt's fee now counts as unsettled spend in place of the reservation.
+        deps.store.fees.release(served.receipt.requestId);
+      };
       // The receipt (and the idempotent response naming it) is durable before the client sees it.
       if (gate) await gate.complete({ status: 200, body }, persist);
       else await deps.receiptWriter.submit(persist);
@@ -167,7 +178,9 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       res.setHeader("X-Kho-Receipt-Hash", served.hash);
       res.status(200).type("application/json").send(body);
     } catch (error) {
-      // No receipt was stored: free the nonce and the key so the client can retry the same request.
+      // No receipt was stored: free the reservation (no fee for nothing delivered), the nonce and
+      // the key so the client can retry the same request.
+      if (requestId !== null) deps.fees.release(requestId);
       if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
       if (gate) gate.abandon();
       throw error;

@@ -39,6 +39,8 @@ export type ServeChatCompletionParameters = {
   requestId: Hex;
   /** inputHashOf(request), computed once by the caller (wallet requests also need it to verify the signature). */
   inputHash: Hex;
+  /** The model's price when the call was accepted (already reserved against the payer's escrow). */
+  fee: bigint;
   /** Aborted when the client goes away: the upstream call is cancelled with it. */
   signal?: AbortSignal;
 };
@@ -47,6 +49,8 @@ export type ServedChatCompletion = {
   receipt: InferenceReceipt;
   hash: Hex;
   signature: Hex;
+  /** Operator of the deployment that served the call: the batch settlement credits it the fee. */
+  operator: Address;
   body: ChatCompletion & { kho_receipt: KhoReceiptJson };
 };
 
@@ -120,7 +124,7 @@ export async function serveChatCompletion(
     outputHash: canonicalJsonHash(parsed.data.choices[0]!.message),
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
-    fee: 0n,
+    fee: params.fee,
     payer: callerPayer(params.caller),
   };
 
@@ -131,5 +135,11 @@ export async function serveChatCompletion(
 
   const signer: Address = deps.signer.address;
   const khoReceipt: KhoReceiptJson = { ...signedReceiptToJson(receipt, signed.hash, signed.signature), signer };
-  return { receipt, hash: signed.hash, signature: signed.signature, body: { ...completion, kho_receipt: khoReceipt } };
+  return {
+    receipt,
+    hash: signed.hash,
+    signature: signed.signature,
+    operator: deployment.operator,
+    body: { ...completion, kho_receipt: khoReceipt },
+  };
 }
