@@ -118,7 +118,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         tx_hash TEXT,
         settled_at INTEGER NOT NULL,
         PRIMARY KEY (relayer, batch_id),
-        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id)
+        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
       );
     `,
   },

@@ -33,7 +33,8 @@ export class FakeEscrow implements FeeEscrowClient {
       const balance = this.balances.get(getAddress(c.payer)) ?? 0n;
       if (balance < c.amount) throw new Error(`payer ${c.payer} has ${balance} < ${c.amount}`);
     }
-    for (const c of params.charges) this.balances.set(getAddress(c.payer), this.balances.get(getAddress(c.payer))! - c.amount);
+    for (const c of params.charges)
+      this.balances.set(getAddress(c.payer), this.balances.get(getAddress(c.payer))! - c.amount);
     for (const c of params.credits) {
       this.credited.set(getAddress(c.operator), (this.credited.get(getAddress(c.operator)) ?? 0n) + c.amount);
     }
