@@ -35,6 +35,10 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     mapping(uint256 modelId => uint256[] deploymentIds) private _modelDeployments;
     mapping(uint256 modelId => EnumerableSet.UintSet deploymentIds) private _liveDeployments;
     mapping(uint256 deploymentId => Deployment deployment) private _deployments;
+    /// @notice Price per call of each model in token units; written by its builder.
+    mapping(uint256 modelId => uint256 pricePerCall) private _prices;
+    /// @notice Whether each model is admitted by its home community; written by that community's stewards.
+    mapping(uint256 modelId => bool admitted) private _admitted;
 
     modifier onlyBuilder(uint256 modelId) {
         if (_requireModel(modelId).builder != msg.sender) revert NotModelBuilder(modelId, msg.sender);
@@ -215,6 +219,45 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         _remove(deploymentId, deployment);
     }
 
+    /// @inheritdoc IModelRegistry
+    function setPrice(uint256 modelId, uint256 pricePerCall) external onlyBuilder(modelId) {
+        if (_models[modelId].retired) revert ModelIsRetired(modelId);
+        _prices[modelId] = pricePerCall;
+        emit ModelPriceSet(modelId, pricePerCall);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function admitModel(uint256 modelId) external {
+        Model storage model = _requireModel(modelId);
+        uint256 communityId = model.communityId;
+        _requireHomeSteward(communityId);
+        if (model.retired) revert ModelIsRetired(modelId);
+        if (_admitted[modelId]) revert ModelAlreadyAdmitted(modelId);
+        _admitted[modelId] = true;
+        emit ModelAdmitted(modelId, communityId, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function withdrawAdmission(uint256 modelId) external {
+        uint256 communityId = _requireModel(modelId).communityId;
+        _requireHomeSteward(communityId);
+        if (!_admitted[modelId]) revert ModelNotAdmitted(modelId);
+        _admitted[modelId] = false;
+        emit ModelAdmissionWithdrawn(modelId, communityId, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function priceOf(uint256 modelId) external view returns (uint256 pricePerCall) {
+        _requireModel(modelId);
+        return _prices[modelId];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isAdmitted(uint256 modelId) external view returns (bool admitted) {
+        _requireModel(modelId);
+        return _admitted[modelId];
+    }
+
     /**
      * @notice The community registry.
      * @return communities_ The registry.
@@ -297,6 +340,10 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         deployment.status = Status.Removed;
         _liveDeployments[deployment.modelId].remove(deploymentId);
         emit DeploymentStatusChanged(deploymentId, Status.Removed);
+    }
+
+    function _requireHomeSteward(uint256 communityId) private view {
+        if (!_COMMUNITIES.isSteward(communityId, msg.sender)) revert NotCommunitySteward(communityId, msg.sender);
     }
 
     function _requireModel(uint256 modelId) private view returns (Model storage model) {
