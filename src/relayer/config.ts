@@ -30,6 +30,7 @@ export const relayerEnvSchema = z.object({
   KHO_DEPLOYMENT_FILE: z.string().min(1).optional(),
   KHO_USAGE_LEDGER_ADDRESS: address.optional(),
   KHO_MODEL_REGISTRY_ADDRESS: address.optional(),
+  KHO_FEE_ESCROW_ADDRESS: address.optional(),
   KHO_RELAYER_PRIVATE_KEY: hex32("a private key"),
   KHO_RELAYER_DB: z.string().min(1).default(".kho/relayer.sqlite"),
   KHO_RELAYER_HOST: z.string().min(1).default("127.0.0.1"),
@@ -51,6 +52,8 @@ export const relayerEnvSchema = z.object({
     .default("10000000000000000")
     .transform((v) => BigInt(v)),
   KHO_MODEL_CACHE_TTL_SECONDS: intFrom(1, 86400).default(30),
+  /** How long a payer's FeeEscrow balance is reused before it is read again (a deposit shows up within it). */
+  KHO_ESCROW_BALANCE_CACHE_MS: intFrom(0, 60_000).default(2_000),
   KHO_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -58,10 +61,12 @@ export const relayerEnvSchema = z.object({
     .default("info"),
 });
 
+export type RelayerContracts = { usageLedger: Address; modelRegistry: Address; feeEscrow: Address };
+
 export type RelayerConfig = {
   rpcUrl: string;
   chainId?: number;
-  contracts: { usageLedger: Address; modelRegistry: Address };
+  contracts: RelayerContracts;
   relayerPrivateKey: Hex;
   dbPath: string;
   host: string;
@@ -75,6 +80,7 @@ export type RelayerConfig = {
   signerThreads: number;
   minSignerBalanceWei: bigint;
   modelCacheTtlSeconds: number;
+  escrowBalanceCacheMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 };
 
@@ -89,7 +95,7 @@ export class ConfigError extends Error {
   }
 }
 
-function readDeploymentFile(file: string): { usageLedger: Address; modelRegistry: Address; chainId: number } {
+function readDeploymentFile(file: string): RelayerContracts & { chainId: number } {
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -101,6 +107,7 @@ function readDeploymentFile(file: string): { usageLedger: Address; modelRegistry
     return {
       usageLedger: deployment.contracts.UsageLedger,
       modelRegistry: deployment.contracts.ModelRegistry,
+      feeEscrow: deployment.contracts.FeeEscrow,
       chainId: deployment.chainId,
     };
   } catch (error) {
@@ -130,20 +137,24 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     throw new ConfigError(problems);
   }
   const e = result.data;
-  let contracts: { usageLedger: Address; modelRegistry: Address };
+  let contracts: RelayerContracts;
   let chainId = e.KHO_CHAIN_ID;
-  if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS) {
-    contracts = { usageLedger: e.KHO_USAGE_LEDGER_ADDRESS, modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS };
+  if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS && e.KHO_FEE_ESCROW_ADDRESS) {
+    contracts = {
+      usageLedger: e.KHO_USAGE_LEDGER_ADDRESS,
+      modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS,
+      feeEscrow: e.KHO_FEE_ESCROW_ADDRESS,
+    };
   } else if (e.KHO_DEPLOYMENT_FILE) {
     const file = readDeploymentFile(e.KHO_DEPLOYMENT_FILE);
-    contracts = { usageLedger: file.usageLedger, modelRegistry: file.modelRegistry };
+    contracts = { usageLedger: file.usageLedger, modelRegistry: file.modelRegistry, feeEscrow: file.feeEscrow };
     if (chainId !== undefined && chainId !== file.chainId) {
       throw new ConfigError([`KHO_CHAIN_ID ${chainId} differs from chain ${file.chainId} in KHO_DEPLOYMENT_FILE.`]);
     }
     chainId = file.chainId;
   } else {
     throw new ConfigError([
-      "KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
+      "KHO_DEPLOYMENT_FILE is required unless KHO_USAGE_LEDGER_ADDRESS, KHO_MODEL_REGISTRY_ADDRESS and KHO_FEE_ESCROW_ADDRESS are all set.",
     ]);
   }
   const host = e.KHO_RELAYER_HOST;
@@ -174,6 +185,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     signerThreads: e.KHO_SIGNER_THREADS ?? Math.max(1, os.availableParallelism() - 1),
     minSignerBalanceWei: e.KHO_MIN_SIGNER_BALANCE_WEI,
     modelCacheTtlSeconds: e.KHO_MODEL_CACHE_TTL_SECONDS,
+    escrowBalanceCacheMs: e.KHO_ESCROW_BALANCE_CACHE_MS,
     logLevel: e.KHO_LOG_LEVEL,
   };
 }

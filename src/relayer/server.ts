@@ -4,6 +4,7 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app";
 import { createChainModelDirectory } from "./chain/chain-model-directory";
 import { createRelayerChainClients } from "./chain/viem-clients";
+import { createViemFeeEscrowClient } from "./chain/viem-fee-escrow-client";
 import { createViemLedgerClient } from "./chain/viem-ledger-client";
 import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
@@ -48,7 +49,11 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     registry: config.contracts.modelRegistry,
     ttlMs: config.modelCacheTtlSeconds * 1000,
   });
+  const escrow = createViemFeeEscrowClient({ clients, escrow: config.contracts.feeEscrow });
   const store = openStore(config.dbPath);
+  // Reservations left by a previous process belong to calls that died with it: none got a receipt.
+  const abandoned = store.fees.releaseAll();
+  if (abandoned > 0) logger.warn({ reservations: abandoned }, "released fee reservations of calls cut off by a crash");
   const signer = createReceiptSigner({
     privateKey: config.relayerPrivateKey,
     domain: ledger.domain,
@@ -58,6 +63,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
   const batcher = new Batcher({
     store,
     ledger,
+    escrow,
     clock,
     logger: logger.child({ component: "batcher" }),
     metrics,
@@ -74,6 +80,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     signer,
     directory,
     ledger,
+    escrow,
     forward: createUpstreamForwarder({
       timeoutMs: config.upstream.timeoutMs,
       maxResponseBytes: config.upstream.maxResponseBytes,
@@ -89,6 +96,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       rateLimit: config.rateLimit,
       minSignerBalanceWei: config.minSignerBalanceWei,
       maxBacklogAgeSeconds: Math.max(60, config.batch.maxAgeSeconds * 4),
+      escrowBalanceTtlMs: config.escrowBalanceCacheMs,
     },
   });
 

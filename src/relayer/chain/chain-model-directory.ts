@@ -11,6 +11,7 @@ type Snapshot = {
   models: Map<bigint, RegisteredModel>;
   byName: Map<string, bigint>;
   deployments: Map<bigint, ModelDeployment[]>;
+  prices: Map<bigint, bigint>;
 };
 
 export type ChainModelDirectory = ModelDirectory & {
@@ -45,9 +46,10 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
     const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
     const entries = await Promise.all(
       ids.map(async (id) => {
-        const [model, deploymentIds] = await Promise.all([
+        const [model, deploymentIds, price] = await Promise.all([
           publicClient.readContract({ ...contract, functionName: "getModel", args: [id] }),
           publicClient.readContract({ ...contract, functionName: "liveDeployments", args: [id] }),
+          publicClient.readContract({ ...contract, functionName: "priceOf", args: [id] }),
         ]);
         const deployments = model.retired
           ? []
@@ -61,12 +63,19 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
                 }),
               })),
             );
-        return { id, model, deployments };
+        return { id, model, deployments, price };
       }),
     );
-    const next: Snapshot = { at: Date.now(), models: new Map(), byName: new Map(), deployments: new Map() };
-    for (const { id, model, deployments } of entries) {
+    const next: Snapshot = {
+      at: Date.now(),
+      models: new Map(),
+      byName: new Map(),
+      deployments: new Map(),
+      prices: new Map(),
+    };
+    for (const { id, model, deployments, price } of entries) {
       if (model.retired) continue;
+      next.prices.set(id, price);
       next.models.set(id, {
         id,
         name: model.name,
@@ -133,6 +142,10 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
     },
     async activeDeployments(modelId) {
       return (await current()).deployments.get(modelId) ?? [];
+    },
+    async priceOf(modelId) {
+      // ModelPriceSet is a registry event: a new price invalidates the snapshot like any other change.
+      return (await current()).prices.get(modelId) ?? 0n;
     },
     async refresh() {
       snapshot = null;

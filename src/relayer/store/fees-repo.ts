@@ -63,9 +63,7 @@ export class FeesRepo {
 
   markSettled(relayer: Address, batchId: bigint, total: bigint, txHash: Hex | null, at: number): void {
     this.db
-      .prepare(
-        "INSERT INTO batch_settlements (relayer, batch_id, total, tx_hash, settled_at) VALUES (?, ?, ?, ?, ?)",
-      )
+      .prepare("INSERT INTO batch_settlements (relayer, batch_id, total, tx_hash, settled_at) VALUES (?, ?, ?, ?, ?)")
       .run(relayer, Number(batchId), total.toString(), txHash, at);
   }
 
