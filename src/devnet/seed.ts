@@ -14,6 +14,7 @@ import {
   registerModel,
 } from "../sdk";
 import { PROJECT_ROOT } from "./hardhat-runtime";
+import { seedPaidUsage } from "./paid-usage";
 import type { LocalAccount } from "./local-chain";
 import type { DevRoles } from "./roles";
 
@@ -52,7 +53,8 @@ export type SeedReturnType = {
 /**
  * Registers the vi-VN home-cooking community with its dataset and members, a localized model
  * with one deployment and a generic model with several, all through the SDK, exactly as the
- * CLI's users would.
+ * CLI's users would; then prices the models, recognizes the community, admits the local model
+ * and funds every payer's escrow (paid-usage.ts).
  */
 export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedReturnType> {
   const { rpcUrl, deployment, roles } = parameters;
@@ -131,6 +133,24 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   for (const staker of [roles.earlyStaker, roles.lateStaker]) {
     await mint(tokenOwner, { to: staker.address, amount: funds });
   }
+
+  progress("pricing the models, recognizing the community and funding payers' escrow");
+  await seedPaidUsage({
+    deployment,
+    deployer: tokenOwner,
+    steward,
+    localBuilder,
+    genericBuilder,
+    communityId,
+    localModelId,
+    genericModelId,
+    payers: [
+      roles.appDeveloper.address,
+      roles.localBuilder.address,
+      roles.genericBuilder.address,
+      ...parameters.members,
+    ],
+  });
 
   return {
     communityId,
