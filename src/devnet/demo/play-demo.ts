@@ -9,6 +9,7 @@ import {
   acceptRewardRoot,
   claimRewards,
   createRewardsPipeline,
+  fundEpoch,
   publishEpoch,
   verifyEpoch,
   writeEpochOutput,
@@ -168,7 +169,8 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     await net.relayer.batcher.flush();
     const batcherError = net.relayer.batcher.lastError();
     if (batcherError !== null) throw new Error(`the relayer could not commit or settle its batches: ${batcherError}`);
-    out(await describeFees(net));
+    const fees = await settledFees(net);
+    out(fees.summary);
 
     out("\n5. Closing the epoch: compute, verify, publish, wait out the timelock, claim.");
     await moveTo(epochEnd + deployment.epoch.batchGracePeriod + 1n);
@@ -179,12 +181,17 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       onProgress: progress,
     });
     try {
-      const computation = await pipeline.computeEpoch({ epoch: 0n, budget: DEMO_BUDGET });
+      // The protocol share of the fees already funds epoch 0; the dev token's owner mints and funds the rest of the budget.
+      const topUp = DEMO_BUDGET - fees.protocolShare;
+      await mint(poster, { to: roles.deployer.address, amount: topUp });
+      await fundEpoch(poster, { epoch: 0n, amount: topUp });
+      out(
+        `   epoch 0 budget ${formatUnits(DEMO_BUDGET, 18)} KHO: ${formatUnits(fees.protocolShare, 18)} KHO from fees, ${formatUnits(topUp, 18)} KHO funded by the poster`,
+      );
+      const computation = await pipeline.computeEpoch({ epoch: 0n });
       const epochDir = path.join(workDir, "epochs");
       const written = await writeEpochOutput({ outDir: epochDir, computation });
       out(`   computed epoch 0: root ${computation.tree.root}`);
-      // The dev token's owner mints the epoch budget it is about to fund.
-      await mint(poster, { to: roles.deployer.address, amount: DEMO_BUDGET });
       const published = await publishEpoch(poster, {
         tree: computation.tree,
         budget: computation.summary.budget.budget,
@@ -239,7 +246,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
 }
 
 /** What the week's settlements moved in FeeEscrow, read from its events. */
-async function describeFees(net: DevNetwork): Promise<string> {
+async function settledFees(net: DevNetwork): Promise<{ summary: string; protocolShare: bigint }> {
   const logs = await createKhoClient({
     rpcUrl: net.chain.rpcUrl,
     chainId: net.chain.chainId,
@@ -254,11 +261,11 @@ async function describeFees(net: DevNetwork): Promise<string> {
   const { roles } = net;
   const localIncome = income([roles.localOperator.address]);
   const genericIncome = income(roles.genericOperators.map((o) => o.address));
-  return (
+  const summary =
     `   Fees settled in ${settled.length} batches: callers paid ${formatUnits(total, 18)} KHO; operators earned ` +
     `${formatUnits(localIncome, 18)} KHO (${LOCAL_MODEL_NAME}) and ${formatUnits(genericIncome, 18)} KHO ` +
-    `(${GENERIC_MODEL_NAME}); the protocol share of ${formatUnits(share, 18)} KHO funds epoch 0's rewards.`
-  );
+    `(${GENERIC_MODEL_NAME}); the protocol share of ${formatUnits(share, 18)} KHO funds epoch 0's rewards.`;
+  return { summary, protocolShare: share };
 }
 
 /** Runs calls a few at a time: concurrent enough to batch, ordered enough to stay deterministic. */
