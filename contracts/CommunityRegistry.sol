@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -17,7 +18,7 @@ import {KhoStrings} from "./libraries/KhoStrings.sol";
  * GOVERNOR_ROLE recognizes communities, revokes recognition and slashes bonds (see docs/contracts.md for the
  * challenge path that leads to a slash).
  */
-contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuardTransient {
+contract CommunityRegistry is ICommunityRegistry, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Largest member batch accepted by {addMembers} / {removeMembers}.
@@ -31,6 +32,7 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
     /// @notice The smallest bond a recognized community holds.
     uint256 private immutable _MIN_BOND;
 
+    /// @notice A community as stored (the id is the mapping key).
     struct CommunityRecord {
         string slug;
         string locale;
@@ -41,10 +43,15 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
         uint256 memberCount;
     }
 
+    /// @notice Communities ever created (the highest id); written by createCommunity.
     uint256 private _communityCount;
+    /// @notice Each community's data and counters; written by createCommunity and its stewards.
     mapping(uint256 communityId => CommunityRecord record) private _communities;
+    /// @notice Community id by the hash of its ASCII-lower-cased slug; written once by createCommunity.
     mapping(bytes32 foldedSlugHash => uint256 communityId) private _idBySlug;
+    /// @notice Stewards of each community; written by stewards (and the admin's addSteward).
     mapping(uint256 communityId => mapping(address account => bool steward)) private _stewards;
+    /// @notice Members each community's stewards attest; written by addMembers / removeMembers.
     mapping(uint256 communityId => mapping(address account => bool member)) private _members;
     /// @notice Each community's bond in token units; written by its stewards and slashed by the governor.
     mapping(uint256 communityId => uint256 bond) private _bonds;
@@ -63,13 +70,16 @@ contract CommunityRegistry is ICommunityRegistry, AccessControl, ReentrancyGuard
      * @param bondToken_ The token bonds are posted in.
      * @param minBond_ The smallest bond with which a community can be recognized.
      */
-    constructor(address admin, address governor, IERC20 bondToken_, uint256 minBond_) {
-        if (admin == address(0)) revert ZeroAddress("admin");
+    constructor(
+        address admin,
+        address governor,
+        IERC20 bondToken_,
+        uint256 minBond_
+    ) AccessControlDefaultAdminRules(0, admin) {
         if (governor == address(0)) revert ZeroAddress("governor");
         if (address(bondToken_) == address(0)) revert ZeroAddress("bondToken");
         _BOND_TOKEN = bondToken_;
         _MIN_BOND = minBond_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNOR_ROLE, governor);
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ICommunityRegistry} from "./interfaces/ICommunityRegistry.sol";
 import {IDatasetStaking} from "./interfaces/IDatasetStaking.sol";
@@ -14,7 +15,7 @@ import {KhoStrings} from "./libraries/KhoStrings.sol";
  * @notice See {IModelRegistry}. The admin (DEFAULT_ADMIN_ROLE) has a single emergency power: retiring a model
  * (for example one that serves harmful content). It cannot edit or take over models.
  */
-contract ModelRegistry is IModelRegistry, AccessControl {
+contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     using EnumerableSet for EnumerableSet.UintSet;
 
     /// @notice Most datasets one model may link.
@@ -23,17 +24,28 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @notice Most live (Active or Paused) deployments one model may have.
     uint256 public constant MAX_LIVE_DEPLOYMENTS = 64;
 
+    /// @notice Where home communities and their stewards are checked.
     ICommunityRegistry private immutable _COMMUNITIES;
+    /// @notice Where linked datasets are checked.
     IDatasetStaking private immutable _DATASETS;
 
+    /// @notice Models ever registered (the highest id); written by registerModel.
     uint256 private _modelCount;
+    /// @notice Deployments ever added (the highest id); written by addDeployment.
     uint256 private _deploymentCount;
+    /// @notice Each model's current state; written by its builder (and the admin's retireModel).
     mapping(uint256 modelId => Model model) private _models;
+    /// @notice Model id by the hash of its ASCII-lower-cased name; written once by registerModel.
     mapping(bytes32 foldedNameHash => uint256 modelId) private _idByName;
+    /// @notice Every published version of each model; written by registerModel and publishVersion.
     mapping(uint256 modelId => mapping(uint256 version => Version info)) private _versions;
+    /// @notice Datasets linked to each model; written by its builder.
     mapping(uint256 modelId => EnumerableSet.UintSet datasetIds) private _linked;
+    /// @notice Every deployment id ever added to each model; appended by addDeployment.
     mapping(uint256 modelId => uint256[] deploymentIds) private _modelDeployments;
+    /// @notice Each model's Active or Paused deployments; written by addDeployment and removals.
     mapping(uint256 modelId => EnumerableSet.UintSet deploymentIds) private _liveDeployments;
+    /// @notice Each deployment; written by the builder and the operator.
     mapping(uint256 deploymentId => Deployment deployment) private _deployments;
     /// @notice Price per call of each model in token units; written by its builder.
     mapping(uint256 modelId => uint256 pricePerCall) private _prices;
@@ -50,13 +62,15 @@ contract ModelRegistry is IModelRegistry, AccessControl {
      * @param datasetRegistry Where linked datasets are checked (`datasetExists`).
      * @param admin Holder of DEFAULT_ADMIN_ROLE (emergency retirement only).
      */
-    constructor(ICommunityRegistry communityRegistry, IDatasetStaking datasetRegistry, address admin) {
+    constructor(
+        ICommunityRegistry communityRegistry,
+        IDatasetStaking datasetRegistry,
+        address admin
+    ) AccessControlDefaultAdminRules(0, admin) {
         if (address(communityRegistry) == address(0)) revert ZeroAddress("communities");
         if (address(datasetRegistry) == address(0)) revert ZeroAddress("datasets");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _COMMUNITIES = communityRegistry;
         _DATASETS = datasetRegistry;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IModelRegistry

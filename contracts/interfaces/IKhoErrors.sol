@@ -40,4 +40,10 @@ interface IKhoErrors {
 
     /// @notice `account` does not hold the relayer role in the UsageLedger.
     error NotRelayer(address account);
+
+    /// @notice A Merkle root of zero is reserved for "none".
+    error ZeroRoot();
+
+    /// @notice A data URI must be 1 to `maxLength` bytes long (`length` given).
+    error InvalidDataURILength(uint256 length, uint256 maxLength);
 }

@@ -17,6 +17,7 @@ import {
 import {
   communityRegistryAbi,
   datasetStakingAbi,
+  feeEscrowAbi,
   khoTokenAbi,
   modelRegistryAbi,
   rewardDistributorAbi,
@@ -75,6 +76,7 @@ const KNOWN_ERRORS: Abi = [
   ...modelRegistryAbi,
   ...usageLedgerAbi,
   ...rewardDistributorAbi,
+  ...feeEscrowAbi,
 ].filter((item, index, all) => {
   if (item.type !== "error") return false;
   const signature = `${item.name}(${item.inputs.map((i) => i.type).join(",")})`;

@@ -14,8 +14,10 @@ describe("CommunityRegistry", () => {
     const factory = await ethers.getContractFactory("CommunityRegistry");
     const [admin] = await ethers.getSigners();
     const token = admin.address;
+    await expect(ethers.deployContract("CommunityRegistry", [ethers.ZeroAddress, admin.address, token, 1n]))
+      .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+      .withArgs(ethers.ZeroAddress);
     for (const [args, field] of [
-      [[ethers.ZeroAddress, admin.address, token, 1n], "admin"],
       [[admin.address, ethers.ZeroAddress, token, 1n], "governor"],
       [[admin.address, admin.address, ethers.ZeroAddress, 1n], "bondToken"],
     ] as const) {
