@@ -1,7 +1,6 @@
 import { type Address, parseUnits } from "viem";
-import { communityRegistryAbi, feeEscrowAbi, modelRegistryAbi } from "../protocol";
 import type { Deployment } from "../protocol/deployment";
-import { type KhoClient, approve, mint, transact } from "../sdk";
+import { type KhoClient, admitModel, deposit, mint, postBond, recognizeCommunity, setModelPrice } from "../sdk";
 
 /** What a call costs on the dev network: the community's model more than the generic one. */
 export const LOCAL_MODEL_PRICE = parseUnits("0.5", 18);
@@ -29,48 +28,18 @@ export type SeedPaidUsageParameters = {
  */
 export async function seedPaidUsage(parameters: SeedPaidUsageParameters): Promise<void> {
   const { deployment, deployer, steward } = parameters;
-  const { contracts } = deployment;
-  const setPrice = (client: KhoClient, modelId: bigint, price: bigint) =>
-    transact(client, {
-      address: contracts.ModelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "setPrice",
-      args: [modelId, price],
-    });
-  await setPrice(parameters.localBuilder, parameters.localModelId, LOCAL_MODEL_PRICE);
-  await setPrice(parameters.genericBuilder, parameters.genericModelId, GENERIC_MODEL_PRICE);
+  await setModelPrice(parameters.localBuilder, { modelId: parameters.localModelId, pricePerCall: LOCAL_MODEL_PRICE });
+  await setModelPrice(parameters.genericBuilder, {
+    modelId: parameters.genericModelId,
+    pricePerCall: GENERIC_MODEL_PRICE,
+  });
 
   const bond = deployment.communities.minBond;
   await mint(deployer, { to: steward.account!.address, amount: bond });
-  await approve(steward, { spender: contracts.CommunityRegistry, amount: bond });
-  await transact(steward, {
-    address: contracts.CommunityRegistry,
-    abi: communityRegistryAbi,
-    functionName: "postBond",
-    args: [parameters.communityId, bond],
-  });
-  await transact(deployer, {
-    address: contracts.CommunityRegistry,
-    abi: communityRegistryAbi,
-    functionName: "recognize",
-    args: [parameters.communityId],
-  });
-  await transact(steward, {
-    address: contracts.ModelRegistry,
-    abi: modelRegistryAbi,
-    functionName: "admitModel",
-    args: [parameters.localModelId],
-  });
+  await postBond(steward, { communityId: parameters.communityId, amount: bond });
+  await recognizeCommunity(deployer, { communityId: parameters.communityId });
+  await admitModel(steward, { modelId: parameters.localModelId });
 
-  const total = DEV_DEPOSIT * BigInt(parameters.payers.length);
-  await mint(deployer, { to: deployer.account!.address, amount: total });
-  await approve(deployer, { spender: contracts.FeeEscrow, amount: total });
-  for (const payer of parameters.payers) {
-    await transact(deployer, {
-      address: contracts.FeeEscrow,
-      abi: feeEscrowAbi,
-      functionName: "depositFor",
-      args: [payer, DEV_DEPOSIT],
-    });
-  }
+  await mint(deployer, { to: deployer.account!.address, amount: DEV_DEPOSIT * BigInt(parameters.payers.length) });
+  for (const payer of parameters.payers) await deposit(deployer, { amount: DEV_DEPOSIT, payer });
 }
