@@ -112,7 +112,12 @@ export const relayerThroughputBench: Bench = {
       const config: RelayerConfig = {
         rpcUrl: chain.rpcUrl,
         chainId: chain.chainId,
-        contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
+        schedule: deployment.epoch,
+        contracts: {
+          usageLedger: deployment.contracts.UsageLedger,
+          modelRegistry: deployment.contracts.ModelRegistry,
+          feeEscrow: deployment.contracts.FeeEscrow,
+        },
         relayerPrivateKey: BENCH_SIGNER_KEY,
         dbPath: path.join(dir, "relayer.sqlite"),
         host: "127.0.0.1",
@@ -126,6 +131,7 @@ export const relayerThroughputBench: Bench = {
         signerThreads,
         minSignerBalanceWei: 10n ** 15n,
         modelCacheTtlSeconds: 30,
+        escrowBalanceCacheMs: 2_000,
         logLevel: "silent",
       };
       const keyStore = openStore(config.dbPath);

@@ -140,7 +140,11 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
         rpcUrl: chain.rpcUrl,
         chainId: chain.chainId,
         schedule: deployment.epoch,
-        contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
+        contracts: {
+          usageLedger: deployment.contracts.UsageLedger,
+          modelRegistry: deployment.contracts.ModelRegistry,
+          feeEscrow: deployment.contracts.FeeEscrow,
+        },
         relayerPrivateKey: roles.relayer.privateKey,
         dbPath,
         host: "127.0.0.1",
@@ -154,6 +158,7 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
         signerThreads: Math.max(1, Math.min(2, os.availableParallelism())),
         minSignerBalanceWei: 10n ** 16n,
         modelCacheTtlSeconds: 2,
+        escrowBalanceCacheMs: 1_000,
         logLevel: parameters.relayerLogLevel ?? "warn",
       },
       {

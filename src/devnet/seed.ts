@@ -16,6 +16,7 @@ import {
 } from "../sdk";
 import { communityRegistryAbi, khoTokenAbi, modelRegistryAbi } from "../protocol/abis";
 import { PROJECT_ROOT } from "./hardhat-runtime";
+import { seedPaidUsage } from "./paid-usage";
 import type { LocalAccount } from "./local-chain";
 import type { DevRoles } from "./roles";
 
@@ -54,7 +55,8 @@ export type SeedReturnType = {
 /**
  * Registers the vi-VN home-cooking community with its dataset and members, a localized model
  * with one deployment and a generic model with several, all through the SDK, exactly as the
- * CLI's users would.
+ * CLI's users would; then prices the models, recognizes the community, admits the local model
+ * and funds every payer's escrow (paid-usage.ts).
  */
 export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedReturnType> {
   const { rpcUrl, deployment, roles } = parameters;
@@ -85,31 +87,7 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   });
   progress(`attesting ${parameters.members.length} community members`);
   await addMembers(steward, { communityId, members: parameters.members });
-  // Attestations count as membership for rewards only in a recognized community: the steward bonds
-  // the minimum and the governor (the deployer on a dev chain) recognizes it.
-  progress("bonding and recognizing the community");
-  const { CommunityRegistry, KhoToken, ModelRegistry } = deployment.contracts;
-  const bond = deployment.communities.minBond;
   const tokenOwner = clientFor(roles.deployer);
-  await mint(tokenOwner, { to: roles.steward.address, amount: bond });
-  await transact(steward, {
-    address: KhoToken,
-    abi: khoTokenAbi,
-    functionName: "approve",
-    args: [CommunityRegistry, bond],
-  });
-  await transact(steward, {
-    address: CommunityRegistry,
-    abi: communityRegistryAbi,
-    functionName: "postBond",
-    args: [communityId, bond],
-  });
-  await transact(tokenOwner, {
-    address: CommunityRegistry,
-    abi: communityRegistryAbi,
-    functionName: "recognize",
-    args: [communityId],
-  });
 
   const genericBuilder = clientFor(roles.genericBuilder);
   const { communityId: genericCommunityId } = await createCommunity(genericBuilder, {
@@ -128,13 +106,6 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
     contentHash: localContentHash,
   });
   await linkDataset(localBuilder, { modelId: localModelId, datasetId });
-  // The community's steward admits the model, so its members count as members for it.
-  await transact(steward, {
-    address: ModelRegistry,
-    abi: modelRegistryAbi,
-    functionName: "admitModel",
-    args: [localModelId],
-  });
   const { deploymentId: localDeploymentId } = await addDeployment(localBuilder, {
     modelId: localModelId,
     operator: roles.localOperator.address,
@@ -164,6 +135,24 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   for (const staker of [roles.earlyStaker, roles.lateStaker]) {
     await mint(tokenOwner, { to: staker.address, amount: funds });
   }
+
+  progress("pricing the models, recognizing the community and funding payers' escrow");
+  await seedPaidUsage({
+    deployment,
+    deployer: tokenOwner,
+    steward,
+    localBuilder,
+    genericBuilder,
+    communityId,
+    localModelId,
+    genericModelId,
+    payers: [
+      roles.appDeveloper.address,
+      roles.localBuilder.address,
+      roles.genericBuilder.address,
+      ...parameters.members,
+    ],
+  });
 
   return {
     communityId,

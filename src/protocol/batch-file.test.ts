@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import { type Hex, bytesToHex, getAddress, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { BatchFileError, batchTree, parseBatchFile, serializeBatchFile } from "./batch-file";
+import { BatchFileError, batchSettlement, batchTree, parseBatchFile, serializeBatchFile } from "./batch-file";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "./receipt";
 import type { SignedReceipt } from "./receipt-json";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const RELAYER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const OPERATOR = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+const PAYER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 function receipt(i: number, epoch = 2n): InferenceReceipt {
   return {
@@ -33,7 +35,11 @@ const signed = (i: number, epoch = 2n): SignedReceipt => ({
   signature: `0x${"ab".repeat(65)}`,
 });
 
-function write(receipts: readonly SignedReceipt[], epoch = 2n) {
+function write(
+  receipts: readonly SignedReceipt[],
+  epoch = 2n,
+  operators: ReadonlyMap<bigint, Hex> = new Map(receipts.map((r) => [r.receipt.deploymentId, OPERATOR])),
+) {
   return serializeBatchFile({
     chainId: 31337,
     ledger: LEDGER.toLowerCase() as Hex,
@@ -42,6 +48,7 @@ function write(receipts: readonly SignedReceipt[], epoch = 2n) {
     epoch,
     root: receipts.length === 0 ? ZERO_BYTES32 : batchTree(receipts.map((r) => r.hash)).root,
     receipts,
+    operators,
   });
 }
 
@@ -61,7 +68,9 @@ describe("serializeBatchFile", () => {
     const { bytes } = write(receipts);
     expect(text(bytes)).toBe(
       `{"version":1,"chainId":"31337","ledger":"${LEDGER}","relayer":"${RELAYER}","batchId":"7","epoch":"2",` +
-        `"root":"${batchTree(receipts.map((r) => r.hash)).root}","receipts":[${receiptText(first!)},${receiptText(second!)}]}`,
+        `"root":"${batchTree(receipts.map((r) => r.hash)).root}","receipts":[${receiptText(first!)},${receiptText(second!)}],` +
+        `"settlement":{"charges":[{"payer":"${PAYER}","amount":"2000000000000000000000000000000"}],` +
+        `"credits":[{"operator":"${OPERATOR}","amount":"2000000000000000000000000000000"}]}}`,
     );
     expect(text(write([...receipts].reverse()).bytes)).toBe(text(bytes));
   });
@@ -75,6 +84,41 @@ describe("serializeBatchFile", () => {
       "Cannot write batch file: receipts.0.signature must be a 65-byte hex signature.",
     );
     expect(() => write([{ ...signed(1), receipt: { ...receipt(1), fee: 2n ** 256n } }])).toThrow(BatchFileError);
+    expect(() => write([signed(1)], 2n, new Map())).toThrow(
+      /Cannot write batch file: receipt 0x[0-9a-f]{64} has a fee but no operator is known for deployment 4\./,
+    );
+    const half = { ...signed(1), receipt: { ...receipt(1), fee: 2n ** 255n } };
+    expect(() => write([half, { ...half, hash: keccak256(toHex("other")) }])).toThrow(
+      "Cannot write batch file: settlement.charges.0.amount must fit in uint256.",
+    );
+  });
+
+  it("settles Σ fee per payer and per operator, sorted by address, leaving free calls out", () => {
+    const other = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+    const operatorB = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
+    const receipts: SignedReceipt[] = [
+      { ...signed(1), receipt: { ...receipt(1), fee: 5n, deploymentId: 1n } },
+      { ...signed(2), receipt: { ...receipt(2), fee: 7n, deploymentId: 2n } },
+      { ...signed(3), receipt: { ...receipt(3), fee: 11n, payer: other, deploymentId: 1n } },
+      { ...signed(4), receipt: { ...receipt(4), fee: 0n, payer: RELAYER, deploymentId: 3n } },
+    ];
+    const operators = new Map<bigint, Hex>([
+      [1n, OPERATOR],
+      [2n, operatorB],
+    ]);
+    const { settlement } = parseBatchFile(write(receipts, 2n, operators).bytes);
+    expect(settlement).toEqual({
+      charges: [
+        { payer: other, amount: 11n },
+        { payer: PAYER, amount: 12n },
+      ],
+      credits: [
+        { operator: operatorB, amount: 7n },
+        { operator: OPERATOR, amount: 16n },
+      ],
+    });
+    const free = receipts.map((r) => ({ ...r, receipt: { ...r.receipt, fee: 0n } }));
+    expect(parseBatchFile(write(free, 2n, new Map()).bytes).settlement).toEqual({ charges: [], credits: [] });
   });
 });
 
@@ -92,7 +136,8 @@ describe("parseBatchFile", () => {
       outputHash: hex(32),
       timestamp: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
       epoch: fc.constant(9n),
-      fee: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+      // Eight fees summed per payer must still fit in uint256.
+      fee: fc.bigInt({ min: 0n, max: 2n ** 252n }),
       payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(bytesToHex(b))),
       userAuth: hex(32),
     }),
@@ -114,6 +159,7 @@ describe("parseBatchFile", () => {
           epoch: 9n,
           root: batchTree(receipts.map((r) => r.hash)).root,
           receipts: [...receipts].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0)),
+          settlement: batchSettlement(receipts, new Map(receipts.map((r) => [r.receipt.deploymentId, OPERATOR]))),
         });
         expect(parseBatchFile(text(bytes))).toEqual(file);
       }),
@@ -156,6 +202,26 @@ describe("parseBatchFile", () => {
     expect(reason({ ...good, receipts: [{ ...good.receipts[0], userKind: 3 }] })).toMatch(
       /^Invalid batch file: receipts\.0\.userKind /,
     );
+    const settlement = good.settlement as { charges: { payer: string; amount: string }[]; credits: unknown[] };
+    const charge = settlement.charges[0]!;
+    expect(reason({ ...good, settlement: { ...settlement, charges: [{ ...charge, amount: "1" }] } })).toBe(
+      "Invalid batch file: settlement.charges are not the receipts' fees summed per payer and sorted by payer.",
+    );
+    expect(reason({ ...good, settlement: { ...settlement, credits: [] } })).toBe(
+      "Invalid batch file: settlement credits 0 but charges 1000000000000000000000000000000.",
+    );
+    expect(
+      reason({
+        ...good,
+        settlement: {
+          ...settlement,
+          credits: [
+            { operator: OPERATOR, amount: "1" },
+            { operator: OPERATOR, amount: "999999999999999999999999999999" },
+          ],
+        },
+      }),
+    ).toBe("Invalid batch file: settlement.credits are not sorted by operator without repeats.");
     expect(reason(good)).toBe("accepted");
   });
 });

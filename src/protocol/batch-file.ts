@@ -25,7 +25,18 @@ export type BatchFile = {
   epoch: bigint;
   root: Hex;
   receipts: SignedReceipt[];
+  settlement: BatchSettlement;
 };
+
+/** One payer's total fees in a batch (FeeEscrow.PayerCharge). */
+export type PayerCharge = { payer: Address; amount: bigint };
+/** One serving operator's total fees in a batch, before the protocol share (FeeEscrow.OperatorCredit). */
+export type OperatorCredit = { operator: Address; amount: bigint };
+/**
+ * The money a batch moves in FeeEscrow.settleBatch: Σ fee per payer and Σ fee per serving
+ * deployment's operator, each sorted by address, zero totals left out (so a free batch has none).
+ */
+export type BatchSettlement = { charges: PayerCharge[]; credits: OperatorCredit[] };
 
 /**
  * What a relayer commits on-chain for one batch file: the arguments of `UsageLedger.submitBatch`
@@ -52,7 +63,18 @@ export type BatchFileJson = {
   epoch: string;
   root: Hex;
   receipts: SignedReceiptJson[];
+  settlement: BatchSettlementJson;
 };
+
+export type BatchSettlementJson = {
+  charges: { payer: Address; amount: string }[];
+  credits: { operator: Address; amount: string }[];
+};
+
+const batchSettlementJsonSchema = z.strictObject({
+  charges: z.array(z.strictObject({ payer: addressJsonSchema, amount: uintJsonSchema })),
+  credits: z.array(z.strictObject({ operator: addressJsonSchema, amount: uintJsonSchema })),
+});
 
 export const batchFileJsonSchema = z.strictObject({
   version: z.literal(1),
@@ -63,6 +85,7 @@ export const batchFileJsonSchema = z.strictObject({
   epoch: uint64JsonSchema,
   root: bytes32JsonSchema,
   receipts: z.array(signedReceiptJsonSchema).min(1, "must hold at least one receipt"),
+  settlement: batchSettlementJsonSchema,
 });
 
 /** batchFileJsonSchema converting as it validates: integers to bigint, addresses checksummed, hex lowercase. */
@@ -77,6 +100,10 @@ export const batchFileSchema = batchFileJsonSchema
     epoch: BigInt(f.epoch),
     root: f.root.toLowerCase() as Hex,
     receipts: f.receipts,
+    settlement: {
+      charges: f.settlement.charges.map((c) => ({ payer: getAddress(c.payer), amount: BigInt(c.amount) })),
+      credits: f.settlement.credits.map((c) => ({ operator: getAddress(c.operator), amount: BigInt(c.amount) })),
+    },
   }));
 
 export class BatchFileError extends KhoError {
@@ -95,6 +122,80 @@ export function batchTree(receiptHashes: readonly Hex[]): MerkleTree {
   return buildMerkleTree(receiptHashes.map((h) => batchLeafBytes(h)));
 }
 
+function compareAddresses(a: Address, b: Address): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sumsByAddress(entries: readonly { address: Address; amount: bigint }[]): [Address, bigint][] {
+  const sums = new Map<Address, bigint>();
+  for (const { address, amount } of entries) {
+    if (amount === 0n) continue;
+    const key = getAddress(address);
+    sums.set(key, (sums.get(key) ?? 0n) + amount);
+  }
+  return [...sums.entries()].sort(([a], [b]) => compareAddresses(a, b));
+}
+
+/** Σ fee per payer over the receipts, sorted by payer, payers who owe nothing left out. */
+export function batchCharges(receipts: readonly SignedReceipt[]): PayerCharge[] {
+  return sumsByAddress(receipts.map((r) => ({ address: r.receipt.payer, amount: r.receipt.fee }))).map(
+    ([payer, amount]) => ({ payer, amount }),
+  );
+}
+
+/**
+ * The settlement of a batch. `operators` maps a deployment id to its operator; it must name the
+ * deployment of every receipt with a fee (free receipts credit nobody).
+ */
+export function batchSettlement(
+  receipts: readonly SignedReceipt[],
+  operators: ReadonlyMap<bigint, Address>,
+): BatchSettlement {
+  const credited = receipts.map((r) => {
+    const operator = operators.get(r.receipt.deploymentId);
+    if (operator === undefined && r.receipt.fee !== 0n) {
+      throw new BatchFileError(
+        "Cannot write batch file",
+        `receipt ${r.hash} has a fee but no operator is known for deployment ${r.receipt.deploymentId}`,
+      );
+    }
+    return { address: operator ?? r.receipt.payer, amount: r.receipt.fee };
+  });
+  return {
+    charges: batchCharges(receipts),
+    credits: sumsByAddress(credited).map(([operator, amount]) => ({ operator, amount })),
+  };
+}
+
+/**
+ * Why a settlement does not follow from its receipts, or null. Charges are recomputed exactly;
+ * credits name operators the receipts do not (that takes the registry), so they are checked for
+ * order, positive amounts and a total equal to the charges'.
+ */
+function settlementMismatch(receipts: readonly SignedReceipt[], settlement: BatchSettlement): string | null {
+  const expected = batchCharges(receipts);
+  const charges = settlement.charges;
+  if (
+    charges.length !== expected.length ||
+    charges.some((c, i) => c.payer !== expected[i]!.payer || c.amount !== expected[i]!.amount)
+  ) {
+    return "settlement.charges are not the receipts' fees summed per payer and sorted by payer";
+  }
+  const credits = settlement.credits;
+  for (let i = 0; i < credits.length; i++) {
+    if (credits[i]!.amount === 0n) return `settlement.credits.${i} has a zero amount`;
+    if (i > 0 && compareAddresses(credits[i - 1]!.operator, credits[i]!.operator) >= 0) {
+      return "settlement.credits are not sorted by operator without repeats";
+    }
+  }
+  const charged = charges.reduce((sum, c) => sum + c.amount, 0n);
+  const credited = credits.reduce((sum, c) => sum + c.amount, 0n);
+  if (charged !== credited) return `settlement credits ${credited} but charges ${charged}`;
+  return null;
+}
+
 export type SerializeBatchFileParameters = {
   chainId: number | bigint;
   ledger: Address;
@@ -104,6 +205,8 @@ export type SerializeBatchFileParameters = {
   /** The batch tree root over the receipts (see batchTree). */
   root: Hex;
   receipts: readonly SignedReceipt[];
+  /** Operator of each paid receipt's deployment (see batchSettlement); may be omitted when every fee is 0. */
+  operators?: ReadonlyMap<bigint, Address>;
 };
 export type SerializeBatchFileReturnType = { json: BatchFileJson; bytes: Uint8Array };
 export type SerializeBatchFileErrorType = BatchFileError;
@@ -130,6 +233,7 @@ export function serializeBatchFile(parameters: SerializeBatchFileParameters): Se
     );
   }
   let json: BatchFileJson;
+  const settlement = batchSettlement(sorted, parameters.operators ?? new Map());
   try {
     json = {
       version: 1,
@@ -140,6 +244,10 @@ export function serializeBatchFile(parameters: SerializeBatchFileParameters): Se
       epoch: epoch.toString(),
       root: parameters.root.toLowerCase() as Hex,
       receipts: sorted.map((r) => signedReceiptToJson(r.receipt, r.hash, r.signature)),
+      settlement: {
+        charges: settlement.charges.map((c) => ({ payer: c.payer, amount: c.amount.toString() })),
+        credits: settlement.credits.map((c) => ({ operator: c.operator, amount: c.amount.toString() })),
+      },
     };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split("\n")[0]! : String(cause);
@@ -157,8 +265,9 @@ export type ParseBatchFileReturnType = BatchFile;
 export type ParseBatchFileErrorType = BatchFileError;
 
 /**
- * Reads a batch file's bytes (or text). Only the format is checked: whether the hashes, root,
- * signatures and epochs are true is for the reader to decide against the chain.
+ * Reads a batch file's bytes (or text). The format is checked, and the settlement against the
+ * receipts (settlementMismatch); whether the hashes, root, signatures, epochs and operators are
+ * true is for the reader to decide against the chain.
  */
 export function parseBatchFile(input: ParseBatchFileParameters): ParseBatchFileReturnType {
   let value: unknown;
@@ -172,5 +281,7 @@ export function parseBatchFile(input: ParseBatchFileParameters): ParseBatchFileR
   if (!parsed.success) {
     throw new BatchFileError("Invalid batch file", describeZodIssue(parsed.error), { cause: parsed.error });
   }
+  const mismatch = settlementMismatch(parsed.data.receipts, parsed.data.settlement);
+  if (mismatch !== null) throw new BatchFileError("Invalid batch file", mismatch);
   return parsed.data;
 }

@@ -13,3 +13,4 @@ export * from "./zod-issue";
 export * from "./errors";
 export * from "./cumulative-tree";
 export * from "./deployment";
+export * from "./token-units";

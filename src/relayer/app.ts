@@ -7,13 +7,20 @@ import { errorHandler, notFoundHandler } from "./http/errors-middleware";
 import { createRateLimit, ipKey } from "./http/rate-limit";
 import { genRequestId } from "./http/request-id";
 import { type RelayerMetrics, createMetrics } from "./metrics";
-import { type Clock, type LedgerClient, type ModelDirectory, type UpstreamForwarder } from "./ports";
+import {
+  type Clock,
+  type FeeEscrowClient,
+  type LedgerClient,
+  type ModelDirectory,
+  type UpstreamForwarder,
+} from "./ports";
 import { chatCompletionsRouter } from "./routes/chat-completions";
 import { operationsRouter } from "./routes/operations";
 import { publicReadsRouter } from "./routes/public-reads";
 import { DeploymentHealth } from "./services/deployment-health";
 import { DeploymentSelector } from "./services/deployment-selector";
 import type { ChainLinkStatusSource } from "./services/health";
+import { FeeReservations } from "./services/fee-reservations";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
 import type { RelayerStore } from "./store";
@@ -27,6 +34,8 @@ export type AppConfig = {
   minSignerBalanceWei: bigint;
   /** Receipts older than this many seconds still unbatched make /health degraded. */
   maxBacklogAgeSeconds: number;
+  /** How long a payer's FeeEscrow balance read from the chain is reused (ms). */
+  escrowBalanceTtlMs: number;
 };
 
 export type AppDeps = {
@@ -34,6 +43,7 @@ export type AppDeps = {
   signer: ReceiptSigner;
   directory: ModelDirectory;
   ledger: LedgerClient;
+  escrow: FeeEscrowClient;
   forward: UpstreamForwarder;
   config: AppConfig;
   /** The chain's clock (server.ts wires a ChainClock): receipts, epochs and windows are dated by it. */
@@ -109,6 +119,14 @@ export function createApp(deps: AppDeps): Express {
       userIdSalt: deps.config.userIdSalt,
       metrics,
       idempotency: new IdempotencyGate(deps.store, receiptWriter),
+      fees: new FeeReservations({
+        store: deps.store,
+        receiptWriter,
+        escrow: deps.escrow,
+        clock,
+        metrics,
+        balanceTtlMs: deps.config.escrowBalanceTtlMs,
+      }),
       receiptWriter,
       maxBodyBytes: deps.config.maxBodyBytes,
       perCallerPerMinute: deps.config.rateLimit.perCallerPerMinute,

@@ -8,6 +8,7 @@ const base = {
   KHO_RPC_URL: "http://127.0.0.1:8545",
   KHO_USAGE_LEDGER_ADDRESS: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
   KHO_MODEL_REGISTRY_ADDRESS: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+  KHO_FEE_ESCROW_ADDRESS: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
   KHO_RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}`,
   KHO_USER_ID_SALT: `0x${"cd".repeat(32)}`,
 };
@@ -85,7 +86,7 @@ describe("loadRelayerConfig", () => {
   it("needs a deployment file or both addresses, and reads the file", () => {
     const { KHO_MODEL_REGISTRY_ADDRESS: _m, ...withoutRegistry } = base;
     expect(problems(withoutRegistry)).toEqual([
-      "KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
+      "KHO_DEPLOYMENT_FILE is required unless KHO_USAGE_LEDGER_ADDRESS, KHO_MODEL_REGISTRY_ADDRESS and KHO_FEE_ESCROW_ADDRESS are all set.",
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-config-"));
     const file = path.join(dir, "31337.json");
@@ -105,15 +106,18 @@ describe("loadRelayerConfig", () => {
           ModelRegistry: a(5),
           UsageLedger: a(6),
           RewardDistributor: a(7),
+          FeeEscrow: a(8),
         },
         epoch: { genesis: "1700000000", length: "604800", batchGracePeriod: "3600" },
         staking: { unbondingPeriod: "604800" },
         rewards: { timelock: "86400" },
-        roles: { admin: a(1), relayer: null, poster: a(1), guardian: a(1) },
+        escrow: { thawPeriod: "1300000", settlementWindow: "86400", protocolFeeBps: "1000" },
+        communities: { minBond: "1000" },
+        roles: { admin: a(1), relayer: null, poster: a(1), guardian: a(1), governor: a(1) },
       }),
     );
     const config = loadRelayerConfig({ ...withoutRegistry, KHO_USAGE_LEDGER_ADDRESS: "", KHO_DEPLOYMENT_FILE: file });
-    expect(config.contracts).toEqual({ usageLedger: a(6), modelRegistry: a(5) });
+    expect(config.contracts).toEqual({ usageLedger: a(6), modelRegistry: a(5), feeEscrow: a(8) });
     expect(config.chainId).toBe(31337);
     expect(problems({ ...withoutRegistry, KHO_DEPLOYMENT_FILE: file, KHO_CHAIN_ID: "1" })).toEqual([
       "KHO_CHAIN_ID 1 differs from chain 31337 in KHO_DEPLOYMENT_FILE.",

@@ -32,6 +32,7 @@ export const relayerEnvSchema = z.object({
   KHO_DEPLOYMENT_FILE: z.string().min(1).optional(),
   KHO_USAGE_LEDGER_ADDRESS: address.optional(),
   KHO_MODEL_REGISTRY_ADDRESS: address.optional(),
+  KHO_FEE_ESCROW_ADDRESS: address.optional(),
   KHO_RELAYER_PRIVATE_KEY: hex32("a private key"),
   KHO_RELAYER_DB: z.string().min(1).default(".kho/relayer.sqlite"),
   KHO_RELAYER_HOST: z.string().min(1).default("127.0.0.1"),
@@ -65,6 +66,8 @@ export const relayerEnvSchema = z.object({
   KHO_REQUEST_TIMEOUT_MS: intFrom(1000, 3_600_000).optional(),
   KHO_KEEP_ALIVE_TIMEOUT_MS: intFrom(100, 600_000).default(5_000),
   KHO_MAX_CONNECTIONS_PER_IP: intFrom(1, 1_000_000).default(64),
+  /** How long a payer's FeeEscrow balance is reused before it is read again (a deposit shows up within it). */
+  KHO_ESCROW_BALANCE_CACHE_MS: intFrom(0, 60_000).default(2_000),
   KHO_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -72,10 +75,12 @@ export const relayerEnvSchema = z.object({
     .default("info"),
 });
 
+export type RelayerContracts = { usageLedger: Address; modelRegistry: Address; feeEscrow: Address };
+
 export type RelayerConfig = {
   rpcUrl: string;
   chainId?: number;
-  contracts: { usageLedger: Address; modelRegistry: Address };
+  contracts: RelayerContracts;
   relayerPrivateKey: Hex;
   dbPath: string;
   host: string;
@@ -110,6 +115,7 @@ export type RelayerConfig = {
     keepAliveTimeoutMs: number;
     maxConnectionsPerIp: number;
   };
+  escrowBalanceCacheMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 };
 
@@ -125,9 +131,7 @@ export class ConfigError extends KhoError {
   }
 }
 
-function readDeploymentFile(file: string): {
-  usageLedger: Address;
-  modelRegistry: Address;
+function readDeploymentFile(file: string): RelayerContracts & {
   chainId: number;
   schedule: NonNullable<RelayerConfig["schedule"]>;
 } {
@@ -142,6 +146,7 @@ function readDeploymentFile(file: string): {
     return {
       usageLedger: deployment.contracts.UsageLedger,
       modelRegistry: deployment.contracts.ModelRegistry,
+      feeEscrow: deployment.contracts.FeeEscrow,
       chainId: deployment.chainId,
       schedule: deployment.epoch,
     };
@@ -182,14 +187,18 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     throw new ConfigError(problems);
   }
   const e = result.data;
-  let contracts: { usageLedger: Address; modelRegistry: Address };
+  let contracts: RelayerContracts;
   let chainId = e.KHO_CHAIN_ID;
   let schedule: RelayerConfig["schedule"];
-  if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS) {
-    contracts = { usageLedger: e.KHO_USAGE_LEDGER_ADDRESS, modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS };
+  if (e.KHO_USAGE_LEDGER_ADDRESS && e.KHO_MODEL_REGISTRY_ADDRESS && e.KHO_FEE_ESCROW_ADDRESS) {
+    contracts = {
+      usageLedger: e.KHO_USAGE_LEDGER_ADDRESS,
+      modelRegistry: e.KHO_MODEL_REGISTRY_ADDRESS,
+      feeEscrow: e.KHO_FEE_ESCROW_ADDRESS,
+    };
   } else if (e.KHO_DEPLOYMENT_FILE) {
     const file = readDeploymentFile(e.KHO_DEPLOYMENT_FILE);
-    contracts = { usageLedger: file.usageLedger, modelRegistry: file.modelRegistry };
+    contracts = { usageLedger: file.usageLedger, modelRegistry: file.modelRegistry, feeEscrow: file.feeEscrow };
     if (chainId !== undefined && chainId !== file.chainId) {
       throw new ConfigError([`KHO_CHAIN_ID ${chainId} differs from chain ${file.chainId} in KHO_DEPLOYMENT_FILE.`]);
     }
@@ -197,7 +206,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     schedule = file.schedule;
   } else {
     throw new ConfigError([
-      "KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
+      "KHO_DEPLOYMENT_FILE is required unless KHO_USAGE_LEDGER_ADDRESS, KHO_MODEL_REGISTRY_ADDRESS and KHO_FEE_ESCROW_ADDRESS are all set.",
     ]);
   }
   const host = e.KHO_RELAYER_HOST;
@@ -239,6 +248,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
       keepAliveTimeoutMs: e.KHO_KEEP_ALIVE_TIMEOUT_MS,
       maxConnectionsPerIp: e.KHO_MAX_CONNECTIONS_PER_IP,
     },
+    escrowBalanceCacheMs: e.KHO_ESCROW_BALANCE_CACHE_MS,
     logLevel: e.KHO_LOG_LEVEL,
   };
 }

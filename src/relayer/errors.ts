@@ -8,6 +8,8 @@ import { UpstreamError } from "./upstream/errors";
 export const ErrorCodes = {
   invalid_request: 400,
   unauthorized: 401,
+  insufficient_balance: 402,
+  max_fee_too_low: 402,
   forbidden: 403,
   not_found: 404,
   model_not_found: 404,
@@ -23,6 +25,7 @@ export const ErrorCodes = {
   no_deployment: 503,
   chain_unavailable: 503,
   store_busy: 503,
+  escrow_unavailable: 503,
   upstream_timeout: 504,
 } as const;
 

@@ -45,6 +45,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Failed attempts to submit or confirm a batch.",
       registers: [registry],
     }),
+    paymentRejections: new Counter({
+      name: "kho_relayer_payment_rejections_total",
+      help: "Calls refused before forwarding because they were not paid for, by reason.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    batchesSettled: new Counter({
+      name: "kho_relayer_batches_settled_total",
+      help: "Confirmed batches whose fees FeeEscrow settled (free batches are not counted).",
+      registers: [registry],
+    }),
+    feesSettled: new Counter({
+      name: "kho_relayer_fees_settled_kho_total",
+      help: "Fees charged to payers by settled batches, in KHO (a float: use the batch files for exact amounts).",
+      registers: [registry],
+    }),
+    settlementErrors: new Counter({
+      name: "kho_relayer_settlement_errors_total",
+      help: "Failed attempts to settle a confirmed batch's fees.",
+      registers: [registry],
+    }),
     upstreamLatency: new Histogram({
       name: "kho_relayer_upstream_latency_seconds",
       help: "Upstream chat completion latency by outcome.",

@@ -88,6 +88,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
             "400": errorResponse("invalid_request"),
             "401": errorResponse("unauthorized"),
+            "402": errorResponse(
+              "insufficient_balance (the payer's FeeEscrow balance does not cover the price) or max_fee_too_low (the signed maxFee is below it)",
+            ),
             "404": errorResponse("model_not_found"),
             "409": errorResponse("nonce_reused or idempotency_in_progress"),
             "413": errorResponse("payload_too_large"),
@@ -95,7 +98,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             "422": errorResponse("idempotency_key_reused"),
             "429": errorResponse("rate_limited (see Retry-After)"),
             "502": errorResponse("upstream_error"),
-            "503": errorResponse("no_deployment"),
+            "503": errorResponse("no_deployment or escrow_unavailable"),
             "504": errorResponse("upstream_timeout"),
           },
         },

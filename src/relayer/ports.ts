@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { LedgerDomain } from "../protocol";
+import type { LedgerDomain, OperatorCredit, PayerCharge } from "../protocol";
 
 /**
  * The relayer's view of the outside world. `createApp` and the batcher depend only on these
@@ -25,6 +25,8 @@ export type ModelDirectory = {
   resolveModel(ref: string): Promise<RegisteredModel | null>;
   /** The model's Active deployments (Paused and Removed ones are never served). */
   activeDeployments(modelId: bigint): Promise<ModelDeployment[]>;
+  /** ModelRegistry.priceOf: token units (wei) charged per call served now. */
+  priceOf(modelId: bigint): Promise<bigint>;
 };
 
 /** The chat.completion object an upstream answered with. */
@@ -96,6 +98,22 @@ export type LedgerClient = {
   waitForTransaction(txHash: Hex): Promise<TransactionOutcome>;
   /** Native balance of the relayer key (it pays for submissions). */
   balance(): Promise<bigint>;
+};
+
+export type SettleBatchParameters = { batchId: bigint; charges: PayerCharge[]; credits: OperatorCredit[] };
+
+/**
+ * "settled" once the settleBatch transaction was mined; "already_settled" when FeeEscrow refused it
+ * as a replay (a settlement sent before a crash landed).
+ */
+export type SettleBatchReturnType = { outcome: "settled" | "already_settled"; txHash: Hex | null };
+
+/** FeeEscrow as the relayer key sees it. */
+export type FeeEscrowClient = {
+  /** FeeEscrow.availableOf: the payer's balance new calls may draw on (balance − thawing). */
+  availableOf(payer: Address): Promise<bigint>;
+  /** FeeEscrow.settleBatch for a batch this relayer committed; waits for the transaction. */
+  settleBatch(params: SettleBatchParameters): Promise<SettleBatchReturnType>;
 };
 
 /**

@@ -10,6 +10,7 @@ import {
   isChainUnreachable,
   verifyChainId,
 } from "./chain/viem-clients";
+import { createViemFeeEscrowClient } from "./chain/viem-fee-escrow-client";
 import { createViemLedgerClient } from "./chain/viem-ledger-client";
 import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
@@ -97,8 +98,11 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     maxStaleMs: maxStaleSeconds * 1000,
     onBlock: (timestamp) => chainClock.observe(timestamp),
   });
-
+  const escrow = createViemFeeEscrowClient({ clients, escrow: config.contracts.feeEscrow });
   const store = openStore(config.dbPath);
+  // Reservations left by a previous process belong to calls that died with it: none got a receipt.
+  const abandoned = store.fees.releaseAll();
+  if (abandoned > 0) logger.warn({ reservations: abandoned }, "released fee reservations of calls cut off by a crash");
   const signer = createReceiptSigner({
     privateKey: config.relayerPrivateKey,
     domain: ledger.domain,
@@ -108,6 +112,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
   const batcher = new Batcher({
     store,
     ledger,
+    escrow,
     clock,
     logger: logger.child({ component: "batcher" }),
     metrics,
@@ -131,6 +136,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     signer,
     directory,
     ledger,
+    escrow,
     forward: createUpstreamForwarder({
       timeoutMs: config.upstream.timeoutMs,
       maxResponseBytes: config.upstream.maxResponseBytes,
@@ -148,6 +154,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       rateLimit: config.rateLimit,
       minSignerBalanceWei: config.minSignerBalanceWei,
       maxBacklogAgeSeconds: Math.max(60, config.batch.maxAgeSeconds * 4),
+      escrowBalanceTtlMs: config.escrowBalanceCacheMs,
     },
   });
 

@@ -154,7 +154,7 @@ describe("kho relayer keys (built binary)", () => {
     });
     expect([noContracts.code, errorLine(noContracts)]).toEqual([
       1,
-      "kho: KHO_DEPLOYMENT_FILE is required unless both KHO_USAGE_LEDGER_ADDRESS and KHO_MODEL_REGISTRY_ADDRESS are set.",
+      "kho: KHO_DEPLOYMENT_FILE is required unless KHO_USAGE_LEDGER_ADDRESS, KHO_MODEL_REGISTRY_ADDRESS and KHO_FEE_ESCROW_ADDRESS are all set.",
     ]);
   });
 

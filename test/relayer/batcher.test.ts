@@ -37,6 +37,7 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
         hash: signed[i]!.hash,
         signature: signed[i]!.signature,
         signer: r.signer.address,
+        operator: "0x00000000000000000000000000000000000000c1",
       }),
     );
   });
@@ -48,6 +49,7 @@ function makeBatcher(r: TestRelayer, config: Partial<BatcherConfig> = {}, ledger
   const batcher = new Batcher({
     store: r.store,
     ledger,
+    escrow: r.escrow,
     clock: r.clock,
     logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
     metrics,

@@ -104,6 +104,7 @@ describe("the relayer on the chain's clock (real Hardhat chain over loopback)", 
       contracts: {
         usageLedger: world.deployment.contracts.UsageLedger,
         modelRegistry: world.deployment.contracts.ModelRegistry,
+        feeEscrow: world.deployment.contracts.FeeEscrow,
       },
       relayerPrivateKey: world.chain.accounts[ROLE.relayer]!.privateKey,
       dbPath: path.join(dir, "relayer.sqlite"),
@@ -118,6 +119,7 @@ describe("the relayer on the chain's clock (real Hardhat chain over loopback)", 
       signerThreads: 1,
       minSignerBalanceWei: 1n,
       modelCacheTtlSeconds: 1,
+      escrowBalanceCacheMs: 2000,
       logLevel: "silent",
     };
     relayer = await startRelayer(config, {

@@ -92,7 +92,11 @@ describe("relayer against a local chain", () => {
     config = {
       rpcUrl: chain.rpcUrl,
       chainId: chain.chainId,
-      contracts: { usageLedger: deployment.contracts.UsageLedger, modelRegistry: deployment.contracts.ModelRegistry },
+      contracts: {
+        usageLedger: deployment.contracts.UsageLedger,
+        modelRegistry: deployment.contracts.ModelRegistry,
+        feeEscrow: deployment.contracts.FeeEscrow,
+      },
       relayerPrivateKey: relayerKey!.privateKey,
       dbPath: path.join(dir, "relayer.sqlite"),
       host: "127.0.0.1",
@@ -106,6 +110,7 @@ describe("relayer against a local chain", () => {
       signerThreads: 1,
       minSignerBalanceWei: 10n ** 15n,
       modelCacheTtlSeconds: 30,
+      escrowBalanceCacheMs: 1_000,
       logLevel: "silent",
     };
     // The CLI issues keys by opening the same database file.

@@ -136,6 +136,7 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
       KHO_CHAIN_ID: String(chain.chainId),
       KHO_USAGE_LEDGER_ADDRESS: ledger,
       KHO_MODEL_REGISTRY_ADDRESS: deployment.contracts.ModelRegistry,
+      KHO_FEE_ESCROW_ADDRESS: deployment.contracts.FeeEscrow,
       KHO_RELAYER_PRIVATE_KEY: relayerKey!.privateKey,
       KHO_RELAYER_DB: dbPath,
       KHO_RELAYER_HOST: "127.0.0.1",

@@ -128,6 +128,7 @@ describe("relayer client", () => {
     const batcher = new Batcher({
       store: relayer.store,
       ledger: relayer.ledger,
+      escrow: relayer.escrow,
       clock: relayer.clock,
       logger: pino({ level: "silent" }),
       metrics: createMetrics(),

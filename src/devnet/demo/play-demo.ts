@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, formatUnits, parseUnits } from "viem";
+import { type Address, type Hex, formatUnits, parseEventLogs, parseUnits } from "viem";
+import { feeEscrowAbi } from "../../protocol";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
   type KhoClient,
@@ -12,11 +13,13 @@ import {
   createKhoClient,
   createRelayerClient,
   mint,
+  fundEpoch,
   publishEpoch,
   stake,
 } from "../../sdk";
 import { type DevNetwork, startDevNetwork } from "../dev-network";
 import type { LocalAccount } from "../local-chain";
+import { GENERIC_MODEL_PRICE, LOCAL_MODEL_PRICE } from "../paid-usage";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
 import { type DemoCall, demoWeek } from "./schedule";
 import { sideBySide } from "./side-by-side";
@@ -92,7 +95,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     await stake(clientFor(roles.earlyStaker), { datasetId: seed.datasetId, amount: STAKE });
     out(`   Early staker ${roles.earlyStaker.address} stakes ${formatUnits(STAKE, 18)} KHO at the start of the epoch.`);
     out(
-      `2. Models: ${LOCAL_MODEL_NAME} (local, ${seed.localDeploymentIds.length} deployment) and ${GENERIC_MODEL_NAME} (generic, ${seed.genericDeploymentIds.length} deployments).\n`,
+      `2. Models: ${LOCAL_MODEL_NAME} (local, ${seed.localDeploymentIds.length} deployment, ${formatUnits(LOCAL_MODEL_PRICE, 18)} KHO per call, admitted by the recognized community) and ${GENERIC_MODEL_NAME} (generic, ${seed.genericDeploymentIds.length} deployments, ${formatUnits(GENERIC_MODEL_PRICE, 18)} KHO per call); every caller has deposited into FeeEscrow.\n`,
     );
 
     const app = createRelayerClient({ baseUrl: net.relayer.url, apiKey: net.apiKeys.appDeveloper });
@@ -136,7 +139,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
           await memberClient.chatCompletion({
             model: LOCAL_MODEL_NAME,
             messages,
-            wallet: { account: wallet, nonce, deadline: clock.now() + 3600n, maxFee: 0n },
+            wallet: { account: wallet, nonce, deadline: clock.now() + 3600n, maxFee: LOCAL_MODEL_PRICE },
           });
         } else if (call.caller.kind === "visitor") {
           await app.chatCompletion({ model: GENERIC_MODEL_NAME, messages, user: call.caller.name });
@@ -164,8 +167,12 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     out(
       `   Late staker ${roles.lateStaker.address} stakes ${formatUnits(STAKE, 18)} KHO one minute before the epoch ends.`,
     );
-    progress("committing the last receipt batches");
+    progress("committing and settling the last receipt batches");
     await net.relayer.batcher.flush();
+    const batcherError = net.relayer.batcher.lastError();
+    if (batcherError !== null) throw new Error(`the relayer could not commit or settle its batches: ${batcherError}`);
+    const fees = await settledFees(net);
+    out(fees.summary);
 
     out("\n5. Closing the epoch: compute, verify, publish, wait out the timelock, claim.");
     await moveTo(epochEnd + deployment.epoch.batchGracePeriod + 1n);
@@ -176,12 +183,17 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       onProgress: progress,
     });
     try {
-      const computation = await pipeline.computeEpoch({ epoch: 0n, budget: DEMO_BUDGET });
+      // The protocol share of the fees already funds epoch 0; the dev token's owner mints and funds the rest of the budget.
+      const topUp = DEMO_BUDGET - fees.protocolShare;
+      await mint(poster, { to: roles.deployer.address, amount: topUp });
+      await fundEpoch(poster, { epoch: 0n, amount: topUp });
+      out(
+        `   epoch 0 budget ${formatUnits(DEMO_BUDGET, 18)} KHO: ${formatUnits(fees.protocolShare, 18)} KHO from fees, ${formatUnits(topUp, 18)} KHO funded by the poster`,
+      );
+      const computation = await pipeline.computeEpoch({ epoch: 0n });
       const epochDir = path.join(workDir, "epochs");
       const written = await writeEpochOutput({ outDir: epochDir, computation });
       out(`   computed epoch 0: root ${computation.tree.root}`);
-      // The dev token's owner mints the epoch budget it is about to fund.
-      await mint(poster, { to: roles.deployer.address, amount: DEMO_BUDGET });
       const published = await publishEpoch(poster, {
         tree: computation.tree,
         budget: computation.summary.budget.budget,
@@ -233,6 +245,29 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     await network?.close();
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** What the week's settlements moved in FeeEscrow, read from its events. */
+async function settledFees(net: DevNetwork): Promise<{ summary: string; protocolShare: bigint }> {
+  const logs = await createKhoClient({
+    rpcUrl: net.chain.rpcUrl,
+    chainId: net.chain.chainId,
+    addresses: net.deployment.contracts,
+  }).public.getLogs({ address: net.deployment.contracts.FeeEscrow, fromBlock: 0n });
+  const settled = parseEventLogs({ abi: feeEscrowAbi, eventName: "BatchSettled", logs });
+  const paid = parseEventLogs({ abi: feeEscrowAbi, eventName: "OperatorPaid", logs });
+  const total = settled.reduce((sum, l) => sum + l.args.total, 0n);
+  const share = settled.reduce((sum, l) => sum + l.args.protocolShare, 0n);
+  const income = (operators: readonly Address[]) =>
+    paid.filter((l) => operators.includes(l.args.operator)).reduce((sum, l) => sum + l.args.paid, 0n);
+  const { roles } = net;
+  const localIncome = income([roles.localOperator.address]);
+  const genericIncome = income(roles.genericOperators.map((o) => o.address));
+  const summary =
+    `   Fees settled in ${settled.length} batches: callers paid ${formatUnits(total, 18)} KHO; operators earned ` +
+    `${formatUnits(localIncome, 18)} KHO (${LOCAL_MODEL_NAME}) and ${formatUnits(genericIncome, 18)} KHO ` +
+    `(${GENERIC_MODEL_NAME}); the protocol share of ${formatUnits(share, 18)} KHO funds epoch 0's rewards.`;
+  return { summary, protocolShare: share };
 }
 
 /** Runs calls a few at a time: concurrent enough to batch, ordered enough to stay deterministic. */

@@ -14,6 +14,7 @@ type Snapshot = {
   models: Map<bigint, RegisteredModel>;
   byName: Map<string, bigint>;
   deployments: Map<bigint, ModelDeployment[]>;
+  prices: Map<bigint, bigint>;
 };
 
 export type ChainModelDirectory = ModelDirectory & {
@@ -62,9 +63,10 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
     const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
     const entries = await Promise.all(
       ids.map(async (id) => {
-        const [model, deploymentIds] = await Promise.all([
+        const [model, deploymentIds, price] = await Promise.all([
           publicClient.readContract({ ...contract, functionName: "getModel", args: [id], blockNumber }),
           publicClient.readContract({ ...contract, functionName: "liveDeployments", args: [id], blockNumber }),
+          publicClient.readContract({ ...contract, functionName: "priceOf", args: [id], blockNumber }),
         ]);
         const deployments = model.retired
           ? []
@@ -79,7 +81,7 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
                 }),
               })),
             );
-        return { id, model, deployments };
+        return { id, model, deployments, price };
       }),
     );
     const next: Snapshot = {
@@ -88,9 +90,11 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
       models: new Map(),
       byName: new Map(),
       deployments: new Map(),
+      prices: new Map(),
     };
-    for (const { id, model, deployments } of entries) {
+    for (const { id, model, deployments, price } of entries) {
       if (model.retired) continue;
+      next.prices.set(id, price);
       next.models.set(id, {
         id,
         name: model.name,
@@ -169,6 +173,10 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
     },
     async activeDeployments(modelId) {
       return (await current()).deployments.get(modelId) ?? [];
+    },
+    async priceOf(modelId) {
+      // ModelPriceSet is a registry event: a new price invalidates the snapshot like any other change.
+      return (await current()).prices.get(modelId) ?? 0n;
     },
     async refresh() {
       if (snapshot) snapshot.invalidated = true;

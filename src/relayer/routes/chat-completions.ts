@@ -19,6 +19,7 @@ import {
   signAndPersistReceipt,
 } from "../services/chat-completion";
 import { insertReceipt, streamChatCompletion } from "../services/chat-stream";
+import type { FeeReservations } from "../services/fee-reservations";
 import type { IdempotencyGate } from "../services/idempotency";
 import type { RelayerStore } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
@@ -26,6 +27,7 @@ import type { ReceiptWriter } from "../store/receipt-writer";
 export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
   store: RelayerStore;
   idempotency: IdempotencyGate;
+  fees: FeeReservations;
   /** Group-commits each request's receipt with its idempotent response; settles after the commit. */
   receiptWriter: ReceiptWriter;
   maxBodyBytes: number;
@@ -162,6 +164,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
 
     let nonceClaimed = false;
     let receipted = false;
+    let requestId: Hex | null = null;
     try {
       if (caller.kind === "wallet") {
         if (!deps.store.nonces.claim(caller.user, caller.nonce, now)) {
@@ -169,19 +172,25 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         }
         nonceClaimed = true;
       }
-      const requestId: Hex = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
+      requestId = idempotencyKey ? idempotentRequestId(who, idempotencyKey) : randomRequestId();
+      // Paid before forwarded: a call the payer cannot afford never reaches the deployment.
+      const fee = await deps.directory.priceOf(model.id);
+      await deps.fees.reserve({ requestId, caller, price: fee });
       // A client that disconnects cancels the upstream call: nobody would read the rest of its answer.
       const disconnected = new AbortController();
       res.once("close", () => {
         if (!res.writableFinished) disconnected.abort(new Error("the client closed the connection"));
       });
-      const call: ChatCall = { request: chat, model, caller, requestId, inputHash, signal: disconnected.signal };
+      const call: ChatCall = { request: chat, model, caller, requestId, inputHash, fee, signal: disconnected.signal };
 
       if (chat.stream === true) {
         receipted = await streamChatCompletion(deps, call, res);
-        // A stream that ended without a receipt (nothing delivered, or the deployment broke) used no nonce.
-        if (!receipted && nonceClaimed && caller.kind === "wallet")
-          deps.store.nonces.release(caller.user, caller.nonce);
+        // A stream that ended without a receipt (nothing delivered, or the deployment broke) is not
+        // charged and used no nonce.
+        if (!receipted) {
+          deps.fees.release(requestId);
+          if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
+        }
         return;
       }
       const served = await serveChatCompletion(deps, call);
@@ -203,7 +212,9 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       res.status(200).type("application/json").send(body);
     } catch (error) {
       if (!receipted) {
-        // No receipt was stored: free the nonce and the key so the client can retry the same request.
+        // No receipt was stored: free the reservation (no fee for nothing delivered), the nonce and
+        // the key so the client can retry the same request.
+        if (requestId !== null) deps.fees.release(requestId);
         if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
         if (gate) gate.abandon();
       }

@@ -11,6 +11,8 @@ export type BuildBatchParameters = {
   batchId: bigint;
   epoch: bigint;
   receipts: readonly Pick<StoredReceipt, "receipt" | "hash" | "signature">[];
+  /** Operator of each paid receipt's deployment (the settlement credits it). */
+  operators?: ReadonlyMap<bigint, Address>;
 };
 
 /** A batch ready to commit: its tree (for proofs), the file bytes of docs/protocol.md and their dataHash. */

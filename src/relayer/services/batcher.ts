@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import { type Hex, getAddress } from "viem";
+import { type Address, type Hex, getAddress } from "viem";
 import { epochAt, epochEnd, epochStart } from "../../protocol";
 import type { RelayerMetrics } from "../metrics";
-import type { Clock, LedgerClient } from "../ports";
+import type { Clock, FeeEscrowClient, LedgerClient } from "../ports";
 import type { RelayerStore, StoredBatch } from "../store";
 import { buildBatch } from "./batch-file";
+import { settleConfirmedBatches } from "./settlement";
 
 export type BatcherConfig = {
   /** Seal as soon as this many unbatched receipts of one epoch wait. */
@@ -29,6 +30,7 @@ export type BatcherHooks = {
 export type BatcherDeps = {
   store: RelayerStore;
   ledger: LedgerClient;
+  escrow: FeeEscrowClient;
   clock: Clock;
   logger: Logger;
   metrics: RelayerMetrics;
@@ -40,7 +42,8 @@ const MAX_BACKOFF_MS = 60_000;
 
 /**
  * Seals unbatched receipts into batches (one epoch per batch, by size, age or epoch end), stores
- * each batch file, and commits them to UsageLedger strictly in batch-id order.
+ * each batch file, commits them to UsageLedger strictly in batch-id order, then settles each
+ * committed batch's fees in FeeEscrow (services/settlement.ts).
  *
  * Safety rules:
  * - Sealing is one SQLite transaction: a receipt is in at most one batch, and a batch row exists
@@ -125,6 +128,13 @@ export class Batcher {
         await this.expireClosedBacklog();
         if (!(await this.submitPending())) break;
       }
+      await settleConfirmedBatches({
+        store: this.deps.store,
+        escrow: this.deps.escrow,
+        relayer: this.relayer,
+        logger,
+        metrics: this.deps.metrics,
+      });
       this.failures = 0;
       this.error = null;
       this.nextAttemptAt = 0;
@@ -185,6 +195,8 @@ export class Batcher {
       if (receipts.length === 0) return null;
       const local = store.batches.maxBatchId(this.relayer);
       const batchId = (local > this.chainLast! ? local : this.chainLast!) + 1n;
+      const operators = new Map<bigint, Address>();
+      for (const r of receipts) if (r.operator !== null) operators.set(r.receipt.deploymentId, r.operator);
       const built = buildBatch({
         chainId: ledger.domain.chainId,
         ledger: ledger.domain.ledger,
@@ -192,6 +204,7 @@ export class Batcher {
         batchId,
         epoch,
         receipts,
+        operators,
       });
       const dataURI = `${config.publicUrl}/v1/batches/${getAddress(this.relayer)}/${batchId}`;
       store.batches.insert({

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
+import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import { type Caller, callerPayer } from "../auth/caller";
 import { canonicalJsonHash } from "../../protocol/canonical-json";
@@ -46,11 +46,20 @@ export type ChatCall = {
   requestId: Hex;
   /** inputHashOf(request), computed once by the caller (wallet requests also need it to verify the signature). */
   inputHash: Hex;
+  /** The model's price when the call was accepted (already reserved against the payer's escrow). */
+  fee: bigint;
   /** Aborted when the client goes away: the upstream call is cancelled with it. */
   signal?: AbortSignal;
 };
 
-export type SignedCallReceipt = { receipt: InferenceReceipt; hash: Hex; signature: Hex; json: KhoReceiptJson };
+export type SignedCallReceipt = {
+  receipt: InferenceReceipt;
+  hash: Hex;
+  signature: Hex;
+  json: KhoReceiptJson;
+  /** Operator of the deployment that served the call: the batch settlement credits it the fee. */
+  operator: Address;
+};
 
 /** At most this many deployments are tried for one call (each failed try can cost a full upstream timeout). */
 const MAX_ATTEMPTS = 3;
@@ -199,7 +208,7 @@ export async function signAndPersistReceipt(
     outputHash: canonicalJsonHash(params.output),
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
-    fee: 0n,
+    fee: call.fee,
     payer: callerPayer(call.caller),
   };
   const signStarted = process.hrtime.bigint();
@@ -210,7 +219,7 @@ export async function signAndPersistReceipt(
     ...signedReceiptToJson(receipt, signed.hash, signed.signature),
     signer: deps.signer.address,
   };
-  const result = { receipt, hash: signed.hash, signature: signed.signature, json };
+  const result = { receipt, hash: signed.hash, signature: signed.signature, json, operator: deployment.operator };
   try {
     await params.persist(result);
   } catch (error) {

@@ -27,7 +27,10 @@ export function insertReceipt(
     hash: signed.hash,
     signature: signed.signature,
     signer: deps.signer.address,
+    operator: signed.operator,
   });
+  // The receipt's fee now counts as unsettled spend in place of the reservation.
+  deps.store.fees.release(signed.receipt.requestId);
 }
 
 function waitForDrain(res: Response): Promise<void> {

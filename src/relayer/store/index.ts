@@ -1,13 +1,16 @@
 import { ApiKeysRepo } from "./api-keys-repo";
 import { BatchesRepo } from "./batches-repo";
 import { type SqliteDatabase, openDatabase } from "./database";
+import { FeesRepo } from "./fees-repo";
 import { IdempotencyRepo } from "./idempotency-repo";
 import { NoncesRepo } from "./nonces-repo";
 import { ReceiptsRepo } from "./receipts-repo";
 
 export type { ApiKeyRecord } from "./api-keys-repo";
-export type { StoredBatch } from "./batches-repo";
-export type { StoredReceipt } from "./receipts-repo";
+export type { BatchStatus, BatchTx, NewBatch, StoredBatch } from "./batches-repo";
+export type { IdempotencyRecord } from "./idempotency-repo";
+export type { UnsettledBatch } from "./fees-repo";
+export type { EpochBacklog, NewReceipt, ReceiptStatus, StoredReceipt } from "./receipts-repo";
 export type { SqliteDatabase } from "./database";
 
 /** The relayer's durable state: one SQLite file. */
@@ -18,6 +21,7 @@ export type RelayerStore = {
   readonly apiKeys: ApiKeysRepo;
   readonly nonces: NoncesRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly fees: FeesRepo;
   /** Runs `fn` in one IMMEDIATE transaction (all or nothing, one fsync). */
   transaction<T>(fn: () => T): T;
   /** Whether a write transaction can be opened and committed right now. */
@@ -34,6 +38,7 @@ export function openStore(file: string): RelayerStore {
     apiKeys: new ApiKeysRepo(db),
     nonces: new NoncesRepo(db),
     idempotency: new IdempotencyRepo(db),
+    fees: new FeesRepo(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     isWritable() {
       try {

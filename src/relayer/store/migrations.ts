@@ -92,4 +92,34 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
     `,
   },
+  {
+    version: 2,
+    name: "fees: reservations, receipt operators, batch settlements",
+    sql: `
+      -- The serving deployment's operator when the receipt was signed: the batch settlement credits it.
+      ALTER TABLE receipts ADD COLUMN operator TEXT;
+      CREATE INDEX receipts_payer ON receipts (payer, status);
+
+      -- Prices reserved against a payer's escrow for calls still in flight; a row is deleted in the
+      -- transaction that stores the call's receipt, or when the call fails, or at boot (a crash).
+      CREATE TABLE fee_reservations (
+        request_id TEXT PRIMARY KEY,
+        payer TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX fee_reservations_payer ON fee_reservations (payer);
+
+      -- Confirmed batches whose fees FeeEscrow has settled (or that had none to settle).
+      CREATE TABLE batch_settlements (
+        relayer TEXT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        total TEXT NOT NULL,
+        tx_hash TEXT,
+        settled_at INTEGER NOT NULL,
+        PRIMARY KEY (relayer, batch_id),
+        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];

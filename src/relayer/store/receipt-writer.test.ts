@@ -5,12 +5,12 @@ import Database from "better-sqlite3";
 import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "../../protocol";
-import { type RelayerStore, openStore } from "./index";
+import { type NewReceipt, type RelayerStore, openStore } from "./index";
 import { ReceiptWriter, ReceiptWriterError } from "./receipt-writer";
 
 const SIGNER = "0x1111111111111111111111111111111111111111";
 
-function receiptNumber(n: number): { receipt: InferenceReceipt; hash: Hex; signature: Hex; signer: typeof SIGNER } {
+function receiptNumber(n: number): NewReceipt {
   const id = (tag: string): Hex => keccak256(toBytes(`${tag}:${n}`));
   return {
     receipt: {
@@ -31,6 +31,7 @@ function receiptNumber(n: number): { receipt: InferenceReceipt; hash: Hex; signa
     hash: id("hash"),
     signature: bytesToHex(new Uint8Array(65).fill(n % 256)),
     signer: SIGNER,
+    operator: SIGNER,
   };
 }
 

@@ -11,11 +11,13 @@ export type StoredReceipt = {
   hash: Hex;
   signature: Hex;
   signer: Address;
+  /** The serving deployment's operator (null for receipts stored before fees existed, all free). */
+  operator: Address | null;
   status: ReceiptStatus;
   batch: { relayer: Address; batchId: bigint } | null;
 };
 
-export type NewReceipt = Pick<StoredReceipt, "receipt" | "hash" | "signature" | "signer">;
+export type NewReceipt = Pick<StoredReceipt, "receipt" | "hash" | "signature" | "signer"> & { operator: Address };
 
 type ReceiptRow = {
   seq: number;
@@ -35,6 +37,7 @@ type ReceiptRow = {
   user_auth: string;
   signature: string;
   signer: string;
+  operator: string | null;
   status: ReceiptStatus;
   batch_relayer: string | null;
   batch_id: number | null;
@@ -61,6 +64,7 @@ function fromRow(row: ReceiptRow): StoredReceipt {
     hash: row.receipt_hash as Hex,
     signature: row.signature as Hex,
     signer: row.signer as Address,
+    operator: row.operator as Address | null,
     status: row.status,
     batch:
       row.batch_relayer !== null && row.batch_id !== null
@@ -79,9 +83,10 @@ export class ReceiptsRepo {
   constructor(private readonly db: SqliteDatabase) {
     this.insertStmt = db.prepare(`
       INSERT INTO receipts (request_id, receipt_hash, model_id, deployment_id, community_id, user_id, user_kind,
-        input_hash, output_hash, timestamp, epoch, fee, payer, user_auth, signature, signer, status, created_at)
+        input_hash, output_hash, timestamp, epoch, fee, payer, user_auth, signature, signer, operator, status,
+        created_at)
       VALUES (@requestId, @hash, @modelId, @deploymentId, @communityId, @userId, @userKind, @inputHash, @outputHash,
-        @timestamp, @epoch, @fee, @payer, @userAuth, @signature, @signer, 'unbatched', @createdAt)`);
+        @timestamp, @epoch, @fee, @payer, @userAuth, @signature, @signer, @operator, 'unbatched', @createdAt)`);
     this.byRequestId = db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE request_id = ?");
     this.byHash = db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE receipt_hash = ?");
   }
@@ -105,6 +110,7 @@ export class ReceiptsRepo {
       userAuth: x.userAuth.toLowerCase(),
       signature: r.signature.toLowerCase(),
       signer: r.signer,
+      operator: getAddress(r.operator),
       createdAt: Math.floor(Date.now() / 1000),
     });
     return Number(info.lastInsertRowid);

@@ -4,6 +4,8 @@ import type { ModelDeployment, ModelDirectory, RegisteredModel } from "../../../
 export class FakeDirectory implements ModelDirectory {
   models: RegisteredModel[] = [];
   deployments: (ModelDeployment & { active: boolean })[] = [];
+  /** ModelRegistry.priceOf by model id; unset models are free. */
+  prices = new Map<bigint, bigint>();
 
   async listActiveModels(): Promise<RegisteredModel[]> {
     return this.models.filter((m) => this.deployments.some((d) => d.modelId === m.id && d.active));
@@ -16,5 +18,9 @@ export class FakeDirectory implements ModelDirectory {
 
   async activeDeployments(modelId: bigint): Promise<ModelDeployment[]> {
     return this.deployments.filter((d) => d.modelId === modelId && d.active).map(({ active: _a, ...d }) => d);
+  }
+
+  async priceOf(modelId: bigint): Promise<bigint> {
+    return this.prices.get(modelId) ?? 0n;
   }
 }

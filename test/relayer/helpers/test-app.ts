@@ -9,6 +9,7 @@ import { createUpstreamForwarder } from "../../../src/relayer/services/upstream-
 import { type ReceiptSigner, createReceiptSigner } from "../../../src/relayer/signer/signer";
 import { type RelayerStore, openStore } from "../../../src/relayer/store";
 import { FakeDirectory } from "./fake-directory";
+import { FakeEscrow } from "./fake-escrow";
 import { FakeLedger } from "./fake-ledger";
 import { type StubUpstream, startStubUpstream } from "./stub-upstream";
 
@@ -23,6 +24,7 @@ export type TestRelayer = {
   signer: ReceiptSigner;
   directory: FakeDirectory;
   ledger: FakeLedger;
+  escrow: FakeEscrow;
   upstream: StubUpstream;
   clock: Clock & { t: bigint };
   salt: Hex;
@@ -40,6 +42,7 @@ export async function startTestRelayer(
   const ledger = new FakeLedger(privateKeyToAccount(key).address, domain, SCHEDULE, clock.t);
   const upstream = await startStubUpstream();
   const directory = new FakeDirectory();
+  const escrow = new FakeEscrow();
   directory.models.push(
     {
       id: 1n,
@@ -71,6 +74,7 @@ export async function startTestRelayer(
     signer,
     directory,
     ledger,
+    escrow,
     forward:
       overrides.forward ??
       createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true }),
@@ -83,6 +87,7 @@ export async function startTestRelayer(
       rateLimit: overrides.rateLimit ?? { perCallerPerMinute: 10_000, perIpPerMinute: 100_000 },
       minSignerBalanceWei: overrides.minSignerBalanceWei ?? 10n ** 16n,
       maxBacklogAgeSeconds: overrides.maxBacklogAgeSeconds ?? 300,
+      escrowBalanceTtlMs: overrides.escrowBalanceTtlMs ?? 2_000,
     },
   });
   return {
@@ -91,6 +96,7 @@ export async function startTestRelayer(
     signer,
     directory,
     ledger,
+    escrow,
     upstream,
     clock,
     salt,

@@ -1,0 +1,52 @@
+import type { Logger } from "pino";
+import { type Address, formatUnits } from "viem";
+import { TOKEN_DECIMALS, formatKho, parseBatchFile } from "../../protocol";
+import type { RelayerMetrics } from "../metrics";
+import type { FeeEscrowClient } from "../ports";
+import type { RelayerStore } from "../store";
+
+export type SettleConfirmedBatchesDeps = {
+  store: RelayerStore;
+  escrow: FeeEscrowClient;
+  relayer: Address;
+  logger: Logger;
+  metrics: RelayerMetrics;
+};
+
+/**
+ * Settles the fees of every confirmed, unsettled batch in FeeEscrow, lowest id first, with the
+ * charges and credits written in its committed batch file. Each settlement is recorded in the
+ * store after its transaction was mined, so a crash in between only repeats the call, which the
+ * escrow refuses as a replay ("already_settled"): a batch is never charged twice. Batches without
+ * fees are recorded settled without a transaction.
+ */
+export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): Promise<void> {
+  const { store, escrow, relayer, logger, metrics } = deps;
+  for (const { batchId } of store.fees.unsettledBatches(relayer)) {
+    const bytes = store.batches.file(relayer, batchId);
+    if (bytes === null) throw new Error(`confirmed batch ${batchId} has no stored file`);
+    const { charges, credits } = parseBatchFile(bytes).settlement;
+    const total = charges.reduce((sum, c) => sum + c.amount, 0n);
+    const at = Math.floor(Date.now() / 1000);
+    if (total === 0n) {
+      store.transaction(() => store.fees.markSettled(relayer, batchId, 0n, null, at));
+      continue;
+    }
+    let settled;
+    try {
+      settled = await escrow.settleBatch({ batchId, charges, credits });
+    } catch (error) {
+      metrics.settlementErrors.inc();
+      throw error;
+    }
+    store.transaction(() => store.fees.markSettled(relayer, batchId, total, settled.txHash, at));
+    if (settled.outcome === "settled") {
+      metrics.batchesSettled.inc();
+      metrics.feesSettled.inc(Number(formatUnits(total, TOKEN_DECIMALS)));
+    }
+    logger.info(
+      { batchId: batchId.toString(), total: formatKho(total), payers: charges.length, txHash: settled.txHash },
+      settled.outcome === "settled" ? "batch fees settled" : "batch fees were already settled",
+    );
+  }
+}
