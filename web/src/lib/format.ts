@@ -8,6 +8,13 @@ export function formatToken(wei: bigint): string {
   return `${formatUnits(wei, TOKEN_DECIMALS)} ${TOKEN_SYMBOL}`;
 }
 
+/** Rounded to `digits` decimals for tables ("505.45 KHO"); the exact amount belongs in a title. */
+export function formatTokenShort(wei: bigint, digits = 2): string {
+  const unit = 10n ** BigInt(TOKEN_DECIMALS - digits);
+  const rounded = ((wei + unit / 2n) / unit) * unit;
+  return formatToken(rounded);
+}
+
 /** Parses what a person typed ("12.5") into wei; throws one sentence when it is not an amount. */
 export function parseTokenAmount(text: string): bigint {
   const trimmed = text.trim();

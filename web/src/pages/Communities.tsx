@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { usageLedgerAbi } from "../../../src/protocol/abis";
-import { formatToken } from "../lib/format";
+import { formatToken, formatTokenShort } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
 import { fetchEpochList, fetchPayouts, fetchUsage } from "../lib/offchain";
@@ -108,7 +108,7 @@ export function Communities(props: { onOpenModel: (modelId: bigint) => void }) {
                   <tr key={row.modelId.toString()}>
                     <td>{i + 1}</td>
                     <td>
-                      <button type="button" className="link" onClick={() => props.onOpenModel(row.modelId)}>
+                      <button type="button" className="link nowrap" onClick={() => props.onOpenModel(row.modelId)}>
                         {row.name}
                       </button>{" "}
                       <span className="muted">{row.locale}</span>
@@ -122,8 +122,12 @@ export function Communities(props: { onOpenModel: (modelId: bigint) => void }) {
                     <td className="num">{row.distinctUsers}</td>
                     <td className="num">{row.returningUsers}</td>
                     <td className="num">{row.deployments}</td>
-                    <td className="num">{formatToken(row.fees)}</td>
-                    <td className="num">{row.lastPayout === null ? "not computed" : formatToken(row.lastPayout)}</td>
+                    <td className="num" title={formatToken(row.fees)}>
+                      {formatTokenShort(row.fees)}
+                    </td>
+                    <td className="num" title={row.lastPayout === null ? undefined : formatToken(row.lastPayout)}>
+                      {row.lastPayout === null ? "not computed" : formatTokenShort(row.lastPayout)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -4,13 +4,12 @@ import { datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../../sr
 import { recoverReceiptSigner } from "../../../src/protocol/receipt";
 import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk/relayer/client";
 import type { RelayerReceipt } from "../../../src/sdk/relayer/wire";
+import { DEPLOYMENT_STATUSES } from "../../../src/sdk/actions/models/deploymentStatus";
 import { describeError } from "../lib/errors";
 import { formatToken, shortHex } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
 import { readModel } from "../lib/reads";
-
-const DEPLOYMENT_STATUS = ["active", "paused", "removed"] as const;
 
 type Verdict = { signer: Hex; isRelayer: boolean; hashMatches: boolean };
 type BatchVerdict = { lookup: GetReceiptReturnType; onChain: boolean | null };
@@ -194,7 +193,7 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                     <td>
                       <code>{d.endpoint}</code>
                     </td>
-                    <td>{DEPLOYMENT_STATUS[d.status] ?? `status ${d.status}`}</td>
+                    <td>{DEPLOYMENT_STATUSES[d.status] ?? `status ${d.status}`}</td>
                   </tr>
                 ))}
               </tbody>

@@ -107,57 +107,45 @@ export function Staking() {
             Total staked on all datasets: <strong data-testid="total-staked">{formatToken(data.totalStaked)}</strong> ·
             unbonding period {formatCountdown(data.unbondingPeriod, 0n)}
           </p>
-          <div className="table-wrap">
-            <table aria-label="Datasets">
-              <thead>
-                <tr>
-                  <th scope="col">Dataset</th>
-                  <th scope="col">Total stake</th>
-                  <th scope="col">Your stake</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.datasets.map((d, i) => {
-                  const key = d.id.toString();
-                  return (
-                    <tr key={key}>
-                      <td>
-                        #{key} {d.locale} <code>{d.metadataURI}</code>
-                      </td>
-                      <td className="num" data-testid={`dataset-${key}-total`}>
-                        {formatToken(d.totalStake)}
-                      </td>
-                      <td className="num" data-testid={`dataset-${key}-mine`}>
-                        {data.mine ? formatToken(data.mine[i] ?? 0n) : "connect to see"}
-                      </td>
-                      <td>
-                        <label className="visually-hidden" htmlFor={`amount-${key}`}>
-                          Amount of KHO for dataset {key}
-                        </label>
-                        <input
-                          id={`amount-${key}`}
-                          inputMode="decimal"
-                          placeholder="e.g. 100"
-                          value={amounts[key] ?? ""}
-                          onChange={(e) => setAmounts({ ...amounts, [key]: e.target.value })}
-                        />
-                      </td>
-                      <td className="actions">
-                        <button type="button" disabled={busy || !connected} onClick={() => void stake(d.id)}>
-                          Stake
-                        </button>
-                        <button type="button" disabled={busy || !connected} onClick={() => void unstake(d.id)}>
-                          Unstake
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <ul className="datasets" aria-label="Datasets">
+            {data.datasets.map((d, i) => {
+              const key = d.id.toString();
+              return (
+                <li key={key} className="card">
+                  <h3>
+                    Dataset #{key} <span className="muted">{d.locale}</span>
+                  </h3>
+                  <p>
+                    <code>{d.metadataURI}</code>
+                  </p>
+                  <dl className="facts">
+                    <dt>Total stake</dt>
+                    <dd data-testid={`dataset-${key}-total`}>{formatToken(d.totalStake)}</dd>
+                    <dt>Your stake</dt>
+                    <dd data-testid={`dataset-${key}-mine`}>
+                      {data.mine ? formatToken(data.mine[i] ?? 0n) : "connect to see"}
+                    </dd>
+                  </dl>
+                  <label htmlFor={`amount-${key}`}>Amount of KHO for dataset {key}</label>
+                  <div className="actions">
+                    <input
+                      id={`amount-${key}`}
+                      inputMode="decimal"
+                      placeholder="e.g. 100"
+                      value={amounts[key] ?? ""}
+                      onChange={(e) => setAmounts({ ...amounts, [key]: e.target.value })}
+                    />
+                    <button type="button" disabled={busy || !connected} onClick={() => void stake(d.id)}>
+                      Stake
+                    </button>
+                    <button type="button" disabled={busy || !connected} onClick={() => void unstake(d.id)}>
+                      Unstake
+                    </button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
           <h3>Unbonding</h3>
           {data.unbonding.length === 0 ? (
             <p className="muted">{connected ? "Nothing unbonding." : "Connect to see your unbonding stake."}</p>
