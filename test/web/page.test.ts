@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,7 +17,24 @@ const EPOCH_LENGTH = 7n * DAY;
 const TIMELOCK = DAY;
 const BUDGET = parseUnits("1000", 18);
 const CHROMIUM = "/usr/bin/chromium";
+/** The page re-reads the chain after each step; a loaded 2-core machine can take seconds. */
+const POLL = { timeout: 20_000 };
 const SCREENSHOTS = path.resolve(__dirname, "../../test-results");
+
+const WEB_SOURCES = path.resolve(__dirname, "../../web");
+
+/** True when dist/web is missing or older than any file under web/ (a stale page would test old code). */
+function webBuildIsStale(): boolean {
+  const built = path.join(WEB_DIST_DIR, "index.html");
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newer(full) : statSync(full).mtimeMs > builtAt;
+    });
+  return newer(WEB_SOURCES);
+}
 
 /**
  * The page in a real browser against a real local network: a short community epoch is played
@@ -40,7 +57,7 @@ describe("web page in Chromium", () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-    if (!existsSync(path.join(WEB_DIST_DIR, "index.html"))) {
+    if (webBuildIsStale()) {
       // `npm test` builds the page first (npm run build); a lone run of this file builds it here.
       const { build } = await import("vite");
       await build({ configFile: path.resolve(__dirname, "../../web/vite.config.mts"), logLevel: "warn" });
@@ -171,8 +188,8 @@ describe("web page in Chromium", () => {
       await page.goto(`${web.url}/#/communities`);
       const ranking = page.getByTestId("ranking");
       const firstRow = ranking.locator("tbody tr").first();
-      await expect.poll(() => firstRow.textContent(), { timeout: 20_000 }).toContain(LOCAL_MODEL_NAME);
-      await expect.poll(() => page.getByText(/showing epoch 0/).count()).toBe(1);
+      await expect.poll(() => firstRow.textContent(), POLL).toContain(LOCAL_MODEL_NAME);
+      await expect.poll(() => page.getByText(/showing epoch 0/).count(), POLL).toBe(1);
       // 3 returning members of 3 users for the local model; 0 of 8 for the generic one.
       const cells = (await firstRow.locator("td").allTextContents()).map((c) => c.trim());
       expect(cells[3]).toBe("3");
@@ -184,13 +201,19 @@ describe("web page in Chromium", () => {
     });
   });
 
-  it("asks the local model and verifies the receipt in the browser", async () => {
+  it("asks the local model and verifies the receipt and its batch proof in the browser", async () => {
     await withPage("try-it", async (page) => {
       await page.goto(`${web.url}/#/model/${network.seed.localModelId}`);
       await page.getByRole("button", { name: "Ask through the relayer" }).click();
       await expect
-        .poll(() => page.getByTestId("receipt-verdict").textContent(), { timeout: 20_000 })
+        .poll(() => page.getByTestId("receipt-verdict").textContent(), POLL)
         .toMatch(/^Verified in this browser: signed by/);
+      // Commit the receipt's batch now instead of waiting for the batcher's timer.
+      await network.relayer.batcher.flush();
+      await page.getByRole("button", { name: "Check its batch proof" }).click();
+      await expect
+        .poll(() => page.getByTestId("batch-verdict").textContent(), POLL)
+        .toMatch(/the ledger verified the signature and the Merkle proof against the committed root\.$/);
     });
   });
 
@@ -202,9 +225,9 @@ describe("web page in Chromium", () => {
       await pickDevAccount(page, staker);
       await page.getByLabel(`Amount of KHO for dataset ${network.seed.datasetId}`).fill("125.5");
       await page.getByRole("button", { name: "Stake", exact: true }).click();
-      await expect.poll(() => page.getByRole("status").textContent(), { timeout: 20_000 }).toBe("Stake: done.");
+      await expect.poll(() => page.getByRole("status").textContent(), POLL).toBe("Stake: done.");
       await expect
-        .poll(() => page.getByTestId(`dataset-${network.seed.datasetId}-mine`).textContent())
+        .poll(() => page.getByTestId(`dataset-${network.seed.datasetId}-mine`).textContent(), POLL)
         .toBe(`${formatUnits(before.stake + parseUnits("125.5", 18), 18)} KHO`);
     });
     const after = await getStake(clientFor(staker), { datasetId: network.seed.datasetId, staker: staker.address });
@@ -218,16 +241,18 @@ describe("web page in Chromium", () => {
     await withPage("rewards", async (page) => {
       await page.goto(`${web.url}/#/rewards`);
       await pickDevAccount(page, builder);
-      await expect.poll(() => page.getByTestId("root-state").textContent(), { timeout: 20_000 }).toMatch(/accepted/);
+      await expect.poll(() => page.getByTestId("root-state").textContent(), POLL).toMatch(/accepted/);
       const claimable = page.getByTestId("claimable");
-      await expect.poll(() => claimable.textContent(), { timeout: 20_000 }).not.toBe("0 KHO");
+      await expect.poll(() => claimable.textContent(), POLL).not.toBe("0 KHO");
       const shown = (await claimable.textContent()) ?? "";
       await page.getByRole("button", { name: /^Claim / }).click();
-      await expect.poll(() => page.getByRole("status").textContent(), { timeout: 20_000 }).toBe(`Claimed ${shown}.`);
+      await expect.poll(() => page.getByRole("status").textContent(), POLL).toBe(`Claimed ${shown}.`);
       const after = await balanceOf(reader, { account: builder.address });
       expect(after).toBeGreaterThan(before);
-      await expect.poll(() => page.getByTestId("wallet-balance").textContent()).toBe(`${formatUnits(after, 18)} KHO`);
-      await expect.poll(() => claimable.textContent()).toBe("0 KHO");
+      await expect
+        .poll(() => page.getByTestId("wallet-balance").textContent(), POLL)
+        .toBe(`${formatUnits(after, 18)} KHO`);
+      await expect.poll(() => claimable.textContent(), POLL).toBe("0 KHO");
       expect(`${formatUnits(after - before, 18)} KHO`).toBe(shown);
     });
   });
