@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -18,7 +19,7 @@ import {KhoStrings} from "./libraries/KhoStrings.sol";
  * @notice See {IDatasetStaking}. The admin (DEFAULT_ADMIN_ROLE) can only change the unbonding period for future
  * requests; it cannot move staked or unbonding tokens.
  */
-contract DatasetStaking is IDatasetStaking, AccessControl, ReentrancyGuardTransient {
+contract DatasetStaking is IDatasetStaking, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using Checkpoints for Checkpoints.Trace208;
@@ -29,17 +30,27 @@ contract DatasetStaking is IDatasetStaking, AccessControl, ReentrancyGuardTransi
     /// @notice Pending unbonding entries one staker may hold at once (bounds the gas of {withdraw}).
     uint256 public constant MAX_UNBONDING_ENTRIES = 32;
 
+    /// @notice The staking token.
     IERC20 private immutable _TOKEN;
+    /// @notice Where communities and their stewards are checked.
     ICommunityRegistry private immutable _COMMUNITIES;
 
+    /// @notice Unbonding period applied to new unstake requests; written by the admin.
     uint64 private _unbondingPeriod;
+    /// @notice Datasets ever registered (the highest id); written by registerDataset.
     uint256 private _datasetCount;
+    /// @notice Stake on all datasets; written by stake and unstake.
     uint256 private _totalStaked;
+    /// @notice Tokens waiting out their unbonding period; written by unstake and withdraw.
     uint256 private _totalUnbonding;
 
+    /// @notice Each dataset (its id field included); written by stewards and the curator.
     mapping(uint256 datasetId => Dataset dataset) private _datasets;
+    /// @notice Stake history per dataset and staker, checkpointed by timestamp; written by stake and unstake.
     mapping(uint256 datasetId => mapping(address staker => Checkpoints.Trace208 history)) private _stakes;
+    /// @notice Total stake history per dataset, checkpointed by timestamp; written by stake and unstake.
     mapping(uint256 datasetId => Checkpoints.Trace208 history) private _totals;
+    /// @notice Each staker's pending unbonding entries (≤ MAX_UNBONDING_ENTRIES); written by unstake and withdraw.
     mapping(address staker => Unbonding[] entries) private _unbonding;
 
     /**
@@ -53,15 +64,13 @@ contract DatasetStaking is IDatasetStaking, AccessControl, ReentrancyGuardTransi
         ICommunityRegistry communityRegistry,
         uint64 initialUnbondingPeriod,
         address admin
-    ) {
+    ) AccessControlDefaultAdminRules(0, admin) {
         if (address(stakingToken) == address(0)) revert ZeroAddress("token");
         if (address(communityRegistry) == address(0)) revert ZeroAddress("communities");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _checkPeriod(initialUnbondingPeriod);
         _TOKEN = stakingToken;
         _COMMUNITIES = communityRegistry;
         _unbondingPeriod = initialUnbondingPeriod;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         emit UnbondingPeriodChanged(0, initialUnbondingPeriod);
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ICommunityRegistry} from "./interfaces/ICommunityRegistry.sol";
 import {IDatasetStaking} from "./interfaces/IDatasetStaking.sol";
@@ -14,7 +15,7 @@ import {KhoStrings} from "./libraries/KhoStrings.sol";
  * @notice See {IModelRegistry}. The admin (DEFAULT_ADMIN_ROLE) has a single emergency power: retiring a model
  * (for example one that serves harmful content). It cannot edit or take over models.
  */
-contract ModelRegistry is IModelRegistry, AccessControl {
+contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     using EnumerableSet for EnumerableSet.UintSet;
 
     /// @notice Most datasets one model may link.
@@ -23,18 +24,33 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @notice Most live (Active or Paused) deployments one model may have.
     uint256 public constant MAX_LIVE_DEPLOYMENTS = 64;
 
+    /// @notice Where home communities and their stewards are checked.
     ICommunityRegistry private immutable _COMMUNITIES;
+    /// @notice Where linked datasets are checked.
     IDatasetStaking private immutable _DATASETS;
 
+    /// @notice Models ever registered (the highest id); written by registerModel.
     uint256 private _modelCount;
+    /// @notice Deployments ever added (the highest id); written by addDeployment.
     uint256 private _deploymentCount;
+    /// @notice Each model's current state; written by its builder (and the admin's retireModel).
     mapping(uint256 modelId => Model model) private _models;
+    /// @notice Model id by the hash of its ASCII-lower-cased name; written once by registerModel.
     mapping(bytes32 foldedNameHash => uint256 modelId) private _idByName;
+    /// @notice Every published version of each model; written by registerModel and publishVersion.
     mapping(uint256 modelId => mapping(uint256 version => Version info)) private _versions;
+    /// @notice Datasets linked to each model; written by its builder.
     mapping(uint256 modelId => EnumerableSet.UintSet datasetIds) private _linked;
+    /// @notice Every deployment id ever added to each model; appended by addDeployment.
     mapping(uint256 modelId => uint256[] deploymentIds) private _modelDeployments;
+    /// @notice Each model's Active or Paused deployments; written by addDeployment and removals.
     mapping(uint256 modelId => EnumerableSet.UintSet deploymentIds) private _liveDeployments;
+    /// @notice Each deployment; written by the builder and the operator.
     mapping(uint256 deploymentId => Deployment deployment) private _deployments;
+    /// @notice Price per call of each model in token units; written by its builder.
+    mapping(uint256 modelId => uint256 pricePerCall) private _prices;
+    /// @notice Whether each model is admitted by its home community; written by that community's stewards.
+    mapping(uint256 modelId => bool admitted) private _admitted;
 
     modifier onlyBuilder(uint256 modelId) {
         if (_requireModel(modelId).builder != msg.sender) revert NotModelBuilder(modelId, msg.sender);
@@ -46,13 +62,15 @@ contract ModelRegistry is IModelRegistry, AccessControl {
      * @param datasetRegistry Where linked datasets are checked (`datasetExists`).
      * @param admin Holder of DEFAULT_ADMIN_ROLE (emergency retirement only).
      */
-    constructor(ICommunityRegistry communityRegistry, IDatasetStaking datasetRegistry, address admin) {
+    constructor(
+        ICommunityRegistry communityRegistry,
+        IDatasetStaking datasetRegistry,
+        address admin
+    ) AccessControlDefaultAdminRules(0, admin) {
         if (address(communityRegistry) == address(0)) revert ZeroAddress("communities");
         if (address(datasetRegistry) == address(0)) revert ZeroAddress("datasets");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _COMMUNITIES = communityRegistry;
         _DATASETS = datasetRegistry;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IModelRegistry
@@ -215,6 +233,45 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         _remove(deploymentId, deployment);
     }
 
+    /// @inheritdoc IModelRegistry
+    function setPrice(uint256 modelId, uint256 pricePerCall) external onlyBuilder(modelId) {
+        if (_models[modelId].retired) revert ModelIsRetired(modelId);
+        _prices[modelId] = pricePerCall;
+        emit ModelPriceSet(modelId, pricePerCall);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function admitModel(uint256 modelId) external {
+        Model storage model = _requireModel(modelId);
+        uint256 communityId = model.communityId;
+        _requireHomeSteward(communityId);
+        if (model.retired) revert ModelIsRetired(modelId);
+        if (_admitted[modelId]) revert ModelAlreadyAdmitted(modelId);
+        _admitted[modelId] = true;
+        emit ModelAdmitted(modelId, communityId, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function withdrawAdmission(uint256 modelId) external {
+        uint256 communityId = _requireModel(modelId).communityId;
+        _requireHomeSteward(communityId);
+        if (!_admitted[modelId]) revert ModelNotAdmitted(modelId);
+        _admitted[modelId] = false;
+        emit ModelAdmissionWithdrawn(modelId, communityId, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function priceOf(uint256 modelId) external view returns (uint256 pricePerCall) {
+        _requireModel(modelId);
+        return _prices[modelId];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isAdmitted(uint256 modelId) external view returns (bool admitted) {
+        _requireModel(modelId);
+        return _admitted[modelId];
+    }
+
     /**
      * @notice The community registry.
      * @return communities_ The registry.
@@ -297,6 +354,10 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         deployment.status = Status.Removed;
         _liveDeployments[deployment.modelId].remove(deploymentId);
         emit DeploymentStatusChanged(deploymentId, Status.Removed);
+    }
+
+    function _requireHomeSteward(uint256 communityId) private view {
+        if (!_COMMUNITIES.isSteward(communityId, msg.sender)) revert NotCommunitySteward(communityId, msg.sender);
     }
 
     function _requireModel(uint256 modelId) private view returns (Model storage model) {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
 
 /**
@@ -21,7 +22,7 @@ import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
  * POSTER_ROLE proposes roots; GUARDIAN_ROLE revokes pending roots; PAUSER_ROLE stops claims
  * (granted to both admin and guardian at deployment, so the guardian can freeze payouts at once
  * while resuming them needs the admin). Because unpausing and re-granting a lost guardian need the
- * admin, DEFAULT_ADMIN_ROLE can be handed over but never left empty (`LastAdmin`).
+ * admin, DEFAULT_ADMIN_ROLE follows AccessControlDefaultAdminRules: one admin, handed over in two steps.
  *
  * Limitations:
  * - The poster is trusted to compute the tree honestly (the reward pipeline is reproducible from
@@ -40,7 +41,7 @@ import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
  * - A pending root cannot be replaced by the poster: the guardian revokes it first. This stops a
  *   poster from restarting the timelock of a root the guardian is reviewing with a different one.
  */
-contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, ReentrancyGuard {
+contract RewardDistributor is IRewardDistributor, AccessControlDefaultAdminRules, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Role of the keys that propose reward roots.
@@ -55,16 +56,23 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     /// @notice Longest allowed reward tree data URI, in bytes.
     uint256 public constant MAX_DATA_URI_LENGTH = 512;
 
+    /// @notice The reward token.
     IERC20 private immutable _TOKEN;
+    /// @notice Seconds a proposed root waits before it can be accepted.
     uint64 private immutable _TIMELOCK;
 
+    /// @notice The root claims are checked against; written by acceptRoot.
     AcceptedRoot private _current;
+    /// @notice The root waiting out the timelock (zero root: none); written by the poster, cleared on accept/revoke.
     PendingRoot private _pending;
+    /// @notice Tokens received through fund; only grows.
     uint256 private _totalFunded;
+    /// @notice Tokens paid out by claim; only grows, bounded by the current root's total.
     uint256 private _totalClaimed;
+    /// @notice Cumulative amount each account has received; written by claim.
     mapping(address account => uint256 cumulativeAmount) private _claimed;
+    /// @notice Funding received per epoch tag (informational); written by fund.
     mapping(uint64 epoch => uint256 amount) private _fundedForEpoch;
-    uint256 private _adminCount;
 
     /**
      * @notice Sets the token, the roles and the timelock.
@@ -74,14 +82,19 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
      * @param guardian Holder of GUARDIAN_ROLE and PAUSER_ROLE.
      * @param timelock_ Seconds a proposed root waits before it can be accepted, at most MAX_TIMELOCK.
      */
-    constructor(IERC20 token_, address admin, address poster, address guardian, uint64 timelock_) {
-        if (address(token_) == address(0) || admin == address(0) || poster == address(0) || guardian == address(0)) {
-            revert ZeroAddress();
-        }
+    constructor(
+        IERC20 token_,
+        address admin,
+        address poster,
+        address guardian,
+        uint64 timelock_
+    ) AccessControlDefaultAdminRules(0, admin) {
+        if (address(token_) == address(0)) revert ZeroAddress("token");
+        if (poster == address(0)) revert ZeroAddress("poster");
+        if (guardian == address(0)) revert ZeroAddress("guardian");
         if (timelock_ > MAX_TIMELOCK) revert TimelockTooLong(timelock_, MAX_TIMELOCK);
         _TOKEN = token_;
         _TIMELOCK = timelock_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         _grantRole(POSTER_ROLE, poster);
         _grantRole(GUARDIAN_ROLE, guardian);
@@ -115,13 +128,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
         }
         if (_pending.root != bytes32(0)) revert PendingRootExists(_pending.root);
         // Before the first acceptance any epoch (0 included) may be named.
-        if (_current.root != bytes32(0) && epoch <= _current.epoch) revert EpochNotAfterCurrent(epoch, _current.epoch);
+        if (_current.root != bytes32(0) && epoch <= _current.epoch) revert EpochNotAfterRoot(epoch, _current.epoch);
         if (totalCumulative < _current.totalCumulative) {
             revert TotalCumulativeDecreased(totalCumulative, _current.totalCumulative);
         }
         if (totalCumulative > _totalFunded) revert InsufficientFunding(totalCumulative, _totalFunded);
 
-        // solhint-disable-next-line not-rely-on-time
         uint64 validAt = uint64(block.timestamp) + _TIMELOCK;
         _pending = PendingRoot({
             root: newRoot,
@@ -141,13 +153,11 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     function acceptRoot() external {
         PendingRoot memory pending = _pending;
         if (pending.root == bytes32(0)) revert NoPendingRoot();
-        // solhint-disable-next-line not-rely-on-time
         if (block.timestamp < pending.validAt) revert TimelockNotExpired(pending.validAt, block.timestamp);
 
         _current = AcceptedRoot({
             root: pending.root,
             epoch: pending.epoch,
-            // solhint-disable-next-line not-rely-on-time
             acceptedAt: uint64(block.timestamp),
             totalCumulative: pending.totalCumulative,
             dataURI: pending.dataURI
@@ -171,7 +181,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
         uint256 cumulativeAmount,
         bytes32[] calldata proof
     ) external whenNotPaused nonReentrant returns (uint256 amount) {
-        if (account == address(0)) revert ZeroAddress();
+        if (account == address(0)) revert ZeroAddress("account");
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))));
         // Before the first acceptance the root is zero, which no proof can reach.
         if (!MerkleProof.verifyCalldata(proof, _current.root, leaf)) revert InvalidProof(account, cumulativeAmount);
@@ -217,7 +227,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     }
 
     /// @inheritdoc IRewardDistributor
-    function currentEpoch() external view returns (uint64) {
+    function rootEpoch() external view returns (uint64) {
         return _current.epoch;
     }
 
@@ -249,18 +259,5 @@ contract RewardDistributor is IRewardDistributor, AccessControl, Pausable, Reent
     /// @inheritdoc IRewardDistributor
     function fundedForEpoch(uint64 epoch) external view returns (uint256) {
         return _fundedForEpoch[epoch];
-    }
-
-    /// @dev Counts admins so `_revokeRole` can refuse to remove the last one.
-    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
-        granted = super._grantRole(role, account);
-        if (granted && role == DEFAULT_ADMIN_ROLE) ++_adminCount;
-    }
-
-    /// @dev Refuses to remove the last admin on any path (revokeRole or renounceRole).
-    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
-        if (role == DEFAULT_ADMIN_ROLE && _adminCount == 1 && hasRole(role, account)) revert LastAdmin(account);
-        revoked = super._revokeRole(role, account);
-        if (revoked && role == DEFAULT_ADMIN_ROLE) --_adminCount;
     }
 }

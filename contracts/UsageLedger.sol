@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IUsageLedger} from "./interfaces/IUsageLedger.sol";
 
 /**
@@ -14,10 +16,10 @@ import {IUsageLedger} from "./interfaces/IUsageLedger.sol";
  * @dev Receipts themselves never touch the chain: a batch costs one storage write of its root
  * whatever its size, and anyone can check a receipt against it with `verifyReceipt`.
  * A revoked relayer's earlier batches stay valid: they were authorized when committed.
- * DEFAULT_ADMIN_ROLE can be handed over but never left empty (`LastAdmin`), so a leaked relayer key
- * can always be revoked.
+ * DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules: one admin, handed over in two
+ * steps and never left empty by accident, so a leaked relayer key can always be revoked.
  */
-contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
+contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
     /// @notice Role of the keys that sign receipts and submit batches.
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
 
@@ -39,15 +41,21 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     /// @notice Longest allowed batch data URI, in bytes.
     uint256 public constant MAX_DATA_URI_LENGTH = 512;
 
+    /// @notice Unix time at which epoch 0 starts.
     uint64 private immutable _GENESIS;
+    /// @notice Seconds per epoch.
     uint64 private immutable _EPOCH_LENGTH;
+    /// @notice Seconds after an epoch ends during which its batches are still accepted.
     uint64 private immutable _BATCH_GRACE_PERIOD;
 
+    /// @notice Each relayer's last committed batch id; written by submitBatch.
     mapping(address relayer => uint64 batchId) private _lastBatchId;
+    /// @notice Each relayer's committed batches by id; written once per batch by submitBatch.
     mapping(address relayer => mapping(uint64 batchId => Batch batch)) private _batches;
+    /// @notice Receipts committed per epoch across relayers; written by submitBatch.
     mapping(uint64 epoch => uint256 receipts) private _epochReceiptCount;
+    /// @notice Batches committed by all relayers; written by submitBatch.
     uint256 private _batchCount;
-    uint256 private _adminCount;
 
     /**
      * @notice Sets the admin and the immutable epoch clock.
@@ -62,8 +70,7 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
         uint64 genesis_,
         uint64 epochLength_,
         uint64 batchGracePeriod_
-    ) EIP712("Kho UsageLedger", "1") {
-        if (admin == address(0)) revert ZeroAddress();
+    ) AccessControlDefaultAdminRules(0, admin) EIP712("Kho UsageLedger", "1") {
         if (genesis_ == 0) revert InvalidGenesis(genesis_);
         if (epochLength_ == 0 || epochLength_ > MAX_EPOCH_LENGTH) {
             revert InvalidEpochLength(epochLength_, MAX_EPOCH_LENGTH);
@@ -72,7 +79,6 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
         _GENESIS = genesis_;
         _EPOCH_LENGTH = epochLength_;
         _BATCH_GRACE_PERIOD = batchGracePeriod_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IUsageLedger
@@ -110,8 +116,7 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
             revert InvalidDataURILength(uriLength, MAX_DATA_URI_LENGTH);
         }
         uint256 opensAt = _epochStart(epoch);
-        uint256 closesAt = _epochStart(uint256(epoch) + 1) + _BATCH_GRACE_PERIOD;
-        // solhint-disable-next-line not-rely-on-time
+        uint256 closesAt = _epochEnd(epoch) + _BATCH_GRACE_PERIOD;
         if (block.timestamp < opensAt || block.timestamp >= closesAt) revert EpochNotOpen(epoch, opensAt, closesAt);
 
         _lastBatchId[msg.sender] = batchId;
@@ -119,7 +124,6 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
             root: root,
             dataHash: dataHash,
             epoch: epoch,
-            // solhint-disable-next-line not-rely-on-time
             submittedAt: uint64(block.timestamp),
             count: count
         });
@@ -149,27 +153,23 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IUsageLedger
-    function currentEpoch() external view returns (uint256) {
-        // solhint-disable-next-line not-rely-on-time
+    function currentEpoch() external view returns (uint64) {
         return _epochAt(block.timestamp);
     }
 
     /// @inheritdoc IUsageLedger
-    function epochAt(uint256 timestamp) external view returns (uint256) {
+    function epochAt(uint256 timestamp) external view returns (uint64) {
         return _epochAt(timestamp);
     }
 
     /// @inheritdoc IUsageLedger
-    function epochStart(uint256 epoch) external view returns (uint256) {
-        _requireEpochInRange(epoch);
+    function epochStart(uint64 epoch) external view returns (uint256) {
         return _epochStart(epoch);
     }
 
     /// @inheritdoc IUsageLedger
-    function isEpochFinal(uint256 epoch) external view returns (bool) {
-        _requireEpochInRange(epoch);
-        // solhint-disable-next-line not-rely-on-time
-        return block.timestamp >= _epochStart(epoch + 1) + _BATCH_GRACE_PERIOD;
+    function isEpochFinal(uint64 epoch) external view returns (bool) {
+        return block.timestamp >= _epochEnd(epoch) + _BATCH_GRACE_PERIOD;
     }
 
     /// @inheritdoc IUsageLedger
@@ -250,22 +250,16 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
         granted = super._grantRole(role, account);
         if (granted && role == RELAYER_ROLE) emit RelayerAdded(account, _msgSender());
-        if (granted && role == DEFAULT_ADMIN_ROLE) ++_adminCount;
     }
 
-    /**
-     * @dev Emits RelayerRevoked on every path that removes the relayer role, renounceRole included.
-     * Refuses to remove the last admin on any path (revokeRole or renounceRole).
-     */
+    /// @dev Emits RelayerRevoked on every path that removes the relayer role, renounceRole included.
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
-        if (role == DEFAULT_ADMIN_ROLE && _adminCount == 1 && hasRole(role, account)) revert LastAdmin(account);
         revoked = super._revokeRole(role, account);
         if (revoked && role == RELAYER_ROLE) emit RelayerRevoked(account, _msgSender());
-        if (revoked && role == DEFAULT_ADMIN_ROLE) --_adminCount;
     }
 
     function _addRelayer(address relayer) private {
-        if (relayer == address(0)) revert ZeroAddress();
+        if (relayer == address(0)) revert ZeroAddress("relayer");
         if (hasRole(RELAYER_ROLE, relayer)) revert RelayerAlreadyAdded(relayer);
         _grantRole(RELAYER_ROLE, relayer);
     }
@@ -275,17 +269,18 @@ contract UsageLedger is IUsageLedger, AccessControl, EIP712 {
         _revokeRole(RELAYER_ROLE, relayer);
     }
 
-    function _epochAt(uint256 timestamp) private view returns (uint256) {
+    function _epochAt(uint256 timestamp) private view returns (uint64) {
         if (timestamp < _GENESIS) revert BeforeGenesis(timestamp, _GENESIS);
-        return (timestamp - _GENESIS) / _EPOCH_LENGTH;
+        return SafeCast.toUint64((timestamp - _GENESIS) / _EPOCH_LENGTH);
     }
 
-    /// @dev Callers pass at most 2^64, so with a year-long epoch this stays far below 2^256.
-    function _epochStart(uint256 epoch) private view returns (uint256) {
-        return uint256(_GENESIS) + epoch * _EPOCH_LENGTH;
+    /// @dev Computed in uint256: (2^64 - 1) epochs of at most a year stay far below 2^256.
+    function _epochStart(uint64 epoch) private view returns (uint256) {
+        return uint256(_GENESIS) + uint256(epoch) * _EPOCH_LENGTH;
     }
 
-    function _requireEpochInRange(uint256 epoch) private pure {
-        if (epoch > type(uint64).max) revert EpochOutOfRange(epoch);
+    /// @dev When `epoch` ends (the next one starts), without overflowing at the largest uint64 epoch.
+    function _epochEnd(uint64 epoch) private view returns (uint256) {
+        return _epochStart(epoch) + _EPOCH_LENGTH;
     }
 }

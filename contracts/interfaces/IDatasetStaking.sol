@@ -41,20 +41,12 @@ interface IDatasetStaking is IKhoErrors {
         uint64 releaseTime;
     }
 
-    /// @notice No dataset has id `datasetId`.
-    error DatasetNotFound(uint256 datasetId);
 
-    /// @notice `caller` is not a steward of `communityId`.
-    error NotCommunitySteward(uint256 communityId, address caller);
 
     /// @notice `caller` is neither the curator of `datasetId` nor a steward of its community.
     error NotDatasetManager(uint256 datasetId, address caller);
 
-    /// @notice Amounts must be positive.
-    error ZeroAmount();
 
-    /// @notice The token transfer of `requested` tokens delivered nothing to the contract.
-    error NothingReceived(uint256 requested);
 
     /// @notice `staker` has `stake` on `datasetId` but asked to unstake `requested`.
     error InsufficientStake(uint256 datasetId, address staker, uint256 stake, uint256 requested);

@@ -61,11 +61,7 @@ interface IModelRegistry is IKhoErrors {
     /// @notice No deployment has id `deploymentId`.
     error DeploymentNotFound(uint256 deploymentId);
 
-    /// @notice No dataset has id `datasetId` in the dataset registry.
-    error DatasetNotFound(uint256 datasetId);
 
-    /// @notice No community has id `communityId` in the community registry.
-    error CommunityNotFound(uint256 communityId);
 
     /// @notice Model `modelId` has no version `version`.
     error VersionNotFound(uint256 modelId, uint256 version);
@@ -111,6 +107,12 @@ interface IModelRegistry is IKhoErrors {
 
     /// @notice `deploymentId` was removed; removal is final.
     error DeploymentIsRemoved(uint256 deploymentId);
+
+    /// @notice `modelId` is already admitted by its home community.
+    error ModelAlreadyAdmitted(uint256 modelId);
+
+    /// @notice `modelId` is not admitted by its home community.
+    error ModelNotAdmitted(uint256 modelId);
 
     /// @notice `builder` registered model `modelId` (version 1) in `communityId`.
     event ModelRegistered(
@@ -159,6 +161,15 @@ interface IModelRegistry is IKhoErrors {
 
     /// @notice `deploymentId` moved to `status`.
     event DeploymentStatusChanged(uint256 indexed deploymentId, Status status);
+
+    /// @notice The builder set the price of every later call to `modelId` to `pricePerCall` token units.
+    event ModelPriceSet(uint256 indexed modelId, uint256 pricePerCall);
+
+    /// @notice `steward` of home community `communityId` admitted `modelId`: its members count as members for it.
+    event ModelAdmitted(uint256 indexed modelId, uint256 indexed communityId, address indexed steward);
+
+    /// @notice `steward` of home community `communityId` withdrew the admission of `modelId`.
+    event ModelAdmissionWithdrawn(uint256 indexed modelId, uint256 indexed communityId, address indexed steward);
 
     /**
      * @notice Registers a model; the caller becomes its builder.
@@ -255,6 +266,46 @@ interface IModelRegistry is IKhoErrors {
      * @param deploymentId The deployment.
      */
     function withdrawDeployment(uint256 deploymentId) external;
+
+    /**
+     * @notice Sets the price of each later call to `modelId` (0 makes calls free). Builder only; the relayer reads it
+     * when it serves a call, so a change applies to calls after it.
+     * Requirements: the model exists and is not retired; caller is its builder. Emits {ModelPriceSet}.
+     * @param modelId The model.
+     * @param pricePerCall Token units charged per call.
+     */
+    function setPrice(uint256 modelId, uint256 pricePerCall) external;
+
+    /**
+     * @notice Admits `modelId` into its home community: from now on the community's members count as members for
+     * the model's rewards.
+     * Requirements: the model exists and is not retired; caller is a steward of its home community; not admitted
+     * yet. Emits {ModelAdmitted}.
+     * @param modelId The model.
+     */
+    function admitModel(uint256 modelId) external;
+
+    /**
+     * @notice Withdraws the admission of `modelId` by its home community.
+     * Requirements: the model exists; caller is a steward of its home community; it is admitted.
+     * Emits {ModelAdmissionWithdrawn}.
+     * @param modelId The model.
+     */
+    function withdrawAdmission(uint256 modelId) external;
+
+    /**
+     * @notice The price per call of `modelId` in token units (0 when free or never set).
+     * @param modelId The model (must exist).
+     * @return pricePerCall The price.
+     */
+    function priceOf(uint256 modelId) external view returns (uint256 pricePerCall);
+
+    /**
+     * @notice Whether a steward of the home community of `modelId` admitted it (and did not withdraw).
+     * @param modelId The model (must exist).
+     * @return admitted True when admitted.
+     */
+    function isAdmitted(uint256 modelId) external view returns (bool admitted);
 
     /**
      * @notice The model with id `modelId`.

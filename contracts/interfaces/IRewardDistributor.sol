@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IKhoErrors} from "./IKhoErrors.sol";
+
 /**
  * @title IRewardDistributor
  * @author Kho
@@ -9,7 +11,7 @@ pragma solidity 0.8.28;
  * (OpenZeppelin StandardMerkleTree format; `src/protocol/merkle.ts` rewardLeaf). A claim pays
  * `cumulativeAmount - claimed(account)`, so one claim covers any number of epochs.
  */
-interface IRewardDistributor {
+interface IRewardDistributor is IKhoErrors {
     /// @notice A reward root waiting for its timelock; `root == 0` means none is pending.
     struct PendingRoot {
         bytes32 root;
@@ -28,23 +30,15 @@ interface IRewardDistributor {
         string dataURI;
     }
 
-    /// @notice An address argument was the zero address.
-    error ZeroAddress();
 
     /// @notice The timelock may not exceed `maxTimelock` seconds.
     error TimelockTooLong(uint64 timelock, uint64 maxTimelock);
 
-    /// @notice Funding must move a positive amount (after any transfer fee).
-    error ZeroAmount();
 
-    /// @notice A reward root of zero is reserved for "no root".
-    error ZeroRoot();
 
-    /// @notice The data URI must be 1 to `maxLength` bytes long.
-    error InvalidDataURILength(uint256 length, uint256 maxLength);
 
-    /// @notice A new root must close a later epoch than the current root's `currentEpoch`.
-    error EpochNotAfterCurrent(uint64 epoch, uint64 currentEpoch);
+    /// @notice A new root must close a later epoch than the current root's `rootEpoch`.
+    error EpochNotAfterRoot(uint64 epoch, uint64 rootEpoch);
 
     /// @notice Cumulative totals never decrease: `totalCumulative` is below the current root's.
     error TotalCumulativeDecreased(uint256 totalCumulative, uint256 currentTotalCumulative);
@@ -70,12 +64,6 @@ interface IRewardDistributor {
     /// @notice Paying `amount` would take total claims past what the current root promised in total.
     error RootTotalExceeded(uint256 totalClaimed, uint256 amount, uint256 totalCumulative);
 
-    /**
-     * @notice The last holder of DEFAULT_ADMIN_ROLE cannot give it up: only the admin can unpause and
-     * re-grant the guardian, so without one a pause would freeze claims forever. Grant the role to a
-     * successor first.
-     */
-    error LastAdmin(address admin);
 
     /**
      * @notice Reward tokens were added.
@@ -188,10 +176,11 @@ interface IRewardDistributor {
     function root() external view returns (bytes32);
 
     /**
-     * @notice The epoch the current root closes (zero before the first acceptance).
+     * @notice The epoch the current root closes (zero before the first acceptance). Not the ledger's clock:
+     * see `UsageLedger.currentEpoch()` for the epoch of the current block.
      * @return The current root's epoch.
      */
-    function currentEpoch() external view returns (uint64);
+    function rootEpoch() external view returns (uint64);
 
     /**
      * @notice The current root with its epoch, total, data URI and acceptance time.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IKhoErrors} from "./IKhoErrors.sol";
+
 /**
  * @title IUsageLedger
  * @author Kho
@@ -10,7 +12,7 @@ pragma solidity 0.8.28;
  * A batch tree is an OpenZeppelin StandardMerkleTree whose leaves are
  * `keccak256(bytes.concat(keccak256(abi.encode(bytes32 receiptHash))))`.
  */
-interface IUsageLedger {
+interface IUsageLedger is IKhoErrors {
     /**
      * @notice One served inference call. The field order fixes the EIP-712 type string
      * (`src/protocol/eip712.ts` RECEIPT_TYPE_STRING) and must never change.
@@ -50,8 +52,6 @@ interface IUsageLedger {
         uint32 count;
     }
 
-    /// @notice An address argument was the zero address.
-    error ZeroAddress();
 
     /// @notice Genesis must be a real unix time, not zero (zero means a forgotten parameter).
     error InvalidGenesis(uint64 genesis);
@@ -65,20 +65,14 @@ interface IUsageLedger {
     /// @notice `timestamp` is earlier than the ledger's genesis, so it has no epoch.
     error BeforeGenesis(uint256 timestamp, uint256 genesis);
 
-    /// @notice `epoch` is larger than any epoch the ledger can name (uint64).
-    error EpochOutOfRange(uint256 epoch);
 
     /// @notice `relayer` already holds the relayer role.
     error RelayerAlreadyAdded(address relayer);
 
-    /// @notice `account` does not hold the relayer role.
-    error NotRelayer(address account);
 
     /// @notice Batch ids are contiguous per relayer, starting at 1: `expected` is the only valid next id.
     error InvalidBatchId(address relayer, uint64 batchId, uint64 expected);
 
-    /// @notice A batch root of zero is reserved for "no batch".
-    error ZeroRoot();
 
     /// @notice A batch must hold at least one receipt.
     error EmptyBatch();
@@ -86,14 +80,7 @@ interface IUsageLedger {
     /// @notice A batch's data hash of zero would leave its batch file unverifiable.
     error ZeroDataHash();
 
-    /**
-     * @notice The last holder of DEFAULT_ADMIN_ROLE cannot give it up: without an admin a compromised
-     * relayer key could never be revoked. Grant the role to a successor first.
-     */
-    error LastAdmin(address admin);
 
-    /// @notice The batch data URI must be 1 to `maxLength` bytes long.
-    error InvalidDataURILength(uint256 length, uint256 maxLength);
 
     /// @notice Batches for `epoch` are accepted only in `[opensAt, closesAt)`.
     error EpochNotOpen(uint64 epoch, uint256 opensAt, uint256 closesAt);
@@ -200,28 +187,28 @@ interface IUsageLedger {
      * @notice The epoch of the current block.
      * @return The current epoch.
      */
-    function currentEpoch() external view returns (uint256);
+    function currentEpoch() external view returns (uint64);
 
     /**
      * @notice The epoch containing `timestamp`; reverts `BeforeGenesis` before genesis.
      * @param timestamp Unix seconds.
      * @return The epoch number.
      */
-    function epochAt(uint256 timestamp) external view returns (uint256);
+    function epochAt(uint256 timestamp) external view returns (uint64);
 
     /**
      * @notice Unix time at which `epoch` starts.
-     * @param epoch The epoch number (at most uint64 max).
+     * @param epoch The epoch number.
      * @return The start timestamp.
      */
-    function epochStart(uint256 epoch) external view returns (uint256);
+    function epochStart(uint64 epoch) external view returns (uint256);
 
     /**
      * @notice Whether batches for `epoch` can no longer be submitted (its rewards are safe to compute).
-     * @param epoch The epoch number (at most uint64 max).
+     * @param epoch The epoch number.
      * @return True once `epochStart(epoch + 1) + batchGracePeriod` has passed.
      */
-    function isEpochFinal(uint256 epoch) external view returns (bool);
+    function isEpochFinal(uint64 epoch) external view returns (bool);
 
     /**
      * @notice The id of the last batch `relayer` submitted (0 when none).

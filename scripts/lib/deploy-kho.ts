@@ -23,6 +23,8 @@ export type DeployKhoParameters = {
   poster?: Address;
   /** RewardDistributor guardian (default: the deployer). */
   guardian?: Address;
+  /** CommunityRegistry governor: recognizes communities and slashes bonds (default: the deployer). */
+  governor?: Address;
   /** Relayer key to authorize on the UsageLedger; needs admin = deployer. */
   relayer?: Address;
   /** Epoch 0 start in unix seconds (default: the latest block's timestamp rounded down to the hour). */
@@ -35,6 +37,14 @@ export type DeployKhoParameters = {
   unbondingPeriod?: bigint;
   /** RewardDistributor root timelock in seconds (default 1 day). */
   timelock?: bigint;
+  /** Smallest community bond that can be recognized, in token units (default 1 000 KHO). */
+  minBond?: bigint;
+  /** Seconds after a batch's epoch closes by which the relayer settles it (default 1 day). */
+  settlementWindow?: bigint;
+  /** FeeEscrow thaw period in seconds (default and minimum: epochLength + batchGracePeriod + settlementWindow). */
+  thawPeriod?: bigint;
+  /** Protocol share of settled fees in basis points, 0..10 000 (default 1 000 = 10%). */
+  protocolFeeBps?: bigint;
   /**
    * Ignition deployment id (default `chain-<chainId>`); ignored on the in-process hardhat network,
    * where Ignition keeps no journal.
@@ -91,6 +101,7 @@ export async function deployKho(
   const admin = checkAddress("admin", parameters.admin) ?? deployer;
   const poster = checkAddress("poster", parameters.poster) ?? deployer;
   const guardian = checkAddress("guardian", parameters.guardian) ?? deployer;
+  const governor = checkAddress("governor", parameters.governor) ?? deployer;
   const relayer = checkAddress("relayer", parameters.relayer);
   if (relayer !== undefined && admin !== deployer) {
     throw new DeployKhoError(`Only the admin can add a relayer: deploy with admin = deployer or add ${relayer} later.`);
@@ -125,6 +136,20 @@ export async function deployKho(
     0n,
     30n * 24n * HOUR,
   );
+  const minBond = parameters.minBond ?? KHO_MODULE_DEFAULTS.minBond;
+  if (minBond < 0n) throw new DeployKhoError("minBond must not be negative.");
+  const settlementWindow = checkSeconds(
+    "settlementWindow",
+    parameters.settlementWindow ?? BigInt(KHO_MODULE_DEFAULTS.settlementWindow),
+    0n,
+    365n * 24n * HOUR,
+  );
+  const minThawPeriod = epochLength + batchGracePeriod + settlementWindow;
+  const thawPeriod = checkSeconds("thawPeriod", parameters.thawPeriod ?? minThawPeriod, minThawPeriod, 2n ** 64n - 1n);
+  const protocolFeeBps = parameters.protocolFeeBps ?? BigInt(KHO_MODULE_DEFAULTS.protocolFeeBps);
+  if (protocolFeeBps < 0n || protocolFeeBps > 10_000n) {
+    throw new DeployKhoError(`protocolFeeBps must be between 0 and 10000, got ${protocolFeeBps}.`);
+  }
 
   const chainId = Number((await provider.getNetwork()).chainId);
   const deploymentId = parameters.deploymentId ?? `chain-${chainId}`;
@@ -134,7 +159,21 @@ export async function deployKho(
   }
 
   const moduleParameters = {
-    Kho: { admin, poster, guardian, genesis, epochLength, batchGracePeriod, unbondingPeriod, timelock },
+    Kho: {
+      admin,
+      poster,
+      guardian,
+      governor,
+      genesis,
+      epochLength,
+      batchGracePeriod,
+      unbondingPeriod,
+      timelock,
+      minBond,
+      settlementWindow,
+      thawPeriod,
+      protocolFeeBps,
+    },
     ...(relayer !== undefined ? { KhoWithRelayer: { relayer } } : {}),
   };
   let contracts: Awaited<ReturnType<typeof deployModule>>;
@@ -163,11 +202,14 @@ export async function deployKho(
         ModelRegistry: getAddress(await contracts.models.getAddress()),
         UsageLedger: getAddress(await contracts.ledger.getAddress()),
         RewardDistributor: getAddress(await contracts.distributor.getAddress()),
+        FeeEscrow: getAddress(await contracts.escrow.getAddress()),
       },
       epoch: { genesis, length: epochLength, batchGracePeriod },
       staking: { unbondingPeriod },
       rewards: { timelock },
-      roles: { admin, relayer: relayer ?? null, poster, guardian },
+      escrow: { thawPeriod, settlementWindow, protocolFeeBps },
+      communities: { minBond },
+      roles: { admin, relayer: relayer ?? null, poster, guardian, governor },
     }),
   );
   return { deployment, contracts };

@@ -10,6 +10,7 @@ export const EXPORTED_CONTRACTS = [
   "DatasetStaking",
   "UsageLedger",
   "RewardDistributor",
+  "FeeEscrow",
 ] as const;
 
 /**

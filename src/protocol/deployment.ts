@@ -26,6 +26,7 @@ export const deploymentContractsSchema = z.object({
   ModelRegistry: addressSchema,
   UsageLedger: addressSchema,
   RewardDistributor: addressSchema,
+  FeeEscrow: addressSchema,
 });
 
 export const deploymentSchema = z.object({
@@ -40,11 +41,17 @@ export const deploymentSchema = z.object({
   epoch: z.object({ genesis: uintSchema, length: uintSchema, batchGracePeriod: uintSchema }),
   staking: z.object({ unbondingPeriod: uintSchema }),
   rewards: z.object({ timelock: uintSchema }),
+  /** FeeEscrow parameters: seconds, seconds and basis points (the protocol fee is the deploy-time value). */
+  escrow: z.object({ thawPeriod: uintSchema, settlementWindow: uintSchema, protocolFeeBps: uintSchema }),
+  /** CommunityRegistry's minimum recognition bond, in token units. */
+  communities: z.object({ minBond: uintSchema }),
   roles: z.object({
     admin: addressSchema,
     relayer: addressSchema.nullable(),
     poster: addressSchema,
     guardian: addressSchema,
+    /** CommunityRegistry's GOVERNOR_ROLE holder at deployment. */
+    governor: addressSchema,
   }),
 });
 
@@ -93,6 +100,12 @@ export function serializeDeployment(deployment: Deployment): DeploymentJson {
     },
     staking: { unbondingPeriod: str(deployment.staking.unbondingPeriod) },
     rewards: { timelock: str(deployment.rewards.timelock) },
+    escrow: {
+      thawPeriod: str(deployment.escrow.thawPeriod),
+      settlementWindow: str(deployment.escrow.settlementWindow),
+      protocolFeeBps: str(deployment.escrow.protocolFeeBps),
+    },
+    communities: { minBond: str(deployment.communities.minBond) },
     roles: { ...deployment.roles },
   };
 }

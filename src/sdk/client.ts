@@ -22,6 +22,7 @@ export type KhoAddresses = {
   DatasetStaking: Address;
   UsageLedger: Address;
   RewardDistributor: Address;
+  FeeEscrow: Address;
 };
 
 export type CreateKhoClientParameters = {

@@ -10,11 +10,21 @@ import {
 } from "./helpers/fixtures";
 
 describe("CommunityRegistry", () => {
-  it("rejects a zero admin", async () => {
+  it("rejects a zero admin, governor or bond token", async () => {
     const factory = await ethers.getContractFactory("CommunityRegistry");
-    await expect(ethers.deployContract("CommunityRegistry", [ethers.ZeroAddress]))
-      .to.be.revertedWithCustomError(factory, "ZeroAddress")
-      .withArgs("admin");
+    const [admin] = await ethers.getSigners();
+    const token = admin.address;
+    await expect(ethers.deployContract("CommunityRegistry", [ethers.ZeroAddress, admin.address, token, 1n]))
+      .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+      .withArgs(ethers.ZeroAddress);
+    for (const [args, field] of [
+      [[admin.address, ethers.ZeroAddress, token, 1n], "governor"],
+      [[admin.address, admin.address, ethers.ZeroAddress, 1n], "bondToken"],
+    ] as const) {
+      await expect(ethers.deployContract("CommunityRegistry", [...args]))
+        .to.be.revertedWithCustomError(factory, "ZeroAddress")
+        .withArgs(field);
+    }
   });
 
   it("grants DEFAULT_ADMIN_ROLE to the admin", async () => {

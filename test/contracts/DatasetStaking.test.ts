@@ -79,8 +79,8 @@ describe("DatasetStaking", () => {
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("communities");
       await expect(factory.deploy(t, c, 0n, zero))
-        .to.be.revertedWithCustomError(factory, "ZeroAddress")
-        .withArgs("admin");
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(zero);
       const max = 30n * 24n * 3600n;
       await expect(factory.deploy(t, c, max + 1n, a))
         .to.be.revertedWithCustomError(factory, "UnbondingPeriodTooLong")

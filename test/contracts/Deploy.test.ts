@@ -52,12 +52,12 @@ describe("Deploy (Ignition module + deployKho)", function () {
   it("deploys every contract with the deployer as admin and the default parameters", async function () {
     const { deployment, contracts, deployer, latest } = await loadFixture(defaultDeployFixture);
     const admin = deployer.address;
-    const { token, communities, staking, models, ledger, distributor } = contracts;
-    for (const contract of [token, communities, staking, models, ledger, distributor]) {
+    const { token, communities, staking, models, ledger, distributor, escrow } = contracts;
+    for (const contract of [token, communities, staking, models, ledger, distributor, escrow]) {
       expect(await ethers.provider.getCode(await contract.getAddress())).not.to.equal("0x");
     }
     expect(await token.getFunction("owner")()).to.equal(admin);
-    for (const contract of [communities, staking, models, ledger, distributor]) {
+    for (const contract of [communities, staking, models, ledger, distributor, escrow]) {
       expect(await contract.getFunction("hasRole")(ethers.ZeroHash, admin)).to.equal(true);
     }
     expect(await ledger.getFunction("genesis")()).to.equal((latest / 3600n) * 3600n);
@@ -72,7 +72,23 @@ describe("Deploy (Ignition module + deployKho)", function () {
     expect(await distributor.getFunction("hasRole")(posterRole, admin)).to.equal(true);
     expect(await distributor.getFunction("hasRole")(guardianRole, admin)).to.equal(true);
 
-    expect(deployment.roles).to.deep.equal({ admin, poster: admin, guardian: admin, relayer: null });
+    const governorRole = await communities.getFunction("GOVERNOR_ROLE")();
+    expect(await communities.getFunction("hasRole")(governorRole, admin)).to.equal(true);
+    expect(await communities.getFunction("minBond")()).to.equal(KHO_MODULE_DEFAULTS.minBond);
+    expect(await communities.getFunction("bondToken")()).to.equal(await token.getAddress());
+    expect(await escrow.getFunction("thawPeriod")()).to.equal(BigInt(KHO_MODULE_DEFAULTS.thawPeriod));
+    expect(await escrow.getFunction("settlementWindow")()).to.equal(BigInt(KHO_MODULE_DEFAULTS.settlementWindow));
+    expect(await escrow.getFunction("protocolFeeBps")()).to.equal(BigInt(KHO_MODULE_DEFAULTS.protocolFeeBps));
+    expect(await escrow.getFunction("ledger")()).to.equal(await ledger.getAddress());
+    expect(await escrow.getFunction("distributor")()).to.equal(await distributor.getAddress());
+
+    expect(deployment.roles).to.deep.equal({ admin, poster: admin, guardian: admin, governor: admin, relayer: null });
+    expect(deployment.contracts.FeeEscrow).to.equal(await escrow.getAddress());
+    expect(deployment.escrow).to.deep.equal({
+      thawPeriod: BigInt(KHO_MODULE_DEFAULTS.thawPeriod),
+      settlementWindow: BigInt(KHO_MODULE_DEFAULTS.settlementWindow),
+      protocolFeeBps: BigInt(KHO_MODULE_DEFAULTS.protocolFeeBps),
+    });
     expect(deployment.contracts.UsageLedger).to.equal(await ledger.getAddress());
     expect(deployment.epoch.genesis).to.equal((latest / 3600n) * 3600n);
     expect(deployment.chainId).to.equal(31337);
@@ -94,6 +110,10 @@ describe("Deploy (Ignition module + deployKho)", function () {
     expect(deployment.roles.relayer).to.equal(relayer.address);
     expect(deployment.staking.unbondingPeriod).to.equal(120n);
     expect(deployment.rewards.timelock).to.equal(0n);
+    // The thaw period defaults to its minimum under the custom clock: epoch + grace + settlement window.
+    expect(await contracts.escrow.getFunction("thawPeriod")()).to.equal(
+      3600n + 60n + BigInt(KHO_MODULE_DEFAULTS.settlementWindow),
+    );
   });
 
   it("leaves the deployer no role when admin, poster and guardian are other keys", async function () {
@@ -141,6 +161,16 @@ describe("Deploy (Ignition module + deployKho)", function () {
     );
     expect((await rejection(deployKho(hre, { timelock: 31n * 86400n }))).message).to.contain(
       "timelock must be between",
+    );
+    expect(
+      (
+        await rejection(
+          deployKho(hre, { epochLength: 100n, batchGracePeriod: 0n, settlementWindow: 10n, thawPeriod: 109n }),
+        )
+      ).message,
+    ).to.contain("thawPeriod must be between 110 and");
+    expect((await rejection(deployKho(hre, { protocolFeeBps: 10_001n }))).message).to.contain(
+      "protocolFeeBps must be between 0 and 10000",
     );
     expect((await rejection(deployKho(hre, { admin: "0x1234" as Address }))).message).to.contain(
       "admin must be an address",

@@ -44,8 +44,8 @@ describe("ModelRegistry", () => {
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("datasets");
       await expect(factory.deploy(c, d, zero))
-        .to.be.revertedWithCustomError(factory, "ZeroAddress")
-        .withArgs("admin");
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(zero);
     });
   });
 

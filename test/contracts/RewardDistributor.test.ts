@@ -94,7 +94,7 @@ describe("RewardDistributor", function () {
       expect(await distributor.hasRole(pauser, guardian.address)).to.equal(true);
       expect(await distributor.hasRole(pauser, admin.address)).to.equal(true);
       expect(await distributor.root()).to.equal(ethers.ZeroHash);
-      expect(await distributor.currentEpoch()).to.equal(0n);
+      expect(await distributor.rootEpoch()).to.equal(0n);
       expect((await distributor.pendingRoot()).root).to.equal(ethers.ZeroHash);
     });
 
@@ -104,17 +104,18 @@ describe("RewardDistributor", function () {
       const t = await token.getAddress();
       const a = admin.address;
       const z = ethers.ZeroAddress;
-      for (const args of [
-        [z, a, a, a],
-        [t, z, a, a],
-        [t, a, z, a],
-        [t, a, a, z],
-      ]) {
-        await expect(factory.deploy(args[0]!, args[1]!, args[2]!, args[3]!, TIMELOCK)).to.be.revertedWithCustomError(
-          factory,
-          "ZeroAddress",
-        );
+      for (const [args, field] of [
+        [[z, a, a, a], "token"],
+        [[t, a, z, a], "poster"],
+        [[t, a, a, z], "guardian"],
+      ] as const) {
+        await expect(factory.deploy(args[0], args[1], args[2], args[3], TIMELOCK))
+          .to.be.revertedWithCustomError(factory, "ZeroAddress")
+          .withArgs(field);
       }
+      await expect(factory.deploy(t, z, a, a, TIMELOCK))
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(z);
       const max = 30n * DAY;
       await expect(factory.deploy(t, a, a, a, max + 1n))
         .to.be.revertedWithCustomError(factory, "TimelockTooLong")
@@ -132,13 +133,17 @@ describe("RewardDistributor", function () {
       const posterRole = await distributor.POSTER_ROLE();
       for (const [caller, role] of [
         [poster, guardianRole],
-        [poster, adminRole],
         [guardian, posterRole],
-        [guardian, adminRole],
       ] as const) {
         await expect(distributor.connect(caller).grantRole(role, caller.address))
           .to.be.revertedWithCustomError(distributor, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, adminRole);
+      }
+      // The admin role itself only moves through the two-step transfer.
+      for (const caller of [poster, guardian]) {
+        await expect(distributor.connect(caller).grantRole(adminRole, caller.address))
+          .to.be.revertedWithCustomError(distributor, "AccessControlEnforcedDefaultAdminRules")
+          .withArgs();
       }
       for (const role of [adminRole, guardianRole, posterRole, await distributor.PAUSER_ROLE()]) {
         expect(await distributor.getRoleAdmin(role)).to.equal(adminRole);
@@ -149,18 +154,18 @@ describe("RewardDistributor", function () {
       const { distributor, admin, guardian, stranger } = await loadFixture(deployFixture);
       const adminRole = await distributor.DEFAULT_ADMIN_ROLE();
       await distributor.connect(guardian).pause();
+      // Renouncing needs a scheduled transfer to the zero address first; revoking the admin role is refused.
       await expect(distributor.connect(admin).renounceRole(adminRole, admin.address))
-        .to.be.revertedWithCustomError(distributor, "LastAdmin")
-        .withArgs(admin.address);
+        .to.be.revertedWithCustomError(distributor, "AccessControlEnforcedDefaultAdminDelay")
+        .withArgs(0n);
       await expect(distributor.connect(admin).revokeRole(adminRole, admin.address))
-        .to.be.revertedWithCustomError(distributor, "LastAdmin")
-        .withArgs(admin.address);
-      // A handover works: grant the successor first, then leave.
-      await distributor.connect(admin).grantRole(adminRole, stranger.address);
-      await distributor.connect(admin).renounceRole(adminRole, admin.address);
-      await expect(distributor.connect(stranger).renounceRole(adminRole, stranger.address))
-        .to.be.revertedWithCustomError(distributor, "LastAdmin")
-        .withArgs(stranger.address);
+        .to.be.revertedWithCustomError(distributor, "AccessControlEnforcedDefaultAdminRules")
+        .withArgs();
+      // A handover works in two steps: the admin offers, the successor accepts.
+      await distributor.connect(admin).beginDefaultAdminTransfer(stranger.address);
+      await distributor.connect(stranger).acceptDefaultAdminTransfer();
+      expect(await distributor.defaultAdmin()).to.equal(stranger.address);
+      expect(await distributor.hasRole(adminRole, admin.address)).to.equal(false);
       await expect(distributor.connect(stranger).unpause()).to.emit(distributor, "Unpaused");
     });
 
@@ -303,7 +308,7 @@ describe("RewardDistributor", function () {
     it("requires a later epoch and a non-decreasing total than the current root", async function () {
       const { distributor, poster, tree } = await loadFixture(acceptedRootFixture);
       await expect(distributor.connect(poster).proposeRoot(ethers.id("r"), 0n, tree.total, "u"))
-        .to.be.revertedWithCustomError(distributor, "EpochNotAfterCurrent")
+        .to.be.revertedWithCustomError(distributor, "EpochNotAfterRoot")
         .withArgs(0n, 0n);
       await expect(distributor.connect(poster).proposeRoot(ethers.id("r"), 1n, tree.total - 1n, "u"))
         .to.be.revertedWithCustomError(distributor, "TotalCumulativeDecreased")
@@ -345,7 +350,7 @@ describe("RewardDistributor", function () {
         .to.emit(distributor, "RootAccepted")
         .withArgs(root, 5n, 300n, stranger.address);
       expect(await distributor.root()).to.equal(root);
-      expect(await distributor.currentEpoch()).to.equal(5n);
+      expect(await distributor.rootEpoch()).to.equal(5n);
       const current = await distributor.currentRoot();
       expect(current.totalCumulative).to.equal(300n);
       expect(current.dataURI).to.equal("ipfs://r");

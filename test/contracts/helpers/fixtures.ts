@@ -8,6 +8,9 @@ export const UNBONDING_PERIOD = 7n * 24n * 60n * 60n;
 /** Tokens minted to every staker in the fixtures. */
 export const INITIAL_BALANCE = ethers.parseEther("1000000");
 
+/** CommunityRegistry's minimum recognition bond in the fixtures. */
+export const MIN_BOND = ethers.parseEther("1000");
+
 export const COMMUNITY_SLUG = "vi-VN/home-cooking";
 export const COMMUNITY_LOCALE = "vi-VN";
 export const COMMUNITY_URI = "ipfs://community-card";
@@ -30,7 +33,7 @@ export type CoreFixture = {
 
 /**
  * Deploys KhoToken, CommunityRegistry, DatasetStaking (7-day unbonding) and ModelRegistry with `admin` as owner
- * and admin of all of them; mints INITIAL_BALANCE to each staker and approves the staking contract. Use with
+ * and admin of all of them (and governor of CommunityRegistry, minimum bond MIN_BOND); mints INITIAL_BALANCE to each staker and approves the staking contract. Use with
  * `loadFixture`.
  */
 export async function deployCoreFixture(): Promise<CoreFixture> {
@@ -38,7 +41,12 @@ export async function deployCoreFixture(): Promise<CoreFixture> {
   const stakers = rest.slice(0, 4);
 
   const token = await ethers.deployContract("KhoToken", [admin.address]);
-  const communities = await ethers.deployContract("CommunityRegistry", [admin.address]);
+  const communities = await ethers.deployContract("CommunityRegistry", [
+    admin.address,
+    admin.address,
+    await token.getAddress(),
+    MIN_BOND,
+  ]);
   const staking = await ethers.deployContract("DatasetStaking", [
     await token.getAddress(),
     await communities.getAddress(),
