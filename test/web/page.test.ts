@@ -10,6 +10,7 @@ import type { LocalAccount } from "../../src/devnet/local-chain";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../../src/devnet/seed";
 import { type RunningWebServer, WEB_DIST_DIR, startWebServer } from "../../src/devnet/web-server";
 import { acceptRewardRoot, createRewardsPipeline, publishEpoch, writeEpochOutput } from "../../src/rewards";
+import { feeEscrowAbi } from "../../src/protocol/abis";
 import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, getStake, mint, stake } from "../../src/sdk";
 
 const DAY = 86_400n;
@@ -60,7 +61,7 @@ describe("web page in Chromium", () => {
     if (webBuildIsStale()) {
       // `npm test` builds the page first (npm run build); a lone run of this file builds it here.
       const { build } = await import("vite");
-      await build({ configFile: path.resolve(__dirname, "../../web/vite.config.mts"), logLevel: "warn" });
+      await build({ configFile: path.resolve(__dirname, "../../web/vite.config.mts"), logLevel: "error" });
     }
     workDir = mkdtempSync(path.join(os.tmpdir(), "kho-web-"));
     let now = BigInt(Math.floor(Date.now() / 1000));
@@ -232,6 +233,37 @@ describe("web page in Chromium", () => {
     });
     const after = await getStake(clientFor(staker), { datasetId: network.seed.datasetId, staker: staker.address });
     expect(after.stake - before.stake).toBe(parseUnits("125.5", 18));
+  });
+
+  it("tops up a payer's escrow and shows the new escrow balance", async () => {
+    const payer = network.roles.earlyStaker;
+    const reader = clientFor(payer);
+    const escrow = network.deployment.contracts.FeeEscrow;
+    const accountOf = () =>
+      reader.public.readContract({
+        address: escrow,
+        abi: feeEscrowAbi,
+        functionName: "accountOf",
+        args: [payer.address],
+      });
+    const [before] = await accountOf();
+    const tokensBefore = await balanceOf(reader, { account: payer.address });
+    await withPage("escrow", async (page) => {
+      await page.goto(`${web.url}/#/escrow`);
+      await pickDevAccount(page, payer);
+      await expect
+        .poll(() => page.getByTestId("escrow-balance").textContent(), POLL)
+        .toBe(`${formatUnits(before, 18)} KHO`);
+      await page.getByLabel("Amount of KHO").fill("40");
+      await page.getByRole("button", { name: "Top up" }).click();
+      await expect.poll(() => page.getByRole("status").textContent(), POLL).toBe("Top-up: done.");
+      await expect
+        .poll(() => page.getByTestId("escrow-balance").textContent(), POLL)
+        .toBe(`${formatUnits(before + parseUnits("40", 18), 18)} KHO`);
+    });
+    const [after] = await accountOf();
+    expect(after - before).toBe(parseUnits("40", 18));
+    expect(tokensBefore - (await balanceOf(reader, { account: payer.address }))).toBe(parseUnits("40", 18));
   });
 
   it("claims the local builder's reward and shows the new balance", async () => {

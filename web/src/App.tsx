@@ -1,12 +1,17 @@
 import { useEffect, useState } from "react";
 import { Communities } from "./pages/Communities";
+import { Escrow } from "./pages/Escrow";
 import { ModelPage } from "./pages/ModelPage";
 import { Rewards } from "./pages/Rewards";
 import { Staking } from "./pages/Staking";
 import { WalletBar } from "./pages/Wallet";
 
 export type Route =
-  { page: "communities" } | { page: "model"; modelId: bigint } | { page: "staking" } | { page: "rewards" };
+  | { page: "communities" }
+  | { page: "model"; modelId: bigint }
+  | { page: "staking" }
+  | { page: "rewards" }
+  | { page: "escrow" };
 
 /** Hash routes (#/model/1) so the static build works from any path without server rewrites. */
 export function parseRoute(hash: string): Route {
@@ -15,12 +20,14 @@ export function parseRoute(hash: string): Route {
     return { page: "model", modelId: BigInt(parts[1]!) };
   if (parts[0] === "staking") return { page: "staking" };
   if (parts[0] === "rewards") return { page: "rewards" };
+  if (parts[0] === "escrow") return { page: "escrow" };
   return { page: "communities" };
 }
 
 const TABS = [
   { page: "communities", label: "Communities", hash: "#/communities" },
   { page: "staking", label: "Datasets & staking", hash: "#/staking" },
+  { page: "escrow", label: "Escrow", hash: "#/escrow" },
   { page: "rewards", label: "Rewards", hash: "#/rewards" },
 ] as const;
 
@@ -51,6 +58,7 @@ export function App() {
           <ModelPage modelId={route.modelId} onBack={() => (window.location.hash = "#/communities")} />
         )}
         {route.page === "staking" && <Staking />}
+        {route.page === "escrow" && <Escrow />}
         {route.page === "rewards" && <Rewards />}
       </main>
     </>
