@@ -49,7 +49,8 @@ describe("kho dev (built binary: a whole local network in the child process)", (
   });
 
   it("runs the network, serves the printed curl, answers kho commands from its cwd, and stops on SIGINT", async () => {
-    const [chainPort, relayerPort, localPort, genericPort] = await Promise.all([
+    const [chainPort, relayerPort, localPort, genericPort, webPort] = await Promise.all([
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -64,6 +65,8 @@ describe("kho dev (built binary: a whole local network in the child process)", (
         String(relayerPort),
         "--model-ports",
         `${localPort},${genericPort}`,
+        "--web-port",
+        String(webPort),
       ],
       { cwd },
     );
@@ -74,6 +77,13 @@ describe("kho dev (built binary: a whole local network in the child process)", (
     expect(stdout).toContain(`relayer            http://127.0.0.1:${relayerPort}/v1  (OpenAI-compatible)`);
     expect(stdout).toContain(`local model        http://127.0.0.1:${localPort}  (bep-viet-home-cooking`);
     expect(stdout).toContain(`generic model      http://127.0.0.1:${genericPort}  (generic-chef, 5 deployments)`);
+    expect(stdout).toContain(`web page           http://127.0.0.1:${webPort}/  (communities, models`);
+    const config = (await (await fetch(`http://127.0.0.1:${webPort}/api/config.json`)).json()) as {
+      deployment: { chainId: number };
+      rpcUrl: string;
+    };
+    expect(config.deployment.chainId).toBe(31337);
+    expect(config.rpcUrl).toBe("/rpc");
     const key = /^API key \(app developer\): (\S+)$/m.exec(stdout)?.[1];
     expect(key).toBeDefined();
 

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import path from "node:path";
 import { z } from "zod";
 import { startDevNetwork } from "../../devnet/dev-network";
+import { startWebServer } from "../../devnet/web-server";
 import { LOCAL_MODEL_NAME } from "../../devnet/seed";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
@@ -13,7 +15,7 @@ function parsePort(value: string, flag: string): number {
   return parsed.data;
 }
 
-type DevOptions = { chainPort: string; relayerPort: string; modelPorts: string };
+type DevOptions = { chainPort: string; relayerPort: string; modelPorts: string; webPort: string };
 
 /** `kho dev`: a whole local Kho network that a curl can use, until Ctrl-C. */
 export function registerDevCommand(program: Command, ctx: CliContext): void {
@@ -23,9 +25,11 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
     .option("--chain-port <port>", "JSON-RPC port on 127.0.0.1", "8545")
     .option("--relayer-port <port>", "relayer port on 127.0.0.1", "8787")
     .option("--model-ports <local,generic>", "ports of the local and generic model servers", "8001,8002")
+    .option("--web-port <port>", "port of the web page on 127.0.0.1", "5173")
     .action(async (options: DevOptions) => {
       const chainPort = parsePort(options.chainPort, "--chain-port");
       const relayerPort = parsePort(options.relayerPort, "--relayer-port");
+      const webPort = parsePort(options.webPort, "--web-port");
       const modelPorts = options.modelPorts.split(",");
       if (modelPorts.length !== 2) throw new CliError(`--model-ports takes two ports such as 8001,8002`);
       const network = await startDevNetwork({
@@ -36,6 +40,12 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         relayerLogLevel: "info",
         progress: (message) => ctx.progress(message),
       });
+      const web = await startWebServer({ network, epochsDir: path.resolve(ctx.cwd, "epochs"), port: webPort }).catch(
+        async (error: unknown) => {
+          await network.close();
+          throw error;
+        },
+      );
       const key = network.apiKeys.appDeveloper;
       const lines = [
         "",
@@ -45,6 +55,7 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         `  relayer            ${network.relayer.url}/v1  (OpenAI-compatible)`,
         `  local model        ${network.localModel.url}  (${LOCAL_MODEL_NAME}, vi-VN home cooking)`,
         `  generic model      ${network.genericModel.url}  (generic-chef, 5 deployments)`,
+        `  web page           ${web.url}/  (communities, models, staking, rewards; build it with npm run build:web)`,
         "",
         `API key (app developer): ${key}`,
         "",
@@ -63,6 +74,7 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         process.once("SIGTERM", stop);
       });
       ctx.progress("shutting down");
+      await web.close();
       await network.close();
       ctx.progress("stopped");
     });

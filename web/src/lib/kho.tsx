@@ -1,0 +1,103 @@
+import { type ReactNode, createContext, useCallback, useContext, useMemo, useState } from "react";
+import {
+  type Address,
+  type Chain,
+  type EIP1193Provider,
+  type PublicClient,
+  type WalletClient,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  http,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { DevAccount, KhoConfig } from "./config";
+import { WrongNetworkError } from "./errors";
+
+export type Connected = { address: Address; wallet: WalletClient; source: string };
+
+export type Kho = {
+  config: KhoConfig;
+  chain: Chain;
+  publicClient: PublicClient;
+  connected: Connected | null;
+  connectDev(account: DevAccount): void;
+  connectInjected(): Promise<void>;
+  disconnect(): void;
+  /** Bumped after every transaction so panels re-read the chain. */
+  version: number;
+  refresh(): void;
+};
+
+const KhoContext = createContext<Kho | null>(null);
+
+declare global {
+  interface Window {
+    ethereum?: EIP1193Provider;
+  }
+}
+
+export function KhoProvider(props: { config: KhoConfig; children: ReactNode }) {
+  const { config } = props;
+  const chain = useMemo(
+    () =>
+      defineChain({
+        id: config.deployment.chainId,
+        name: config.deployment.chainId === 31337 ? "Kho local dev" : `Kho chain ${config.deployment.chainId}`,
+        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+        rpcUrls: { default: { http: [config.rpcUrl] } },
+      }),
+    [config],
+  );
+  const publicClient = useMemo(
+    () => createPublicClient({ chain, transport: http(config.rpcUrl), pollingInterval: 250 }) as PublicClient,
+    [chain, config.rpcUrl],
+  );
+  const [connected, setConnected] = useState<Connected | null>(null);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+
+  const connectDev = useCallback(
+    (account: DevAccount) => {
+      const local = privateKeyToAccount(account.privateKey);
+      const wallet = createWalletClient({ chain, account: local, transport: http(config.rpcUrl) });
+      setConnected({ address: local.address, wallet, source: `dev account: ${account.label}` });
+    },
+    [chain, config.rpcUrl],
+  );
+
+  const connectInjected = useCallback(async () => {
+    const provider = window.ethereum;
+    if (!provider) throw new Error("No browser wallet found; install one or use a dev account.");
+    const probe = createWalletClient({ chain, transport: custom(provider) });
+    const [address] = await probe.requestAddresses();
+    if (!address) throw new Error("Your wallet shared no account.");
+    const walletChainId = await probe.getChainId();
+    if (walletChainId !== chain.id) throw new WrongNetworkError(walletChainId, chain.id);
+    const wallet = createWalletClient({ chain, account: address, transport: custom(provider) });
+    setConnected({ address, wallet, source: "browser wallet" });
+  }, [chain]);
+
+  const value = useMemo<Kho>(
+    () => ({
+      config,
+      chain,
+      publicClient,
+      connected,
+      connectDev,
+      connectInjected,
+      disconnect: () => setConnected(null),
+      version,
+      refresh,
+    }),
+    [config, chain, publicClient, connected, connectDev, connectInjected, version, refresh],
+  );
+  return <KhoContext.Provider value={value}>{props.children}</KhoContext.Provider>;
+}
+
+export function useKho(): Kho {
+  const kho = useContext(KhoContext);
+  if (!kho) throw new Error("useKho outside KhoProvider");
+  return kho;
+}
