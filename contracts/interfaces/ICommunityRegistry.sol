@@ -28,10 +28,8 @@ interface ICommunityRegistry is IKhoErrors {
         uint256 memberCount;
     }
 
-
     /// @notice Another community already uses `slug`, ignoring ASCII case (held by `communityId`).
     error SlugTaken(string slug, uint256 communityId);
-
 
     /// @notice `account` already is a steward of `communityId`.
     error AlreadySteward(uint256 communityId, address account);

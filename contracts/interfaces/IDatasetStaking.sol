@@ -41,12 +41,8 @@ interface IDatasetStaking is IKhoErrors {
         uint64 releaseTime;
     }
 
-
-
     /// @notice `caller` is neither the curator of `datasetId` nor a steward of its community.
     error NotDatasetManager(uint256 datasetId, address caller);
-
-
 
     /// @notice `staker` has `stake` on `datasetId` but asked to unstake `requested`.
     error InsufficientStake(uint256 datasetId, address staker, uint256 stake, uint256 requested);

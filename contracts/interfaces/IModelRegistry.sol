@@ -61,8 +61,6 @@ interface IModelRegistry is IKhoErrors {
     /// @notice No deployment has id `deploymentId`.
     error DeploymentNotFound(uint256 deploymentId);
 
-
-
     /// @notice Model `modelId` has no version `version`.
     error VersionNotFound(uint256 modelId, uint256 version);
 

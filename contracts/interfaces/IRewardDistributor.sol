@@ -30,12 +30,8 @@ interface IRewardDistributor is IKhoErrors {
         string dataURI;
     }
 
-
     /// @notice The timelock may not exceed `maxTimelock` seconds.
     error TimelockTooLong(uint64 timelock, uint64 maxTimelock);
-
-
-
 
     /// @notice A new root must close a later epoch than the current root's `rootEpoch`.
     error EpochNotAfterRoot(uint64 epoch, uint64 rootEpoch);
@@ -63,7 +59,6 @@ interface IRewardDistributor is IKhoErrors {
 
     /// @notice Paying `amount` would take total claims past what the current root promised in total.
     error RootTotalExceeded(uint256 totalClaimed, uint256 amount, uint256 totalCumulative);
-
 
     /**
      * @notice Reward tokens were added.

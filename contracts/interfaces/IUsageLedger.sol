@@ -52,7 +52,6 @@ interface IUsageLedger is IKhoErrors {
         uint32 count;
     }
 
-
     /// @notice Genesis must be a real unix time, not zero (zero means a forgotten parameter).
     error InvalidGenesis(uint64 genesis);
 
@@ -65,22 +64,17 @@ interface IUsageLedger is IKhoErrors {
     /// @notice `timestamp` is earlier than the ledger's genesis, so it has no epoch.
     error BeforeGenesis(uint256 timestamp, uint256 genesis);
 
-
     /// @notice `relayer` already holds the relayer role.
     error RelayerAlreadyAdded(address relayer);
 
-
     /// @notice Batch ids are contiguous per relayer, starting at 1: `expected` is the only valid next id.
     error InvalidBatchId(address relayer, uint64 batchId, uint64 expected);
-
 
     /// @notice A batch must hold at least one receipt.
     error EmptyBatch();
 
     /// @notice A batch's data hash of zero would leave its batch file unverifiable.
     error ZeroDataHash();
-
-
 
     /// @notice Batches for `epoch` are accepted only in `[opensAt, closesAt)`.
     error EpochNotOpen(uint64 epoch, uint256 opensAt, uint256 closesAt);

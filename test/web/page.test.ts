@@ -9,9 +9,21 @@ import { type DevNetwork, startDevNetwork } from "../../src/devnet/dev-network";
 import type { LocalAccount } from "../../src/devnet/local-chain";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../../src/devnet/seed";
 import { type RunningWebServer, WEB_DIST_DIR, startWebServer } from "../../src/devnet/web-server";
-import { acceptRewardRoot, createRewardsPipeline, publishEpoch, writeEpochOutput } from "../../src/rewards";
+import { createRewardsPipeline, writeEpochOutput } from "../../src/rewards";
 import { feeEscrowAbi } from "../../src/protocol/abis";
-import { type KhoClient, balanceOf, createKhoClient, createRelayerClient, getStake, mint, stake } from "../../src/sdk";
+import {
+  type KhoClient,
+  acceptRewardRoot,
+  balanceOf,
+  createKhoClient,
+  createRelayerClient,
+  fundEpoch,
+  getStake,
+  mint,
+  publishEpoch,
+  stake,
+} from "../../src/sdk";
+import { LOCAL_MODEL_PRICE } from "../../src/devnet/paid-usage";
 
 const DAY = 86_400n;
 const EPOCH_LENGTH = 7n * DAY;
@@ -120,7 +132,7 @@ describe("web page in Chromium", () => {
         await members.chatCompletion({
           model: LOCAL_MODEL_NAME,
           messages: [{ role: "user", content: "Tôi nấu cá kho thế nào?" }],
-          wallet: { account: wallet, nonce, deadline: clock.now() + 3600n, maxFee: 0n },
+          wallet: { account: wallet, nonce, deadline: clock.now() + 3600n, maxFee: LOCAL_MODEL_PRICE },
         });
       }
       if (day === 1n) {
@@ -137,11 +149,13 @@ describe("web page in Chromium", () => {
     const epochEnd = genesis + EPOCH_LENGTH;
     await moveTo(epochEnd + deployment.epoch.batchGracePeriod + 1n);
     const poster = clientFor(roles.deployer);
-    const pipeline = createRewardsPipeline({ client: poster, params: { dustRecipient: roles.deployer.address } });
+    const pipeline = createRewardsPipeline({ client: poster, params: {} });
     try {
-      const computation = await pipeline.computeEpoch({ epoch: 0n, budget: BUDGET });
-      const written = await writeEpochOutput({ outDir: path.join(workDir, "epochs"), computation });
+      // Settled fees already fund part of epoch 0 (the protocol share); the poster funds BUDGET on top.
       await mint(poster, { to: roles.deployer.address, amount: BUDGET });
+      await fundEpoch(poster, { epoch: 0n, amount: BUDGET });
+      const computation = await pipeline.computeEpoch({ epoch: 0n });
+      const written = await writeEpochOutput({ outDir: path.join(workDir, "epochs"), computation });
       await publishEpoch(poster, {
         tree: computation.tree,
         budget: computation.summary.budget.budget,

@@ -3,7 +3,7 @@ import type { Hex } from "viem";
 import { datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../../src/protocol/abis";
 import { recoverReceiptSigner } from "../../../src/protocol/receipt";
 import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk/relayer/client";
-import type { RelayerReceipt } from "../../../src/sdk/relayer/wire";
+import type { KhoReceipt } from "../../../src/protocol/receipt-json";
 import { DEPLOYMENT_STATUSES } from "../../../src/sdk/actions/models/deploymentStatus";
 import { describeError } from "../lib/errors";
 import { formatToken, shortHex } from "../lib/format";
@@ -52,7 +52,7 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
   const [question, setQuestion] = useState("Tôi nấu cá kho thế nào?");
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<string | null>(null);
-  const [receipt, setReceipt] = useState<RelayerReceipt | null>(null);
+  const [receipt, setReceipt] = useState<KhoReceipt | null>(null);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [batch, setBatch] = useState<BatchVerdict | null>(null);
   const [error, setError] = useState<string | null>(null);
