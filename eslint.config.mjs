@@ -36,7 +36,8 @@ const allowed = {
   devnet: ["deploy", "relayer", "rewards", "rewards-core", "model-server", "sdk", "render", "protocol"],
   cli: ["devnet", "deploy", "relayer", "rewards", "rewards-core", "model-server", "sdk", "render", "protocol"],
   ignition: [],
-  scripts: ["deploy", "protocol"],
+  // scripts are thin entries: deploying, and running the reward attack suite (npm run economics).
+  scripts: ["deploy", "rewards", "protocol"],
   bench: ["devnet", "relayer", "rewards", "rewards-core", "model-server", "sdk", "render", "protocol", "test"],
   test: elements.map((e) => e.type),
 };

@@ -12,9 +12,7 @@ import {
   mint,
   registerDataset,
   registerModel,
-  transact,
 } from "../sdk";
-import { communityRegistryAbi, khoTokenAbi, modelRegistryAbi } from "../protocol/abis";
 import { PROJECT_ROOT } from "./hardhat-runtime";
 import { seedPaidUsage } from "./paid-usage";
 import type { LocalAccount } from "./local-chain";

@@ -21,7 +21,6 @@ import {
   getStake,
   mint,
   publishEpoch,
-  stake,
 } from "../../src/sdk";
 import { LOCAL_MODEL_PRICE } from "../../src/devnet/paid-usage";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, type Hex, formatUnits, parseEventLogs, parseUnits } from "viem";
+import { type Address, formatUnits, parseEventLogs, parseUnits } from "viem";
 import { feeEscrowAbi } from "../../protocol";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {

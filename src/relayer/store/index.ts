@@ -7,10 +7,8 @@ import { NoncesRepo } from "./nonces-repo";
 import { ReceiptsRepo } from "./receipts-repo";
 
 export type { ApiKeyRecord } from "./api-keys-repo";
-export type { BatchStatus, BatchTx, NewBatch, StoredBatch } from "./batches-repo";
-export type { IdempotencyRecord } from "./idempotency-repo";
-export type { UnsettledBatch } from "./fees-repo";
-export type { EpochBacklog, NewReceipt, ReceiptStatus, StoredReceipt } from "./receipts-repo";
+export type { StoredBatch } from "./batches-repo";
+export type { NewReceipt, StoredReceipt } from "./receipts-repo";
 export type { SqliteDatabase } from "./database";
 
 /** The relayer's durable state: one SQLite file. */

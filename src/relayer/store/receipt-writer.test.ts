@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "../../protocol";
+import { UserKind, ZERO_BYTES32 } from "../../protocol";
 import { type NewReceipt, type RelayerStore, openStore } from "./index";
 import { ReceiptWriter, ReceiptWriterError } from "./receipt-writer";
 

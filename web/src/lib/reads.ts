@@ -1,4 +1,4 @@
-import type { Abi, Address, PublicClient } from "viem";
+import type { Abi, PublicClient } from "viem";
 import {
   communityRegistryAbi,
   datasetStakingAbi,
