@@ -1,3 +1,5 @@
+// Browser-safe: the web page bundles this index, so modules that need Node (the deployment file
+// reader in ./deployment) are imported from their own files instead.
 export * from "./eip712";
 export * from "./receipt";
 export * from "./receipt-digest";
@@ -12,5 +14,4 @@ export * from "./batch-file";
 export * from "./zod-issue";
 export * from "./errors";
 export * from "./cumulative-tree";
-export * from "./deployment";
 export * from "./token-units";

@@ -60,9 +60,13 @@ export function renderDemoTables(parameters: {
   });
   const local = computation.result.models.find((m) => m.modelId === seed.localModelId)!;
   const generic = computation.result.models.find((m) => m.modelId === seed.genericModelId)!;
+  const comparison =
+    result.genericBuilderPayout === 0n
+      ? `its builder earned ${kho(result.localBuilderPayout)} while the generic builder earned nothing`
+      : `its builder earned ${ratio(result.localBuilderPayout, result.genericBuilderPayout)}× the generic builder (${kho(result.localBuilderPayout)} vs ${kho(result.genericBuilderPayout)})`;
   const conclusion =
     result.localBuilderPayout > result.genericBuilderPayout
-      ? `Conclusion: ${LOCAL_MODEL_NAME} served ${local.calls} calls to ${generic.calls} and has ${local.deployments} deployment to ${generic.deployments}, yet its builder earned ${ratio(result.localBuilderPayout, result.genericBuilderPayout)}× the generic builder, because ${local.returningUsers} community members kept coming back; the last-minute staker earned ${kho(result.lateStakerPayout)} against the early staker's ${kho(result.earlyStakerPayout)}.`
+      ? `Conclusion: ${LOCAL_MODEL_NAME} served ${local.calls} calls to ${generic.calls} and has ${local.deployments} deployment to ${generic.deployments}, yet ${comparison}, because ${local.returningUsers} community members kept coming back, while one-off visitors count a tenth of a returning day and at most half of the protocol fees they paid (docs/rewards.md); the last-minute staker earned ${kho(result.lateStakerPayout)} against the early staker's ${kho(result.earlyStakerPayout)}.`
       : `Conclusion: the generic model's builder earned at least as much as the local one (${kho(result.genericBuilderPayout)} vs ${kho(result.localBuilderPayout)}) — the thesis did not hold for these numbers.`;
   return [
     "",
