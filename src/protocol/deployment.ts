@@ -60,7 +60,6 @@ export const deploymentSchema = z.object({
 export type Deployment = z.output<typeof deploymentSchema>;
 /** The JSON shape on disk. */
 export type DeploymentJson = z.input<typeof deploymentSchema>;
-export type DeploymentContractName = keyof Deployment["contracts"];
 
 export type ParseDeploymentParameters = unknown;
 export type ParseDeploymentReturnType = Deployment;
@@ -72,7 +71,6 @@ export class DeploymentFileError extends KhoError {
     super(message, options);
   }
 }
-export type ParseDeploymentErrorType = DeploymentFileError;
 
 /** Validates a deployment file's JSON; throws DeploymentFileError naming the first bad field. */
 export function parseDeployment(json: ParseDeploymentParameters): ParseDeploymentReturnType {
@@ -118,7 +116,6 @@ export function deploymentFilePath(rootDir: string, chainId: number): string {
 }
 
 export type LoadDeploymentParameters = { file: string };
-export type LoadDeploymentErrorType = DeploymentFileError;
 
 /** Reads and validates a deployment file. */
 export async function loadDeployment({ file }: LoadDeploymentParameters): Promise<Deployment> {
