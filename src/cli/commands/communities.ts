@@ -6,16 +6,26 @@ import {
   addSteward,
   createCommunity,
   getCommunity,
+  getCommunityStanding,
+  isSteward,
   listCommunities,
   listMembers,
+  postBond,
+  recognizeCommunity,
   removeMembers,
   removeSteward,
+  requireAccount,
   resolveCommunity,
+  revokeRecognition,
+  slashBond,
+  withdrawBond,
 } from "../../sdk";
 import { parseAddress, parseId, readAddressFile } from "../args";
 import type { CliContext } from "../context";
 import { CliError } from "../errors";
 import { formatTime, renderRecord, renderTable } from "../../render/output";
+import { formatTokenAmount, parsePositiveTokenAmount } from "../units";
+import { type RevertSentences, explainReverts, khoArg } from "./reverts";
 
 function communityRow(c: Community): Record<string, unknown> {
   return {
@@ -51,6 +61,20 @@ function memberAddresses(ctx: CliContext, args: string[], options: MemberOptions
   if (all.length === 0) throw new CliError("give member addresses as arguments or with --file <file>");
   return all;
 }
+
+const notStewardSentence = (communityId: unknown, caller: unknown, what: string): string =>
+  `${String(caller)} is not a steward of community ${String(communityId)}, so it cannot ${what}`;
+
+/** Reverts of the steward-only bond commands. */
+const stewardOnly = (what: string): RevertSentences => ({
+  NotCommunitySteward: ([id, caller]) => notStewardSentence(id, caller, what),
+});
+
+/** Reverts of the GOVERNOR_ROLE-only commands (OpenZeppelin AccessControl). */
+const governorOnly = (what: string): RevertSentences => ({
+  AccessControlUnauthorizedAccount: ([caller]) =>
+    `${String(caller)} is not the community governor (GOVERNOR_ROLE on CommunityRegistry), so it cannot ${what}`,
+});
 
 /** `kho communities …`: create and inspect communities, manage stewards and attested members. */
 export function registerCommunitiesCommand(program: Command, ctx: CliContext): void {
@@ -181,5 +205,146 @@ export function registerCommunitiesCommand(program: Command, ctx: CliContext): v
       const communityId = await resolveCommunity(client, { community });
       const list = await listMembers(client, { communityId });
       ctx.print(() => renderTable(list.map((member) => ({ member }))), { communityId, members: list });
+    });
+
+  registerBondCommands(group, ctx);
+}
+
+/** Bond (stewards), recognition and slashing (the governor), and the standing anyone can read. */
+function registerBondCommands(group: Command, ctx: CliContext): void {
+  group
+    .command("bond")
+    .description("add to a community's bond (steward only; approves the registry first when needed)")
+    .argument("<community>", "id or slug")
+    .argument("<amount>", "token amount, e.g. 1000")
+    .action(async (community: string, amountText: string) => {
+      const amount = parsePositiveTokenAmount(amountText);
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community });
+      const sender = requireAccount(client, "postBond");
+      // Checked before the approval, which a non-steward would otherwise send (and pay for) in vain.
+      if (!(await isSteward(client, { communityId, account: sender }))) {
+        throw new CliError(notStewardSentence(communityId, sender, "post its bond"));
+      }
+      const result = await explainReverts(
+        () => postBond(client, { communityId, amount }),
+        stewardOnly("post its bond"),
+      );
+      ctx.print(
+        () =>
+          `Bonded ${formatTokenAmount(result.posted)} KHO to community ${communityId}; its bond is now ${formatTokenAmount(result.bond)} KHO (${result.hash}).`,
+        {
+          communityId,
+          posted: formatTokenAmount(result.posted),
+          bond: formatTokenAmount(result.bond),
+          hash: result.hash,
+          approveHash: result.approveHash ?? null,
+        },
+      );
+    });
+
+  group
+    .command("withdraw-bond")
+    .description("take tokens out of an unrecognized community's bond (steward only)")
+    .argument("<community>", "id or slug")
+    .argument("<amount>", "token amount")
+    .action(async (community: string, amountText: string) => {
+      const amount = parsePositiveTokenAmount(amountText);
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community });
+      const result = await explainReverts(() => withdrawBond(client, { communityId, amount }), {
+        ...stewardOnly("withdraw its bond"),
+        CommunityIsRecognized: () =>
+          `community ${communityId} is recognized, so its bond is locked until the governor revokes recognition`,
+        InsufficientBond: ([, bond]) =>
+          `cannot withdraw ${formatTokenAmount(amount)} KHO: community ${communityId}'s bond is only ${khoArg(bond)}`,
+      });
+      ctx.print(
+        () =>
+          `Withdrew ${formatTokenAmount(amount)} KHO from community ${communityId}'s bond; ${formatTokenAmount(result.bond)} KHO remain (${result.hash}).`,
+        { communityId, withdrawn: formatTokenAmount(amount), bond: formatTokenAmount(result.bond), hash: result.hash },
+      );
+    });
+
+  group
+    .command("recognize")
+    .description("count a bonded community's attestations as membership (governor only)")
+    .argument("<community>", "id or slug")
+    .action(async (community: string) => {
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community });
+      const { hash } = await explainReverts(() => recognizeCommunity(client, { communityId }), {
+        ...governorOnly("recognize communities"),
+        CommunityIsRecognized: () => `community ${communityId} is already recognized`,
+        BondBelowMinimum: ([, bond, minBond]) =>
+          `community ${communityId} cannot be recognized: its bond is ${khoArg(bond)}, below the minimum of ${khoArg(minBond)}`,
+      });
+      ctx.print(() => `Community ${communityId} is recognized (${hash}).`, { communityId, recognized: true, hash });
+    });
+
+  group
+    .command("revoke-recognition")
+    .description("stop counting a community's attestations; this unlocks its bond (governor only)")
+    .argument("<community>", "id or slug")
+    .action(async (community: string) => {
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community });
+      const { hash } = await explainReverts(() => revokeRecognition(client, { communityId }), {
+        ...governorOnly("revoke recognition"),
+        CommunityNotRecognized: () => `community ${communityId} is not recognized`,
+      });
+      ctx.print(() => `Community ${communityId} is no longer recognized (${hash}).`, {
+        communityId,
+        recognized: false,
+        hash,
+      });
+    });
+
+  group
+    .command("slash")
+    .description("slash part of a community's bond and revoke its recognition (governor only)")
+    .argument("<community>", "id or slug")
+    .argument("<amount>", "token amount to take from the bond")
+    .requiredOption("--to <address>", "who receives the slashed tokens (e.g. the challenger)")
+    .action(async (community: string, amountText: string, opts: { to: string }) => {
+      const amount = parsePositiveTokenAmount(amountText);
+      const recipient = parseAddress(opts.to, "recipient");
+      const client = await ctx.writeClient();
+      const communityId = await resolveCommunity(client, { community });
+      const { hash } = await explainReverts(() => slashBond(client, { communityId, amount, recipient }), {
+        ...governorOnly("slash bonds"),
+        InsufficientBond: ([, bond]) =>
+          `cannot slash ${formatTokenAmount(amount)} KHO: community ${communityId}'s bond is only ${khoArg(bond)}`,
+      });
+      ctx.print(
+        () =>
+          `Slashed ${formatTokenAmount(amount)} KHO of community ${communityId}'s bond to ${recipient}; it is not recognized (${hash}).`,
+        { communityId, slashed: formatTokenAmount(amount), recipient, recognized: false, hash },
+      );
+    });
+
+  group
+    .command("standing")
+    .description("a community's bond, the minimum bond for recognition, and whether it is recognized")
+    .argument("<community>", "id or slug")
+    .action(async (community: string) => {
+      const client = await ctx.readClient();
+      const communityId = await resolveCommunity(client, { community });
+      const standing = await getCommunityStanding(client, { communityId });
+      ctx.print(
+        () =>
+          renderRecord({
+            community: communityId,
+            bond: `${formatTokenAmount(standing.bond)} KHO`,
+            "min bond": `${formatTokenAmount(standing.minBond)} KHO`,
+            recognized: standing.recognized ? "yes" : "no",
+          }),
+        {
+          communityId,
+          bond: formatTokenAmount(standing.bond),
+          minBond: formatTokenAmount(standing.minBond),
+          recognized: standing.recognized,
+        },
+      );
     });
 }

@@ -3,8 +3,10 @@ import {
   type Model,
   type ModelSummary,
   addDeployment,
+  admitModel,
   getDeployment,
   getModel,
+  getModelTerms,
   linkDataset,
   listModels,
   publishVersion,
@@ -15,10 +17,14 @@ import {
   resolveModel,
   retireModel,
   setDeploymentStatus,
+  setModelPrice,
+  withdrawAdmission,
 } from "../../sdk";
 import { parseAddress, parseHash, parseId } from "../args";
 import type { CliContext } from "../context";
 import { formatTime, renderRecord, renderTable } from "../../render/output";
+import { formatTokenAmount, parseTokenAmount } from "../units";
+import { type RevertSentences, explainReverts } from "./reverts";
 
 function modelRow(m: ModelSummary): Record<string, unknown> {
   return {
@@ -55,6 +61,12 @@ function renderModel(m: Model): string {
   );
   return `${record}\n\nDeployments:\n${deployments}`;
 }
+
+/** Reverts of admission, which only a steward of the model's home community may change. */
+const homeStewardOnly = (what: string): RevertSentences => ({
+  NotCommunitySteward: ([communityId, caller]) =>
+    `${String(caller)} is not a steward of community ${String(communityId)} (the model's home), so it cannot ${what}`,
+});
 
 /** `kho models …`: register models, publish versions, link datasets and manage deployments. */
 export function registerModelsCommand(program: Command, ctx: CliContext): void {
@@ -227,5 +239,76 @@ export function registerModelsCommand(program: Command, ctx: CliContext): void {
           }),
         d,
       );
+    });
+
+  registerTermsCommands(group, ctx);
+}
+
+/** The price per call (the builder) and admission by the home community (its stewards). */
+function registerTermsCommands(group: Command, ctx: CliContext): void {
+  group
+    .command("price")
+    .description("show a model's price per call, or set it (builder only; applies to calls after it)")
+    .argument("<model>", "id or name")
+    .argument("[amount]", "new price per call in token units, e.g. 0.5 (0 makes calls free)")
+    .action(async (model: string, amountText: string | undefined) => {
+      if (amountText === undefined) {
+        const client = await ctx.readClient();
+        const modelId = await resolveModel(client, { model });
+        const terms = await getModelTerms(client, { modelId });
+        ctx.print(
+          () =>
+            `Model ${modelId} costs ${formatTokenAmount(terms.pricePerCall)} KHO per call; ` +
+            `${terms.admitted ? "admitted" : "not admitted"} by its home community.`,
+          { modelId, pricePerCall: formatTokenAmount(terms.pricePerCall), admitted: terms.admitted },
+        );
+        return;
+      }
+      const pricePerCall = parseTokenAmount(amountText);
+      const client = await ctx.writeClient();
+      const modelId = await resolveModel(client, { model });
+      const { hash } = await explainReverts(() => setModelPrice(client, { modelId, pricePerCall }), {
+        NotModelBuilder: ([, caller]) =>
+          `${String(caller)} is not the builder of model ${modelId}, so it cannot set its price`,
+        ModelIsRetired: () => `model ${modelId} is retired, so its price cannot change`,
+      });
+      ctx.print(() => `Model ${modelId} now costs ${formatTokenAmount(pricePerCall)} KHO per call (${hash}).`, {
+        modelId,
+        pricePerCall: formatTokenAmount(pricePerCall),
+        hash,
+      });
+    });
+
+  group
+    .command("admit")
+    .description("admit a model into its home community (a steward of that community only)")
+    .argument("<model>", "id or name")
+    .action(async (model: string) => {
+      const client = await ctx.writeClient();
+      const modelId = await resolveModel(client, { model });
+      const { hash } = await explainReverts(() => admitModel(client, { modelId }), {
+        ...homeStewardOnly(`admit model ${modelId}`),
+        ModelAlreadyAdmitted: () => `model ${modelId} is already admitted`,
+        ModelIsRetired: () => `model ${modelId} is retired, so it cannot be admitted`,
+      });
+      ctx.print(() => `Admitted model ${modelId} into its home community (${hash}).`, {
+        modelId,
+        admitted: true,
+        hash,
+      });
+    });
+
+  group
+    .command("withdraw-admission")
+    .description("withdraw a model's admission by its home community (a steward of that community only)")
+    .argument("<model>", "id or name")
+    .action(async (model: string) => {
+      const client = await ctx.writeClient();
+      const modelId = await resolveModel(client, { model });
+      const { hash } = await explainReverts(() => withdrawAdmission(client, { modelId }), {
+        ...homeStewardOnly(`withdraw model ${modelId}'s admission`),
+        ModelNotAdmitted: () => `model ${modelId} is not admitted`,
+      });
+      ctx.print(() => `Withdrew model ${modelId}'s admission (${hash}).`, { modelId, admitted: false, hash });
     });
 }
