@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 // Brings in the hre.ethers / hre.ignition type augmentations when compiled outside Hardhat.
@@ -42,8 +42,9 @@ export type DeployKhoParameters = {
   /** Protocol share of settled fees in basis points, 0..10 000 (default 1 000 = 10%). */
   protocolFeeBps?: bigint;
   /**
-   * Ignition deployment id (default `chain-<chainId>`); ignored on the in-process hardhat network,
-   * where Ignition keeps no journal.
+   * Ignition deployment id (default `<network>-<chainId>-<first 8 hex digits of the genesis block hash>`,
+   * so a second chain with the same chain id never resumes the first chain's journal); ignored on the
+   * in-process hardhat network, where Ignition keeps no journal.
    */
   deploymentId?: string;
   /**
@@ -86,7 +87,7 @@ async function deployModule(hre: HardhatRuntimeEnvironment, relayer: Address | u
 
 /**
  * Deploys the protocol through the Ignition module (so tests, the dev chain, the demo and real
- * networks deploy the same way) and returns the deployment description for `deployments/<chainId>.json`.
+ * networks deploy the same way) and returns the deployment description for the deployment file.
  */
 export async function deployKho(
   hre: HardhatRuntimeEnvironment,
@@ -149,7 +150,10 @@ export async function deployKho(
   }
 
   const chainId = Number((await provider.getNetwork()).chainId);
-  const deploymentId = parameters.deploymentId ?? `chain-${chainId}`;
+  const genesisBlock = await provider.getBlock(0);
+  if (!genesisBlock?.hash) throw new DeployKhoError("The node returned no block 0.");
+  const genesisBlockHash = genesisBlock.hash.toLowerCase();
+  const deploymentId = parameters.deploymentId ?? `${hre.network.name}-${chainId}-${genesisBlockHash.slice(2, 10)}`;
   const reset = parameters.reset ?? EPHEMERAL_CHAIN_IDS.has(chainId);
   if (reset && hre.network.name !== "hardhat") {
     await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
@@ -188,6 +192,8 @@ export async function deployKho(
     serializeDeployment({
       version: 1,
       chainId,
+      network: hre.network.name,
+      genesisBlockHash,
       deployedAt: new Date().toISOString(),
       // The first block that can hold a Kho transaction: indexers read events from here.
       blockNumber: BigInt(latest.number) + 1n,
@@ -212,9 +218,66 @@ export async function deployKho(
   return { deployment, contracts };
 }
 
-/** Writes `deployments/<chainId>.json` under `rootDir` and returns its path. */
-export async function writeDeploymentFile(rootDir: string, deployment: Deployment): Promise<string> {
-  const file = deploymentFilePath(rootDir, deployment.chainId);
+export type WriteDeploymentFileOptions = {
+  /** Where to write (default `deployments/<chainId>.json` under `rootDir`). */
+  file?: string;
+  /**
+   * Replace a file that describes another chain. Only for chains thrown away on restart (`kho dev`):
+   * elsewhere such a file holds the addresses of a live deployment.
+   */
+  replaceOtherChain?: boolean;
+};
+
+type ChainIdentity = { chainId: number; genesisBlockHash?: string | undefined };
+
+/** The chain a deployment file describes, for messages. */
+function chainLabel(chain: ChainIdentity): string {
+  return chain.genesisBlockHash
+    ? `chain ${chain.chainId} (genesis block ${chain.genesisBlockHash})`
+    : `chain ${chain.chainId}`;
+}
+
+/**
+ * Throws unless `file` is absent or describes the same chain (same chain id and genesis block hash),
+ * so a deployment file of another chain, even one with the same chain id, is never replaced. Called
+ * before deploying too, so a refused file costs no gas.
+ */
+export async function assertDeploymentFileReplaceable(file: string, chain: ChainIdentity): Promise<void> {
+  let existingText: string;
+  try {
+    existingText = await readFile(file, "utf8");
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new DeployKhoError(`Cannot read the existing deployment file ${file}.`, { cause });
+  }
+  let existing: Deployment;
+  try {
+    existing = parseDeployment(JSON.parse(existingText));
+  } catch (cause) {
+    throw new DeployKhoError(`${file} exists but is not a Kho deployment file; move it away first.`, { cause });
+  }
+  const sameChain =
+    existing.chainId === chain.chainId &&
+    existing.genesisBlockHash !== undefined &&
+    existing.genesisBlockHash === chain.genesisBlockHash?.toLowerCase();
+  if (!sameChain) {
+    throw new DeployKhoError(
+      `${file} holds the deployment on ${chainLabel(existing)}, not ${chainLabel(chain)}: move it away or set KHO_DEPLOYMENT_FILE to another file.`,
+    );
+  }
+}
+
+/**
+ * Writes the deployment file and returns its path. An existing file is replaced only when it
+ * describes the same chain (a redeployment), unless `replaceOtherChain`.
+ */
+export async function writeDeploymentFile(
+  rootDir: string,
+  deployment: Deployment,
+  options: WriteDeploymentFileOptions = {},
+): Promise<string> {
+  const file = options.file ?? deploymentFilePath(rootDir, deployment.chainId);
+  if (!options.replaceOtherChain) await assertDeploymentFileReplaceable(file, deployment);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(serializeDeployment(deployment), null, 2)}\n`);
   return file;

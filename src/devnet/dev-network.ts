@@ -92,7 +92,10 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
       epochLength: parameters.epochLength,
       timelock: parameters.timelock,
     });
-    if (parameters.writeDeploymentTo) await writeDeploymentFile(parameters.writeDeploymentTo, deployment);
+    if (parameters.writeDeploymentTo) {
+      // The dev chain lives in memory: a restart is a new chain whose file replaces the old one.
+      await writeDeploymentFile(parameters.writeDeploymentTo, deployment, { replaceOtherChain: true });
+    }
 
     progress("starting the local (vi-VN) and generic model servers");
     const [localPort, genericPort] = parameters.modelPorts ?? [0, 0];

@@ -6,8 +6,9 @@ import { describeZodIssue } from "./zod-issue";
 import { KhoError } from "./errors";
 
 /**
- * The deployment addresses file `deployments/<chainId>.json` written by scripts/deploy.ts.
- * Every integer that may exceed 2^53 is a decimal string on disk and a bigint once parsed.
+ * The deployment addresses file written by scripts/deploy.ts (`deployments/<network>.json`) and by
+ * `kho dev` (`deployments/<chainId>.json`). Every integer that may exceed 2^53 is a decimal string on
+ * disk and a bigint once parsed.
  */
 
 const addressSchema = z
@@ -33,6 +34,17 @@ export const deploymentContractsSchema = z.object({
 export const deploymentSchema = z.object({
   version: z.literal(1),
   chainId: z.number().int().positive(),
+  /** Hardhat network name the deployment was made through (absent in files written before it was recorded). */
+  network: z.string().min(1).optional(),
+  /**
+   * Hash of the chain's block 0: two chains can share a chain id (a fork, a restarted dev node, a
+   * misconfigured testnet), never a genesis block, so this tells them apart.
+   */
+  genesisBlockHash: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, { message: "must be a 32-byte hex hash" })
+    .transform((value) => value.toLowerCase())
+    .optional(),
   /** ISO-8601 time the file was written. */
   deployedAt: z.iso.datetime(),
   /** First block that can hold a Kho deployment transaction: indexers start reading events here. */
@@ -89,6 +101,8 @@ export function serializeDeployment(deployment: Deployment): DeploymentJson {
   return {
     version: deployment.version,
     chainId: deployment.chainId,
+    ...(deployment.network !== undefined ? { network: deployment.network } : {}),
+    ...(deployment.genesisBlockHash !== undefined ? { genesisBlockHash: deployment.genesisBlockHash } : {}),
     deployedAt: deployment.deployedAt,
     blockNumber: str(deployment.blockNumber),
     deployer: deployment.deployer,
@@ -110,9 +124,16 @@ export function serializeDeployment(deployment: Deployment): DeploymentJson {
   };
 }
 
-/** Where scripts/deploy.ts writes the file for a chain, relative to `rootDir`. */
-export function deploymentFilePath(rootDir: string, chainId: number): string {
-  return path.join(rootDir, "deployments", `${chainId}.json`);
+/**
+ * `deployments/<name>.json` under `rootDir`. scripts/deploy.ts names the file after the Hardhat
+ * network (`deployments/sepolia.json`); `kho dev` and the CLI's default use the chain id
+ * (`deployments/31337.json`). KHO_DEPLOYMENT_FILE overrides both.
+ */
+export function deploymentFilePath(rootDir: string, name: number | string): string {
+  if (typeof name === "string" && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new DeploymentFileError(`"${name}" cannot name a deployment file: use letters, digits, ".", "_" and "-".`);
+  }
+  return path.join(rootDir, "deployments", `${name}.json`);
 }
 
 export type LoadDeploymentParameters = { file: string };
