@@ -132,8 +132,15 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         process.once("SIGTERM", stop);
       });
       ctx.progress("shutting down");
+      // A second Ctrl-C while closing means "now": nothing left to lose on a throwaway network.
+      const force = () => process.exit(130);
+      process.once("SIGINT", force);
+      process.once("SIGTERM", force);
       await web.close();
       await network.close();
       ctx.progress("stopped");
+      // Every server and the chain are closed, but viem's event pollers keep their next 2-second
+      // poll timer after unwatching, which would hold the process up to 3 s after "stopped".
+      process.exit(0);
     });
 }
