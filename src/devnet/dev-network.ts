@@ -62,6 +62,29 @@ export type DevNetwork = {
   close(): Promise<void>;
 };
 
+const HOUR = 3600n;
+const DAY = 24n * HOUR;
+
+/**
+ * The windows that follow the epoch length. The ledger requires batchGracePeriod ≤ epochLength,
+ * and the escrow's thaw period (derived by deployKho) is epochLength + grace + settlement window,
+ * so a short dev epoch shrinks its 1-hour grace, 1-day settlement window and 1-day root timelock
+ * to at most one epoch: a whole epoch, its settlement and its claim fit in a few epochs of waiting.
+ */
+function shortEpochWindows(epochLength: bigint | undefined): {
+  batchGracePeriod?: bigint;
+  settlementWindow?: bigint;
+  timelock?: bigint;
+} {
+  if (epochLength === undefined) return {};
+  const atMostOneEpoch = (window: bigint) => (window < epochLength ? window : epochLength);
+  return {
+    batchGracePeriod: atMostOneEpoch(HOUR),
+    settlementWindow: atMostOneEpoch(DAY),
+    timelock: atMostOneEpoch(DAY),
+  };
+}
+
 /**
  * A whole Kho network on this machine: a Hardhat chain on loopback JSON-RPC with every contract
  * deployed, the vi-VN home-cooking community seeded, the local and generic model servers, and a
@@ -83,14 +106,14 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     });
     cleanups.push(() => chain.close());
     const roles = devRoles(chain.accounts);
-    const hour = 3600n;
     const now = await chain.latestTimestamp();
-    const genesis = parameters.genesis === "next-hour" ? (now / hour + 1n) * hour : (now / hour) * hour;
+    const genesis = parameters.genesis === "next-hour" ? (now / HOUR + 1n) * HOUR : (now / HOUR) * HOUR;
     const { deployment } = await deployKho(loadHardhat(), {
       relayer: roles.relayer.address,
       genesis,
       epochLength: parameters.epochLength,
-      timelock: parameters.timelock,
+      ...shortEpochWindows(parameters.epochLength),
+      timelock: parameters.timelock ?? shortEpochWindows(parameters.epochLength).timelock,
     });
     if (parameters.writeDeploymentTo) {
       // The dev chain lives in memory: a restart is a new chain whose file replaces the old one.

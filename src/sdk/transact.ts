@@ -26,6 +26,7 @@ import {
 import { type KhoClient, requireWallet } from "./client";
 import { type KhoRecordKind, KhoNotFoundError } from "./errors";
 import { KhoError } from "../protocol/errors";
+import { formatKho } from "../protocol/token-units";
 import type { BaseError as ViemBaseError } from "viem";
 
 export type TransactParameters<
@@ -49,19 +50,43 @@ export class KhoRevertError extends KhoError {
     readonly functionName: string,
     readonly errorName: string | undefined,
     readonly errorArgs: readonly unknown[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; argNames?: readonly (string | undefined)[] },
   ) {
     super(
       errorName
-        ? `${functionName} reverted with ${errorName}(${errorArgs.map(formatArg).join(", ")})`
+        ? `${functionName} reverted with ${errorName}(${errorArgs.map((arg, i) => formatArg(arg, options?.argNames?.[i])).join(", ")})`
         : `${functionName} reverted`,
       options,
     );
   }
 }
 
-function formatArg(value: unknown): string {
-  if (typeof value === "bigint") return value.toString();
+/**
+ * Parameter names of the contracts' custom errors (and OpenZeppelin's ERC-20 errors) that hold
+ * token amounts. Every amount in Kho is in the Kho token, so these are shown as `12.5 KHO`.
+ */
+const TOKEN_AMOUNT_ARGS = new Set([
+  "amount",
+  "balance",
+  "available",
+  "requested",
+  "stake",
+  "bond",
+  "minBond",
+  "totalCumulative",
+  "currentTotalCumulative",
+  "totalFunded",
+  "cumulativeAmount",
+  "totalClaimed",
+  "charged",
+  "credited",
+  "allowance",
+  "needed",
+]);
+
+function formatArg(value: unknown, name?: string): string {
+  if (typeof value === "bigint")
+    return name !== undefined && TOKEN_AMOUNT_ARGS.has(name) ? formatKho(value) : value.toString();
   // Strings (slugs, names, fields) are quoted so their bounds are visible; hex values are not.
   if (typeof value === "string") return /^0x[0-9a-fA-F]*$/.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
@@ -109,7 +134,9 @@ export function decodeRevert(error: unknown, functionName: string): Error {
     if (reverted instanceof ContractFunctionRevertedError) {
       const name = reverted.data?.errorName ?? undefined;
       const args = reverted.data?.args ?? [];
-      const revert = new KhoRevertError(functionName, name, args, { cause: error });
+      const abiItem = reverted.data?.abiItem;
+      const argNames = abiItem && "inputs" in abiItem ? abiItem.inputs.map((input) => input.name) : undefined;
+      const revert = new KhoRevertError(functionName, name, args, { cause: error, argNames });
       const kind = name === undefined ? undefined : notFoundErrors[name];
       if (kind && typeof args[0] === "bigint") return new KhoNotFoundError(kind, args[0], { cause: revert });
       return revert;

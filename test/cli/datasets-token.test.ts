@@ -138,10 +138,16 @@ describe("kho token and kho datasets (built binary against a local chain)", () =
       ],
       [["token", "mint", staker, "0"], OWNER, 'kho: the amount must be greater than zero, got "0"'],
       [["datasets", "stake", "99", "1"], STAKER, "kho: dataset 99 does not exist"],
-      [["datasets", "stake", "1", "1000"], STAKER, `kho: ${staker} holds 90 tokens but staking needs 1000`],
+      [["datasets", "stake", "1", "1000"], STAKER, `kho: ${staker} holds 90 KHO but staking needs 1000 KHO`],
       [["datasets", "show", "abc"], undefined, 'kho: dataset id "abc" is not a positive integer'],
       [["token", "balance", "0xzz"], undefined, 'kho: account "0xzz" is not an address'],
       [["token", "mint", staker, "1"], STAKER, `kho: mint reverted with OwnableUnauthorizedAccount(${staker})`],
+      // Decoded reverts show their token amounts with the symbol, never as wei.
+      [
+        ["datasets", "unstake", "1", "1000.5"],
+        STAKER,
+        `kho: unstake reverted with InsufficientStake(1, ${staker}, 10 KHO, 1000.5 KHO)`,
+      ],
       [
         ["datasets", "withdraw"],
         undefined,

@@ -211,10 +211,21 @@ describe("kho rewards (built binary against a local chain)", () => {
     const builder = world.address(ROLE.builder);
     const shown = await kho(["--json", "rewards", "show", "--account", builder]);
     expect(shown.code, shown.stderr).toBe(0);
-    const status = JSON.parse(shown.stdout) as { claimable: string; history: { epoch: string; root: string }[] };
-    expect(status).toMatchObject({ account: builder, claimed: "0", acceptedEpoch: "0" });
-    expect(BigInt(status.claimable)).toBe(parseEther(accounts.find((a) => a.account === builder)!.amount));
-    expect(status.history).toEqual([expect.objectContaining({ epoch: "0", root })]);
+    const status = JSON.parse(shown.stdout) as {
+      claimable: string;
+      history: { epoch: string; root: string; earned: string; cumulative: string }[];
+    };
+    // Amounts are token units (e.g. "12.5"), the same strings `rewards compute --json` prints.
+    const builderAmount = accounts.find((a) => a.account === builder)!.amount;
+    expect(builderAmount).not.toMatch(/^\d{19,}$/);
+    expect(status).toMatchObject({
+      account: builder,
+      claimable: builderAmount,
+      claimed: "0",
+      cumulative: builderAmount,
+      acceptedEpoch: "0",
+    });
+    expect(status.history).toEqual([{ epoch: "0", root, earned: builderAmount, cumulative: builderAmount }]);
 
     // Carol pays for the builder's claim; the builder receives the tokens.
     const before = await balanceOf(world.client(), { account: builder });
@@ -226,7 +237,7 @@ describe("kho rewards (built binary against a local chain)", () => {
       amount: status.claimable,
       cumulative: status.claimable,
     });
-    expect((await balanceOf(world.client(), { account: builder })) - before).toBe(BigInt(status.claimable));
+    expect((await balanceOf(world.client(), { account: builder })) - before).toBe(parseEther(status.claimable));
 
     // Without --account the key's own address is paid.
     const operator = world.address(ROLE.operator);
@@ -242,7 +253,7 @@ describe("kho rewards (built binary against a local chain)", () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ claimable: "0", claimed: status.claimable });
     expect(again.code).toBe(1);
     expect(errorLine(again)).toBe(
-      `kho: ${builder} has already claimed ${status.claimable} of ${status.claimable}; nothing is left.`,
+      `kho: ${builder} has already claimed ${status.claimable} KHO of ${status.claimable} KHO; nothing is left.`,
     );
     expect(stranger.code).toBe(1);
     expect(errorLine(stranger)).toBe(

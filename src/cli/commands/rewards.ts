@@ -315,7 +315,7 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       ctx.print(
         () =>
           `Paid ${formatTokenAmount(claimed.amount)} KHO to ${claimed.account} (cumulative ${formatTokenAmount(claimed.cumulative)} KHO) in ${claimed.hash}.`,
-        claimed,
+        { ...claimed, amount: tokens(claimed.amount), cumulative: tokens(claimed.cumulative) },
       );
     });
 
@@ -350,7 +350,17 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
               })),
             ),
           ].join("\n"),
-        status,
+        {
+          ...status,
+          claimable: tokens(status.claimable),
+          claimed: tokens(status.claimed),
+          cumulative: tokens(status.cumulative),
+          history: status.history.map((h) => ({
+            ...h,
+            earned: h.earned === null ? null : tokens(h.earned),
+            cumulative: h.cumulative === null ? null : tokens(h.cumulative),
+          })),
+        },
       );
     });
 }

@@ -1,4 +1,5 @@
-import { type Hash, formatUnits } from "viem";
+import type { Hash } from "viem";
+import { formatKho } from "../../../protocol/token-units";
 import { datasetStakingAbi, khoTokenAbi } from "../../../protocol/abis";
 import { type KhoClient, requireAccount } from "../../client";
 import { type KhoInputError, KhoInsufficientFundsError, KhoNotFoundError } from "../../errors";
@@ -48,7 +49,7 @@ export async function stake(client: KhoClient, parameters: StakeParameters): Pro
       sender,
       balance,
       amount,
-      `${sender} holds ${formatUnits(balance, 18)} tokens but staking needs ${formatUnits(amount, 18)}`,
+      `${sender} holds ${formatKho(balance)} but staking needs ${formatKho(amount)}`,
     );
   }
 

@@ -1,4 +1,5 @@
-import { type Address, type Hash, formatUnits } from "viem";
+import { type Address, type Hash } from "viem";
+import { formatKho } from "../../../protocol/token-units";
 import { khoTokenAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { KhoInsufficientFundsError } from "../../errors";
@@ -23,7 +24,7 @@ export async function approveForPull(
       owner,
       balance,
       amount,
-      `${owner} holds ${formatUnits(balance, 18)} tokens but ${purpose} needs ${formatUnits(amount, 18)}`,
+      `${owner} holds ${formatKho(balance)} but ${purpose} needs ${formatKho(amount)}`,
     );
   }
   if (allowance >= amount) return undefined;

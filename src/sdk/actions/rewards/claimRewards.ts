@@ -1,6 +1,7 @@
 import { type Address, type Hash, type Hex, getAddress, isAddress, parseEventLogs } from "viem";
 import { verifyProof, rewardLeaf } from "../../../protocol/merkle";
 import { rewardDistributorAbi } from "../../../protocol/abis";
+import { formatKho } from "../../../protocol/token-units";
 import { getDistributorState } from "../distributor/getDistributorState";
 import type { KhoClient } from "../../client";
 import { type KhoRevertError, read, transact } from "../../transact";
@@ -50,7 +51,9 @@ export async function claimRewards(
     proof = entry.proof;
   }
   if (!verifyProof(state.current.root, rewardLeaf(account, cumulative), proof)) {
-    throw new RewardsPublishError(`The proof for ${account} with ${cumulative} does not match the accepted root.`);
+    throw new RewardsPublishError(
+      `The proof for ${account} with ${formatKho(cumulative)} does not match the accepted root.`,
+    );
   }
   const claimed = await read(client, {
     address: client.addresses.RewardDistributor,
@@ -59,7 +62,9 @@ export async function claimRewards(
     args: [account],
   });
   if (cumulative <= claimed)
-    throw new RewardsPublishError(`${account} has already claimed ${claimed} of ${cumulative}; nothing is left.`);
+    throw new RewardsPublishError(
+      `${account} has already claimed ${formatKho(claimed)} of ${formatKho(cumulative)}; nothing is left.`,
+    );
   const { hash, logs } = await transact(client, {
     address: client.addresses.RewardDistributor,
     abi: rewardDistributorAbi,

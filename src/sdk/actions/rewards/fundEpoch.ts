@@ -1,5 +1,6 @@
 import { type Hash, parseEventLogs } from "viem";
 import { rewardDistributorAbi } from "../../../protocol/abis";
+import { formatKho } from "../../../protocol/token-units";
 import { allowance } from "../token/allowance";
 import { approve } from "../token/approve";
 import { balanceOf } from "../token/balanceOf";
@@ -22,7 +23,9 @@ export async function fundEpoch(client: KhoClient, parameters: FundEpochParamete
   const funder = requireAccount(client, "fund");
   const balance = await balanceOf(client, { account: funder });
   if (balance < amount) {
-    throw new RewardsPublishError(`Funder ${funder} holds ${balance} token units but funding needs ${amount}.`);
+    throw new RewardsPublishError(
+      `Funder ${funder} holds ${formatKho(balance)} but funding needs ${formatKho(amount)}.`,
+    );
   }
   const spender = client.addresses.RewardDistributor;
   let approveHash: Hash | null = null;
