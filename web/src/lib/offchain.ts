@@ -60,7 +60,6 @@ const payoutsSchema = z.looseObject({
       builder: explanation,
       operator: explanation,
       staker: explanation,
-      dust: explanation,
     }),
   ),
   models: z.array(z.looseObject({ modelId: uint, builderPayout: uint, operatorPayout: uint })),

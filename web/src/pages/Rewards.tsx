@@ -193,7 +193,7 @@ function RootStatus(props: { state: RootState; now: bigint | null }) {
 
 /** The report's per-role reasons for this account (whatever fields the calculator wrote). */
 function Explanations(props: { entry: PayoutsFile["accounts"][number] }) {
-  const roles = ["builder", "operator", "staker", "dust"] as const;
+  const roles = ["builder", "operator", "staker"] as const;
   return (
     <ul className="explanations">
       {roles.flatMap((role) =>
