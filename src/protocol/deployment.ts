@@ -70,6 +70,7 @@ export const deploymentSchema = z.object({
 
 /** A parsed deployment file: addresses checksummed, integers as bigint. */
 export type Deployment = z.output<typeof deploymentSchema>;
+export type DeploymentContractName = keyof Deployment["contracts"];
 /** The JSON shape on disk. */
 export type DeploymentJson = z.input<typeof deploymentSchema>;
 
