@@ -193,6 +193,7 @@ describe("kho rewards (built binary against a local chain)", () => {
       status: "pending",
       computedRoot: root,
       onChainRoot: root,
+      unit: "KHO",
       computedTotal: result.totalCumulative,
       onChainTotal: result.totalCumulative,
       reason: `The pending root ${root} equals the recomputed root.`,

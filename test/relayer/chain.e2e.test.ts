@@ -141,8 +141,13 @@ describe("relayer against a local chain", () => {
 
   it("lists the registered model", async () => {
     const res = await fetch(`${relayer.url}/v1/models`);
-    const body = (await res.json()) as { data: { id: string; name: string; locale: string; communityId: string }[] };
-    expect(body.data.map((m) => [m.id, m.name, m.locale, m.communityId])).toEqual([["1", "pho-vi", "vi-VN", "1"]]);
+    const body = (await res.json()) as {
+      data: { id: string; modelId: string; name: string; locale: string; communityId: string }[];
+    };
+    // OpenAI clients show `id`: the registered name; the number stays available as modelId.
+    expect(body.data.map((m) => [m.id, m.modelId, m.name, m.locale, m.communityId])).toEqual([
+      ["pho-vi", "1", "pho-vi", "vi-VN", "1"],
+    ]);
   });
 
   it("serves an openai-client call whose receipt verifies on-chain once batched", async () => {

@@ -201,8 +201,10 @@ describe("paid calls against a local chain", () => {
       status: 402,
       body: {
         error: {
-          code: "insufficient_balance",
           message: `${payer} has 0 KHO available in FeeEscrow but this call costs 0.5 KHO; deposit more and retry.`,
+          type: "invalid_request_error",
+          param: null,
+          code: "insufficient_balance",
         },
       },
     });

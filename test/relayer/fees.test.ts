@@ -38,8 +38,10 @@ describe("paid calls", () => {
     expect(res.status).toBe(402);
     expect(res.body).toEqual({
       error: {
-        code: "insufficient_balance",
         message: `${owner} has 0.3 KHO available in FeeEscrow but this call costs 0.5 KHO; deposit more and retry.`,
+        type: "invalid_request_error",
+        param: null,
+        code: "insufficient_balance",
       },
     });
     expect(r.upstream.calls).toHaveLength(0);
@@ -106,7 +108,7 @@ describe("paid calls", () => {
       const message = {
         user: wallet.address,
         modelId: 1n,
-        inputHash: keccak256(toBytes(canonicalJson(messages))),
+        inputHash: keccak256(toBytes(canonicalJson({ messages }))),
         nonce,
         deadline: r.clock.t + 60n,
         maxFee,
@@ -132,8 +134,10 @@ describe("paid calls", () => {
       expect(res.status).toBe(402);
       expect(res.body).toEqual({
         error: {
-          code: "max_fee_too_low",
           message: "This model costs 0.5 KHO per call, more than the signed maxFee of 0.499999999999999999 KHO.",
+          type: "invalid_request_error",
+          param: null,
+          code: "max_fee_too_low",
         },
       });
       expect(r.upstream.calls).toHaveLength(0);

@@ -147,8 +147,10 @@ describe("hostile input is refused before it costs anything", () => {
         .send(body);
       expect(res.status).toBe(502);
       expect(res.body.error).toEqual({
-        code: "upstream_error",
         message: "The model deployment's registered endpoint cannot be used (upstream_invalid_endpoint).",
+        type: "server_error",
+        param: null,
+        code: "upstream_error",
       });
     } finally {
       r.directory.deployments.pop();

@@ -234,8 +234,9 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       status: verdict.status,
       computedRoot: verdict.computedRoot,
       onChainRoot: verdict.onChainRoot,
-      computedTotal: verdict.computedTotal,
-      onChainTotal: verdict.onChainTotal,
+      unit: TOKEN_SYMBOL,
+      computedTotal: formatTokenAmount(verdict.computedTotal),
+      onChainTotal: verdict.onChainTotal === null ? null : formatTokenAmount(verdict.onChainTotal),
       reason: verdict.reason,
     };
     if (verdict.equal) {
