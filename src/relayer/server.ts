@@ -1,4 +1,4 @@
-import { type Server, createServer } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app";
@@ -14,7 +14,7 @@ import { createViemFeeEscrowClient } from "./chain/viem-fee-escrow-client";
 import { createViemLedgerClient } from "./chain/viem-ledger-client";
 import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
-import { limitConnectionsPerIp } from "./http/connection-limit";
+import { createRelayerHttpServer } from "./http/http-server";
 import type { Clock } from "./ports";
 import { Batcher, type BatcherHooks } from "./services/batcher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
@@ -164,13 +164,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     keepAliveTimeoutMs: 5_000,
     maxConnectionsPerIp: 64,
   };
-  const server = createServer(
-    // Explicit limits instead of Node's defaults: a slow client cannot hold a socket for minutes.
-    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
-    app,
-  );
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  limitConnectionsPerIp(server, limits.maxConnectionsPerIp);
+  const server = createRelayerHttpServer(app, limits);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {

@@ -1,7 +1,12 @@
 import type { Server } from "node:http";
 
 const TOO_MANY_CONNECTIONS_BODY = JSON.stringify({
-  error: { code: "too_many_connections", message: "This address has too many open connections to the relayer." },
+  error: {
+    message: "This address has too many open connections to the relayer.",
+    type: "server_error",
+    param: null,
+    code: "too_many_connections",
+  },
 });
 
 /** What a connection over the cap is told before it is closed (its request is never parsed). */
