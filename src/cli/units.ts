@@ -1,8 +1,6 @@
 import { formatUnits, parseUnits } from "viem";
+import { TOKEN_DECIMALS } from "../protocol/token-units";
 import { CliError } from "./errors";
-
-/** Decimals of the Kho token (and of the amounts the CLI reads and prints). */
-export const TOKEN_DECIMALS = 18;
 
 /** Parses a human token amount such as `12.5` into base units; rejects anything else. */
 export function parseTokenAmount(text: string, decimals = TOKEN_DECIMALS): bigint {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import type { Hex } from "viem";
+import { TOKEN_SYMBOL } from "../../protocol/token-units";
 import { z } from "zod";
 import { type KhoClient, acceptRewardRoot, claimRewards, getRewardStatus, publishEpoch } from "../../sdk";
 import { parseCumulativeRewardTree } from "../../protocol/cumulative-tree";
@@ -20,8 +21,6 @@ import type { CliContext } from "../context";
 import { CliError } from "../errors";
 import { renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parseTokenAmount } from "../units";
-
-const TOKEN_SYMBOL = "KHO";
 
 type PipelineOptions = {
   params?: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, formatUnits, parseEventLogs, parseUnits } from "viem";
-import { feeEscrowAbi } from "../../protocol";
+import { type Address, parseEventLogs, parseUnits } from "viem";
+import { feeEscrowAbi, formatKho } from "../../protocol";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
   type KhoClient,
@@ -93,9 +93,9 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     );
     await moveTo(genesis + 600n);
     await stake(clientFor(roles.earlyStaker), { datasetId: seed.datasetId, amount: STAKE });
-    out(`   Early staker ${roles.earlyStaker.address} stakes ${formatUnits(STAKE, 18)} KHO at the start of the epoch.`);
+    out(`   Early staker ${roles.earlyStaker.address} stakes ${formatKho(STAKE)} at the start of the epoch.`);
     out(
-      `2. Models: ${LOCAL_MODEL_NAME} (local, ${seed.localDeploymentIds.length} deployment, ${formatUnits(LOCAL_MODEL_PRICE, 18)} KHO per call, admitted by the recognized community) and ${GENERIC_MODEL_NAME} (generic, ${seed.genericDeploymentIds.length} deployments, ${formatUnits(GENERIC_MODEL_PRICE, 18)} KHO per call); every caller has deposited into FeeEscrow.\n`,
+      `2. Models: ${LOCAL_MODEL_NAME} (local, ${seed.localDeploymentIds.length} deployment, ${formatKho(LOCAL_MODEL_PRICE)} per call, admitted by the recognized community) and ${GENERIC_MODEL_NAME} (generic, ${seed.genericDeploymentIds.length} deployments, ${formatKho(GENERIC_MODEL_PRICE)} per call); every caller has deposited into FeeEscrow.\n`,
     );
 
     const app = createRelayerClient({ baseUrl: net.relayer.url, apiKey: net.apiKeys.appDeveloper });
@@ -164,9 +164,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
     const epochEnd = genesis + EPOCH_LENGTH;
     await moveTo(epochEnd - 60n);
     await stake(clientFor(roles.lateStaker), { datasetId: seed.datasetId, amount: STAKE });
-    out(
-      `   Late staker ${roles.lateStaker.address} stakes ${formatUnits(STAKE, 18)} KHO one minute before the epoch ends.`,
-    );
+    out(`   Late staker ${roles.lateStaker.address} stakes ${formatKho(STAKE)} one minute before the epoch ends.`);
     progress("committing and settling the last receipt batches");
     await net.relayer.batcher.flush();
     const batcherError = net.relayer.batcher.lastError();
@@ -188,7 +186,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
       await mint(poster, { to: roles.deployer.address, amount: topUp });
       await fundEpoch(poster, { epoch: 0n, amount: topUp });
       out(
-        `   epoch 0 budget ${formatUnits(DEMO_BUDGET, 18)} KHO: ${formatUnits(fees.protocolShare, 18)} KHO from fees, ${formatUnits(topUp, 18)} KHO funded by the poster`,
+        `   epoch 0 budget ${formatKho(DEMO_BUDGET)}: ${formatKho(fees.protocolShare)} from fees, ${formatKho(topUp)} funded by the poster`,
       );
       const computation = await pipeline.computeEpoch({ epoch: 0n });
       const epochDir = path.join(workDir, "epochs");
@@ -200,7 +198,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
         previousTotal: computation.summary.budget.previousTotal,
         dataURI: pathToFileURL(written.files.tree).href,
       });
-      out(`   published root ${published.root} (total ${formatUnits(published.totalCumulative, 18)} KHO)`);
+      out(`   published root ${published.root} (total ${formatKho(published.totalCumulative)})`);
       const check = await verifyEpoch({ pipeline, client: poster, epoch: 0n });
       out(
         `   verified from public data: ${check.equal ? "the recomputed root equals the root on chain" : check.reason}`,
@@ -223,7 +221,7 @@ export async function playDemo(parameters: PlayDemoParameters): Promise<PlayDemo
         claimed += after - before;
       }
       out(
-        `   claimed ${formatUnits(claimed, 18)} KHO for ${computation.tree.entries.length} payees, each exactly its computed payout\n`,
+        `   claimed ${formatKho(claimed)} for ${computation.tree.entries.length} payees, each exactly its computed payout\n`,
       );
 
       const payoutOf = (account: Address, role: "builder" | "operator" | "staker") =>
@@ -264,9 +262,9 @@ async function settledFees(net: DevNetwork): Promise<{ summary: string; protocol
   const localIncome = income([roles.localOperator.address]);
   const genericIncome = income(roles.genericOperators.map((o) => o.address));
   const summary =
-    `   Fees settled in ${settled.length} batches: callers paid ${formatUnits(total, 18)} KHO; operators earned ` +
-    `${formatUnits(localIncome, 18)} KHO (${LOCAL_MODEL_NAME}) and ${formatUnits(genericIncome, 18)} KHO ` +
-    `(${GENERIC_MODEL_NAME}); the protocol share of ${formatUnits(share, 18)} KHO funds epoch 0's rewards.`;
+    `   Fees settled in ${settled.length} batches: callers paid ${formatKho(total)}; operators earned ` +
+    `${formatKho(localIncome)} (${LOCAL_MODEL_NAME}) and ${formatKho(genericIncome)} ` +
+    `(${GENERIC_MODEL_NAME}); the protocol share of ${formatKho(share)} funds epoch 0's rewards.`;
   return { summary, protocolShare: share };
 }
 
