@@ -98,6 +98,7 @@ export const merkleTreeBench: Bench = {
       ],
       data: { sizes, results },
       notes: ["Roots and every proof were compared between the two implementations; a mismatch aborts the run."],
+      targets: [],
     };
   },
 };

@@ -100,6 +100,7 @@ export const protocolHashingBench: Bench = {
         `hashReceipt matched viem hashTypedData on the first ${Math.min(count, 2000)} receipts before timing.`,
         `hashReceipt is ${round(viem.ms / hex.ms, 1)}× faster than viem hashTypedData (${round(viem.ms / bytes.ms, 1)}× without the hex conversion).`,
       ],
+      targets: [],
     };
   },
 };

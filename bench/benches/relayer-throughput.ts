@@ -211,6 +211,7 @@ export const relayerThroughputBench: Bench = {
           "The stub upstream and the load generator share a separate child process; the relayer, its SQLite store, batcher and the chain share the parent process.",
           `${Number(batches)} batches (≤ 256 receipts each) were committed on-chain during the run and at shutdown.`,
         ],
+        targets: [],
       };
     } finally {
       if (relayer) await relayer.close().catch(() => undefined);

@@ -222,6 +222,7 @@ export const rewardsEpochBench: Bench = {
         "Peak RSS is the process's lifetime maximum (each bench runs in its own process).",
         `Signature figures per 1M receipts are extrapolated linearly from ${sig.count.toLocaleString("en-US")} receipts.`,
       ],
+      targets: [],
     };
   },
 };

@@ -105,6 +105,7 @@ export const signingBench: Bench = {
         "The relayer calls signReceipts with one receipt per request (receipts/call = 1); 64 per call shows the messaging overhead.",
         "Signatures from each pool run were checked to recover to the signing key.",
       ],
+      targets: [],
     };
   },
 };

@@ -10,11 +10,29 @@ export type BenchTable = {
   rows: (string | number)[][];
 };
 
+/**
+ * One performance target of docs/benchmarks.md, measured in this run. `measured` and `limit` are in
+ * the same unit; a ratio against a baseline measured in the same run is a target like any other.
+ */
+export type BenchTarget = {
+  /** Stable id, e.g. `commit-gas-1k-ratio`. */
+  id: string;
+  /** One line saying what is compared with what. */
+  description: string;
+  measured: number;
+  limit: number;
+  /** `<=`: measured must not exceed limit; `>=`: measured must reach it. */
+  comparison: "<=" | ">=";
+  unit: string;
+};
+
 /** What a bench hands back: tables for people, `data` (plain JSON numbers and strings) for machines. */
 export type BenchOutcome = {
   tables: BenchTable[];
   data: Record<string, unknown>;
   notes: string[];
+  /** Targets this bench checks (empty when it only reports); only full runs are held to them. */
+  targets: BenchTarget[];
 };
 
 export type BenchContext = {
