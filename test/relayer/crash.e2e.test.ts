@@ -1,10 +1,6 @@
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { type Address, type Hex, createPublicClient, getAddress, http, keccak256, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
+import type { LocalChain } from "../../src/devnet/local-chain";
 import {
   type KhoReceiptJson,
   type SignedReceipt,
@@ -16,11 +12,9 @@ import {
   usageLedgerAbi,
   verifyProof,
 } from "../../src/protocol";
-import { createApiKey } from "../../src/relayer/auth/api-keys";
 import { openStore } from "../../src/relayer/store";
-import { addDeployment, createCommunity, createKhoClient, registerModel } from "../../src/sdk";
-import { type RelayerProcess, startRelayerProcess } from "./helpers/relayer-process";
-import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
+import type { RelayerProcess } from "./helpers/relayer-process";
 
 /**
  * The relayer as a separate process under load, killed with SIGKILL at random moments (and, in
@@ -54,14 +48,6 @@ function prng(seed: number): () => number {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type Health = {
@@ -69,102 +55,26 @@ type Health = {
 };
 
 describe(`relayer crash recovery (seed ${SEED})`, () => {
+  let world: ProcessWorld;
   let chain: LocalChain;
-  let upstream: StubUpstream;
-  let dir: string;
   let dbPath: string;
   let baseUrl: string;
   let apiKey: string;
   let relayerAddress: Address;
   let ledger: Address;
-  let env: Record<string, string>;
-  const children: RelayerProcess[] = [];
   const random = prng(SEED);
 
   beforeAll(async () => {
-    upstream = await startStubUpstream();
-    chain = await startLocalChain({ deploy: {} });
-    const [admin, relayerKey, builder, operator] = chain.accounts;
-    relayerAddress = relayerKey!.address;
-    const deployment = chain.deployment!;
-    ledger = deployment.contracts.UsageLedger;
-
-    const adminClient = createKhoClient({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      addresses: deployment.contracts,
-      account: admin!.privateKey,
-    });
-    const hash = await adminClient.wallet!.writeContract({
-      address: ledger,
-      abi: usageLedgerAbi,
-      functionName: "addRelayer",
-      args: [relayerAddress],
-    });
-    expect((await adminClient.public.waitForTransactionReceipt({ hash })).status).toBe("success");
-
-    const builderClient = createKhoClient({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      addresses: deployment.contracts,
-      account: builder!.privateKey,
-    });
-    const { communityId } = await createCommunity(builderClient, {
-      slug: "vi-VN/home-cooking",
-      locale: "vi-VN",
-      metadataURI: "ipfs://community",
-    });
-    const { modelId } = await registerModel(builderClient, {
-      name: "pho-vi",
-      locale: "vi-VN",
-      communityId,
-      metadataURI: "ipfs://card",
-      contentHash: keccak256("0x01"),
-    });
-    await addDeployment(builderClient, { modelId, operator: operator!.address, endpoint: upstream.url });
-
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-crash-"));
-    dbPath = path.join(dir, "relayer.sqlite");
-    const store = openStore(dbPath);
-    apiKey = createApiKey(store, { owner: builder!.address, label: "crash test" }).key;
-    store.close();
-
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    env = {
-      KHO_RPC_URL: chain.rpcUrl,
-      KHO_CHAIN_ID: String(chain.chainId),
-      KHO_USAGE_LEDGER_ADDRESS: ledger,
-      KHO_MODEL_REGISTRY_ADDRESS: deployment.contracts.ModelRegistry,
-      KHO_FEE_ESCROW_ADDRESS: deployment.contracts.FeeEscrow,
-      KHO_RELAYER_PRIVATE_KEY: relayerKey!.privateKey,
-      KHO_RELAYER_DB: dbPath,
-      KHO_RELAYER_HOST: "127.0.0.1",
-      KHO_RELAYER_PORT: String(port),
-      KHO_RELAYER_PUBLIC_URL: baseUrl,
-      KHO_USER_ID_SALT: `0x${"33".repeat(32)}`,
-      KHO_BATCH_MAX_RECEIPTS: "8",
-      KHO_BATCH_MAX_AGE_SECONDS: "1",
-      KHO_ALLOW_LOOPBACK_UPSTREAMS: "true",
-      KHO_RATE_LIMIT_PER_MINUTE: "1000000",
-      KHO_IP_RATE_LIMIT_PER_MINUTE: "1000000",
-      KHO_SIGNER_THREADS: "1",
-      KHO_LOG_LEVEL: "info",
-    };
+    world = await startProcessWorld({ batchMaxReceipts: 8, userIdSalt: `0x${"33".repeat(32)}` });
+    ({ chain, dbPath, baseUrl, apiKey, relayerAddress } = world);
+    ledger = chain.deployment!.contracts.UsageLedger;
   });
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.kill("SIGKILL")));
-    await upstream?.close();
-    await chain?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
-  async function start(extra: Record<string, string> = {}): Promise<RelayerProcess> {
-    const child = await startRelayerProcess({ env: { ...env, ...extra }, cwd: dir });
-    children.push(child);
-    return child;
-  }
+  const start = (extra: Record<string, string> = {}) => world.start(extra);
 
   /** Chat completions from `workers` concurrent clients until the process dies (or the cap is reached). */
   async function load(child: RelayerProcess, workers: number, acked: KhoReceiptJson[], statuses: number[]) {

@@ -1,26 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { type Address, type Hex, createPublicClient, http, keccak256, parseUnits } from "viem";
+import { type Address, type Hex, createPublicClient, http, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/devnet/free-port";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import { type KhoReceiptJson, feeEscrowAbi, parseBatchFile, usageLedgerAbi } from "../../src/protocol";
-import { createApiKey } from "../../src/relayer/auth/api-keys";
-import { openStore } from "../../src/relayer/store";
-import {
-  type KhoClient,
-  addDeployment,
-  createCommunity,
-  createKhoClient,
-  deposit,
-  getEscrowAccount,
-  mint,
-  registerModel,
-  setModelPrice,
-} from "../../src/sdk";
-import { type RelayerProcess, startRelayerProcess } from "./helpers/relayer-process";
-import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+import { type KhoClient, deposit, getEscrowAccount, mint } from "../../src/sdk";
+import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
+import type { RelayerProcess } from "./helpers/relayer-process";
 
 /**
  * Paid calls against a relayer process killed with SIGKILL while its payer's escrow runs out.
@@ -41,9 +24,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 type Outcome = { status: number; receipt?: KhoReceiptJson; code?: string };
 
 describe("paid calls across SIGKILLs", () => {
-  let chain: LocalChain;
-  let upstream: StubUpstream;
-  let dir: string;
+  let world: ProcessWorld;
   let baseUrl: string;
   let apiKey: string;
   let payer: Address;
@@ -51,91 +32,30 @@ describe("paid calls across SIGKILLs", () => {
   let ledger: Address;
   let escrow: Address;
   let payerClient: KhoClient;
-  let env: Record<string, string>;
-  const children: RelayerProcess[] = [];
 
   beforeAll(async () => {
-    upstream = await startStubUpstream();
-    chain = await startLocalChain({ deploy: {} });
-    const [admin, relayerKey, builder, operator, payerKey] = chain.accounts;
-    relayerAddress = relayerKey!.address;
-    payer = payerKey!.address;
-    const { contracts } = chain.deployment!;
+    // Account 4 pays through its API key; the builder (2) prices the model.
+    world = await startProcessWorld({
+      price: PRICE,
+      apiKeyOwner: 4,
+      batchMaxReceipts: 4,
+      userIdSalt: `0x${"44".repeat(32)}`,
+    });
+    ({ baseUrl, apiKey, relayerAddress } = world);
+    const { contracts } = world.chain.deployment!;
     ledger = contracts.UsageLedger;
     escrow = contracts.FeeEscrow;
-    const clientOf = (privateKey: Hex) =>
-      createKhoClient({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: contracts, account: privateKey });
-    const adminClient = clientOf(admin!.privateKey);
-    const hash = await adminClient.wallet!.writeContract({
-      address: ledger,
-      abi: usageLedgerAbi,
-      functionName: "addRelayer",
-      args: [relayerAddress],
-    });
-    expect((await adminClient.public.waitForTransactionReceipt({ hash })).status).toBe("success");
-
-    const builderClient = clientOf(builder!.privateKey);
-    const { communityId } = await createCommunity(builderClient, {
-      slug: "vi-VN/home-cooking",
-      locale: "vi-VN",
-      metadataURI: "ipfs://community",
-    });
-    const { modelId } = await registerModel(builderClient, {
-      name: "pho-vi",
-      locale: "vi-VN",
-      communityId,
-      metadataURI: "ipfs://card",
-      contentHash: keccak256("0x01"),
-    });
-    await setModelPrice(builderClient, { modelId, pricePerCall: PRICE });
-    await addDeployment(builderClient, { modelId, operator: operator!.address, endpoint: upstream.url });
-
-    payerClient = clientOf(payerKey!.privateKey);
-    await mint(adminClient, { to: payer, amount: PRICE * COVERED_CALLS });
+    payerClient = world.clientOf(4);
+    payer = payerClient.account!.address;
+    await mint(world.clientOf(0), { to: payer, amount: PRICE * COVERED_CALLS });
     await deposit(payerClient, { amount: PRICE * COVERED_CALLS });
-
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-fees-crash-"));
-    const dbPath = path.join(dir, "relayer.sqlite");
-    const store = openStore(dbPath);
-    apiKey = createApiKey(store, { owner: payer, label: "paid crash test" }).key;
-    store.close();
-
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    env = {
-      KHO_RPC_URL: chain.rpcUrl,
-      KHO_CHAIN_ID: String(chain.chainId),
-      KHO_USAGE_LEDGER_ADDRESS: ledger,
-      KHO_MODEL_REGISTRY_ADDRESS: contracts.ModelRegistry,
-      KHO_FEE_ESCROW_ADDRESS: escrow,
-      KHO_RELAYER_PRIVATE_KEY: relayerKey!.privateKey,
-      KHO_RELAYER_DB: dbPath,
-      KHO_RELAYER_HOST: "127.0.0.1",
-      KHO_RELAYER_PORT: String(port),
-      KHO_RELAYER_PUBLIC_URL: baseUrl,
-      KHO_USER_ID_SALT: `0x${"44".repeat(32)}`,
-      KHO_BATCH_MAX_RECEIPTS: "4",
-      KHO_BATCH_MAX_AGE_SECONDS: "1",
-      KHO_ALLOW_LOOPBACK_UPSTREAMS: "true",
-      KHO_RATE_LIMIT_PER_MINUTE: "1000000",
-      KHO_IP_RATE_LIMIT_PER_MINUTE: "1000000",
-      KHO_SIGNER_THREADS: "1",
-      KHO_LOG_LEVEL: "info",
-    };
   });
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.kill("SIGKILL")));
-    await upstream?.close();
-    await chain?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
-  async function start(): Promise<RelayerProcess> {
-    const child = await startRelayerProcess({ env, cwd: dir });
-    children.push(child);
-    return child;
-  }
+  const start = () => world.start();
 
   async function call(label: string): Promise<Outcome | null> {
     let res: Response;
@@ -171,7 +91,7 @@ describe("paid calls across SIGKILLs", () => {
   }
 
   it("never serves past the escrow, leaks no reservation, and settles exactly the committed fees", async () => {
-    const pub = createPublicClient({ transport: http(chain.rpcUrl) });
+    const pub = createPublicClient({ transport: http(world.chain.rpcUrl) });
     const outcomes: Outcome[] = [];
     const served = () => outcomes.filter((o) => o.status === 200).length;
     const refused = () => outcomes.filter((o) => o.code === "insufficient_balance").length;
