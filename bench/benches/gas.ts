@@ -9,11 +9,11 @@ import {
   createPublicClient,
   createWalletClient,
   custom,
+  defineChain,
   encodeAbiParameters,
   hexToBytes,
   parseUnits,
 } from "viem";
-import { hardhat } from "viem/chains";
 import { loadHardhat } from "../../src/devnet/hardhat-runtime";
 import {
   type BatchHeader,
@@ -43,6 +43,13 @@ const EPOCH_LENGTH = 86_400n;
 const BATCH_GRACE = 3_600n;
 const TIMELOCK = 3_600n;
 const KHO = (amount: string) => parseUnits(amount, 18);
+/** Hardhat's in-process network; viem talks to its EIP-1193 provider, so the URL is never dialled. */
+const hardhat = defineChain({
+  id: 31337,
+  name: "Hardhat",
+  nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+  rpcUrls: { default: { http: ["http://127.0.0.1:0"] } },
+});
 
 type Deployed = { address: Address; abi: Abi };
 

@@ -10,6 +10,7 @@ import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import {
   batchLeaf,
   communityRegistryAbi,
+  hashBatchHeader,
   modelRegistryAbi,
   recoverReceiptSigner,
   usageLedgerAbi,
@@ -168,12 +169,22 @@ describe("relayer against a local chain", () => {
       batch: { batchId: string; root: Hex; proof: Hex[]; status: string };
     };
     expect(lookup.batch.status).toBe("confirmed");
-    const onChain = await pub.readContract({
-      address: ledger,
+    // The ledger stores the hash of the batch header; the header itself is in BatchSubmitted.
+    const logs = parseEventLogs({
       abi: usageLedgerAbi,
-      functionName: "getBatch",
-      args: [kr.signer, 1n],
+      eventName: "BatchSubmitted",
+      logs: await pub.getLogs({ address: ledger, fromBlock: 0n }),
     });
+    const { epoch, root, count, dataHash } = logs[0]!.args;
+    const onChain = { epoch, root, count, dataHash };
+    expect(
+      await pub.readContract({
+        address: ledger,
+        abi: usageLedgerAbi,
+        functionName: "batchCommitment",
+        args: [kr.signer, 1n],
+      }),
+    ).toBe(hashBatchHeader(onChain));
     expect(onChain.root).toBe(lookup.batch.root);
     expect(verifyProof(onChain.root, batchLeaf(kr.hash), lookup.batch.proof)).toBe(true);
     expect(
@@ -181,17 +192,12 @@ describe("relayer against a local chain", () => {
         address: ledger,
         abi: usageLedgerAbi,
         functionName: "verifyReceipt",
-        args: [receipt, kr.signature, kr.signer, 1n, lookup.batch.proof],
+        args: [receipt, kr.signature, kr.signer, 1n, onChain, lookup.batch.proof],
       }),
     ).toBe(true);
 
     const file = Buffer.from(await (await fetch(`${relayer.url}/v1/batches/1`)).arrayBuffer());
     expect(keccak256(file)).toBe(onChain.dataHash);
-    const logs = parseEventLogs({
-      abi: usageLedgerAbi,
-      eventName: "BatchSubmitted",
-      logs: await pub.getLogs({ address: ledger, fromBlock: 0n }),
-    });
     expect(logs.map((l) => l.args.dataURI)).toEqual([`http://127.0.0.1:8787/v1/batches/${kr.signer}/1`]);
   });
 
