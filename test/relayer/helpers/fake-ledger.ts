@@ -1,7 +1,12 @@
 import type { Address, Hex } from "viem";
 import { keccak256, toHex } from "viem";
 import { type BatchHeader, type LedgerDomain, hashBatchHeader } from "../../../src/protocol";
-import type { EpochSchedule, LedgerClient, SubmitBatchParameters, TransactionOutcome } from "../../../src/relayer/ports";
+import type {
+  EpochSchedule,
+  LedgerClient,
+  SubmitBatchParameters,
+  TransactionOutcome,
+} from "../../../src/relayer/ports";
 
 /**
  * In-memory stand-in for UsageLedger with the contract's batch rules (contiguous ids from 1,
