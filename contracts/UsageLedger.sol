@@ -271,7 +271,7 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
         return
             header.root != bytes32(0) &&
             _batchCommitments[relayer][batchId] ==
-            _hashBatchHeader(header.epoch, header.root, header.count, header.dataHash);
+                _hashBatchHeader(header.epoch, header.root, header.count, header.dataHash);
     }
 
     /// @dev keccak256(abi.encode(BatchHeader)): every field is static, so this is the struct's encoding.
