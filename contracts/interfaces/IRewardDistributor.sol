@@ -21,7 +21,7 @@ interface IRewardDistributor is IKhoErrors {
         string dataURI;
     }
 
-    /// @notice The root claims are checked against; `root == 0` means none was accepted yet.
+    /// @notice The accepted root (claims are checked against it unless paused); `root == 0`: none accepted yet.
     struct AcceptedRoot {
         bytes32 root;
         uint64 epoch;
