@@ -17,6 +17,7 @@ import {
   verifyProof,
 } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
+import { createKhoClient, getBatch } from "../../src/sdk";
 import type { RelayerConfig } from "../../src/relayer/config";
 import type { KhoReceiptJson } from "../../src/protocol/receipt-json";
 import { receiptFromJson } from "../../src/protocol/receipt-json";
@@ -199,6 +200,22 @@ describe("relayer against a local chain", () => {
     const file = Buffer.from(await (await fetch(`${relayer.url}/v1/batches/1`)).arrayBuffer());
     expect(keccak256(file)).toBe(onChain.dataHash);
     expect(logs.map((l) => l.args.dataURI)).toEqual([`http://127.0.0.1:8787/v1/batches/${kr.signer}/1`]);
+
+    // The SDK reads the header from BatchSubmitted and checks it against the ledger's commitment.
+    const reader = createKhoClient({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      addresses: chain.deployment!.contracts,
+    });
+    const block = await pub.getBlock({ blockNumber: logs[0]!.blockNumber });
+    expect(await getBatch(reader, { relayer: kr.signer, batchId: 1n })).toEqual({
+      relayer: kr.signer,
+      batchId: 1n,
+      ...onChain,
+      submittedAt: block.timestamp,
+      dataURI: logs[0]!.args.dataURI,
+      commitment: hashBatchHeader(onChain),
+    });
   });
 
   it("keeps batch ids contiguous across a restart on the same database", async () => {
