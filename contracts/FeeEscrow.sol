@@ -131,12 +131,12 @@ contract FeeEscrow is IFeeEscrow, AccessControlDefaultAdminRules, ReentrancyGuar
     /// @inheritdoc IFeeEscrow
     function settleBatch(
         uint64 batchId,
+        IUsageLedger.BatchHeader calldata batch,
         PayerCharge[] calldata charges,
         OperatorCredit[] calldata credits
     ) external nonReentrant {
         if (!_LEDGER.isRelayer(msg.sender)) revert NotRelayer(msg.sender);
-        IUsageLedger.Batch memory batch = _LEDGER.getBatch(msg.sender, batchId);
-        if (batch.root == bytes32(0)) revert BatchNotCommitted(msg.sender, batchId);
+        if (!_LEDGER.isBatchCommitted(msg.sender, batchId, batch)) revert BatchNotCommitted(msg.sender, batchId);
         if (_settled[msg.sender][batchId]) revert BatchAlreadySettled(msg.sender, batchId);
         if (charges.length == 0 || credits.length == 0) revert EmptySettlement();
         _settled[msg.sender][batchId] = true;

@@ -12,8 +12,9 @@ import {IUsageLedger} from "./interfaces/IUsageLedger.sol";
  * @title UsageLedger
  * @author Kho
  * @notice Records relayer batches of signed inference receipts and keeps Kho's epoch clock.
- * @dev Receipts themselves never touch the chain: a batch costs one storage write of its root
- * whatever its size, and anyone can check a receipt against it with `verifyReceipt`.
+ * @dev Receipts themselves never touch the chain: a batch costs one new storage slot (the hash of its
+ * header: epoch, root, count, data hash) whatever its size, and anyone can check a receipt against it
+ * with `verifyReceipt`. Totals (batches, receipts per epoch) are folds of `BatchSubmitted`, not storage.
  * A revoked relayer's earlier batches stay valid: they were authorized when committed.
  * DEFAULT_ADMIN_ROLE follows OpenZeppelin's AccessControlDefaultAdminRules: one admin, handed over in two
  * steps and never left empty by accident, so a leaked relayer key can always be revoked.
@@ -49,12 +50,9 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
 
     /// @notice Each relayer's last committed batch id; written by submitBatch.
     mapping(address relayer => uint64 batchId) private _lastBatchId;
-    /// @notice Each relayer's committed batches by id; written once per batch by submitBatch.
-    mapping(address relayer => mapping(uint64 batchId => Batch batch)) private _batches;
-    /// @notice Receipts committed per epoch across relayers; written by submitBatch.
-    mapping(uint64 epoch => uint256 receipts) private _epochReceiptCount;
-    /// @notice Batches committed by all relayers; written by submitBatch.
-    uint256 private _batchCount;
+    /// @notice `hashBatchHeader` of each relayer's committed batches by id (zero: none); written once per
+    /// batch by submitBatch. The header itself travels in `BatchSubmitted`.
+    mapping(address relayer => mapping(uint64 batchId => bytes32 commitment)) private _batchCommitments;
 
     /**
      * @notice Sets the admin and the immutable epoch clock.
@@ -119,15 +117,7 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
         if (block.timestamp < opensAt || block.timestamp >= closesAt) revert EpochNotOpen(epoch, opensAt, closesAt);
 
         _lastBatchId[msg.sender] = batchId;
-        _batches[msg.sender][batchId] = Batch({
-            root: root,
-            dataHash: dataHash,
-            epoch: epoch,
-            submittedAt: uint64(block.timestamp),
-            count: count
-        });
-        _epochReceiptCount[epoch] += count;
-        ++_batchCount;
+        _batchCommitments[msg.sender][batchId] = _hashBatchHeader(epoch, root, count, dataHash);
         emit BatchSubmitted(msg.sender, batchId, epoch, root, count, dataURI, dataHash);
     }
 
@@ -177,18 +167,22 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
     }
 
     /// @inheritdoc IUsageLedger
-    function getBatch(address relayer, uint64 batchId) external view returns (Batch memory) {
-        return _batches[relayer][batchId];
+    function batchCommitment(address relayer, uint64 batchId) external view returns (bytes32) {
+        return _batchCommitments[relayer][batchId];
     }
 
     /// @inheritdoc IUsageLedger
-    function epochReceiptCount(uint64 epoch) external view returns (uint256) {
-        return _epochReceiptCount[epoch];
+    function hashBatchHeader(BatchHeader calldata header) external pure returns (bytes32) {
+        return _hashBatchHeader(header.epoch, header.root, header.count, header.dataHash);
     }
 
     /// @inheritdoc IUsageLedger
-    function batchCount() external view returns (uint256) {
-        return _batchCount;
+    function isBatchCommitted(
+        address relayer,
+        uint64 batchId,
+        BatchHeader calldata header
+    ) external view returns (bool) {
+        return _isBatchCommitted(relayer, batchId, header);
     }
 
     /// @inheritdoc IUsageLedger
@@ -212,10 +206,10 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
         bytes calldata signature,
         address relayer,
         uint64 batchId,
+        BatchHeader calldata batch,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        Batch storage batch = _batches[relayer][batchId];
-        if (batch.root == bytes32(0) || batch.epoch != receipt.epoch) return false;
+        if (batch.epoch != receipt.epoch || !_isBatchCommitted(relayer, batchId, batch)) return false;
         // A receipt whose epoch field disagrees with its own timestamp is malformed whoever signed it;
         // the rewards pipeline drops such receipts, so this view must not call them valid.
         if (receipt.timestamp < _GENESIS || (receipt.timestamp - _GENESIS) / _EPOCH_LENGTH != receipt.epoch) {
@@ -266,6 +260,28 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
     function _revokeRelayer(address relayer) private {
         if (!hasRole(RELAYER_ROLE, relayer)) revert NotRelayer(relayer);
         _revokeRole(RELAYER_ROLE, relayer);
+    }
+
+    /// @dev A zero root is never committed, so an all-zero header never matches an empty slot's zero.
+    function _isBatchCommitted(
+        address relayer,
+        uint64 batchId,
+        BatchHeader calldata header
+    ) private view returns (bool) {
+        return
+            header.root != bytes32(0) &&
+            _batchCommitments[relayer][batchId] ==
+                _hashBatchHeader(header.epoch, header.root, header.count, header.dataHash);
+    }
+
+    /// @dev keccak256(abi.encode(BatchHeader)): every field is static, so this is the struct's encoding.
+    function _hashBatchHeader(
+        uint64 epoch,
+        bytes32 root,
+        uint32 count,
+        bytes32 dataHash
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(epoch, root, count, dataHash));
     }
 
     function _epochAt(uint256 timestamp) private view returns (uint64) {

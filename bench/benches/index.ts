@@ -1,4 +1,5 @@
 import type { Bench } from "../lib/types";
+import { gasBench } from "./gas";
 import { merkleTreeBench } from "./merkle-tree";
 import { protocolHashingBench } from "./protocol-hashing";
 import { relayerThroughputBench } from "./relayer-throughput";
@@ -12,4 +13,5 @@ export const BENCHES: readonly Bench[] = [
   signingBench,
   relayerThroughputBench,
   rewardsEpochBench,
+  gasBench,
 ];

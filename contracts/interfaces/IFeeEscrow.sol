@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IKhoErrors} from "./IKhoErrors.sol";
+import {IUsageLedger} from "./IUsageLedger.sol";
 
 /**
  * @title IFeeEscrow
@@ -55,7 +56,7 @@ interface IFeeEscrow is IKhoErrors {
     /// @notice `payer`'s thaw ends at `thawEndsAt`; it is `now`.
     error ThawNotOver(address payer, uint64 thawEndsAt, uint256 now);
 
-    /// @notice `relayer` committed no batch `batchId` in the UsageLedger.
+    /// @notice `relayer` committed no batch `batchId` with the given header in the UsageLedger.
     error BatchNotCommitted(address relayer, uint64 batchId);
 
     /// @notice Batch `batchId` of `relayer` was already settled.
@@ -139,14 +140,21 @@ interface IFeeEscrow is IKhoErrors {
      * operator its credit minus `credit × protocolFeeBps / 10 000` and funds the RewardDistributor with the rest for
      * the batch's epoch. The contract trusts the committing relayer on the amounts, bounded by payer balances;
      * anyone can recompute them from the batch file (whose hash the ledger holds) and its receipts.
-     * Requirements: caller is a relayer in the UsageLedger and committed `batchId`; the batch is not settled yet;
+     * Requirements: caller is a relayer in the UsageLedger and committed `batchId` with header `batch`; the batch is
+     * not settled yet;
      * at least one charge and one credit; Σ charges == Σ credits; each payer's balance covers its charge (thawing
      * funds included). Emits {PayerCharged} per charge, {OperatorPaid} per credit and {BatchSettled}.
      * @param batchId The caller's batch id in the UsageLedger.
+     * @param batch The batch's committed header (the ledger stores only its hash); its epoch tags the funding.
      * @param charges What each payer owes (a payer may appear more than once; the amounts add up).
      * @param credits What each serving operator earned before the protocol share.
      */
-    function settleBatch(uint64 batchId, PayerCharge[] calldata charges, OperatorCredit[] calldata credits) external;
+    function settleBatch(
+        uint64 batchId,
+        IUsageLedger.BatchHeader calldata batch,
+        PayerCharge[] calldata charges,
+        OperatorCredit[] calldata credits
+    ) external;
 
     /**
      * @notice Sets the protocol share of later settlements. Only DEFAULT_ADMIN_ROLE.

@@ -21,7 +21,7 @@ interface IRewardDistributor is IKhoErrors {
         string dataURI;
     }
 
-    /// @notice The root claims are checked against; `root == 0` means none was accepted yet.
+    /// @notice The accepted root (claims are checked against it unless paused); `root == 0`: none accepted yet.
     struct AcceptedRoot {
         bytes32 root;
         uint64 epoch;
@@ -56,9 +56,6 @@ interface IRewardDistributor is IKhoErrors {
 
     /// @notice `account` has already claimed `cumulativeAmount` or more.
     error AlreadyClaimed(address account, uint256 cumulativeAmount);
-
-    /// @notice Paying `amount` would take total claims past what the current root promised in total.
-    error RootTotalExceeded(uint256 totalClaimed, uint256 amount, uint256 totalCumulative);
 
     /**
      * @notice Reward tokens were added.
@@ -134,7 +131,9 @@ interface IRewardDistributor is IKhoErrors {
 
     /**
      * @notice Pays `account` what the current root owes it beyond what it already claimed. Anyone may
-     * call for any account; tokens always go to `account`.
+     * call for any account; tokens always go to `account`. Requirements: not paused (`EnforcedPause`);
+     * the proof places the leaf in the current root (`InvalidProof`); `cumulativeAmount > claimed(account)`
+     * (`AlreadyClaimed`); this contract holds `amount`. Emits {Claimed}.
      * @param account The leaf's account.
      * @param cumulativeAmount The leaf's cumulative amount.
      * @param proof Merkle proof of the leaf in the current root.
@@ -146,10 +145,10 @@ interface IRewardDistributor is IKhoErrors {
         bytes32[] calldata proof
     ) external returns (uint256 amount);
 
-    /// @notice Stops claims. Only a pauser.
+    /// @notice Stops claims (the root claims are checked against becomes zero). Only a pauser.
     function pause() external;
 
-    /// @notice Resumes claims. Only the admin.
+    /// @notice Resumes claims against the current root. Only the admin.
     function unpause() external;
 
     /**
@@ -165,7 +164,8 @@ interface IRewardDistributor is IKhoErrors {
     function timelock() external view returns (uint64);
 
     /**
-     * @notice The root claims are checked against (zero before the first acceptance).
+     * @notice The accepted root (zero before the first acceptance); claims are checked against it
+     * unless paused.
      * @return The current root.
      */
     function root() external view returns (bytes32);
@@ -195,12 +195,6 @@ interface IRewardDistributor is IKhoErrors {
      * @return The claimed total.
      */
     function claimed(address account) external view returns (uint256);
-
-    /**
-     * @notice Sum of every claim paid.
-     * @return The claimed total.
-     */
-    function totalClaimed() external view returns (uint256);
 
     /**
      * @notice Sum of every amount received through `fund`.

@@ -43,13 +43,16 @@ interface IUsageLedger is IKhoErrors {
         uint256 maxFee;
     }
 
-    /// @notice A committed batch; `root == 0` means the batch does not exist.
-    struct Batch {
-        bytes32 root;
-        bytes32 dataHash;
+    /**
+     * @notice What the ledger commits to for one batch: the `submitBatch` arguments other than the id and
+     * the data URI (a location, not content). The chain stores only `hashBatchHeader(header)`; the header
+     * itself is in the `BatchSubmitted` event and the batch file (`src/protocol/batch-header.ts`).
+     */
+    struct BatchHeader {
         uint64 epoch;
-        uint64 submittedAt;
+        bytes32 root;
         uint32 count;
+        bytes32 dataHash;
     }
 
     /// @notice Genesis must be a real unix time, not zero (zero means a forgotten parameter).
@@ -212,25 +215,33 @@ interface IUsageLedger is IKhoErrors {
     function lastBatchId(address relayer) external view returns (uint64);
 
     /**
-     * @notice A committed batch; all fields are zero when it does not exist.
+     * @notice The commitment of a batch: `hashBatchHeader` of its header, zero when it does not exist.
+     * Read the header from the batch's `BatchSubmitted` event (indexed by relayer, batch id and epoch).
      * @param relayer The relayer that submitted it.
      * @param batchId Its id.
-     * @return The batch.
+     * @return The header hash.
      */
-    function getBatch(address relayer, uint64 batchId) external view returns (Batch memory);
+    function batchCommitment(address relayer, uint64 batchId) external view returns (bytes32);
 
     /**
-     * @notice Sum of the receipt counts of every batch committed for `epoch`.
-     * @param epoch The epoch number.
-     * @return The receipt count.
+     * @notice `keccak256(abi.encode(header))`, the value `batchCommitment` holds for a committed batch.
+     * @param header The batch header.
+     * @return The header hash.
      */
-    function epochReceiptCount(uint64 epoch) external view returns (uint256);
+    function hashBatchHeader(BatchHeader calldata header) external pure returns (bytes32);
 
     /**
-     * @notice Number of batches committed by all relayers.
-     * @return The batch count.
+     * @notice Whether `relayer` committed batch `batchId` with exactly this header.
+     * @param relayer The relayer that submitted it.
+     * @param batchId Its id.
+     * @param header The claimed header (epoch, root, count, data hash).
+     * @return True when the header is the committed one.
      */
-    function batchCount() external view returns (uint256);
+    function isBatchCommitted(
+        address relayer,
+        uint64 batchId,
+        BatchHeader calldata header
+    ) external view returns (bool);
 
     /**
      * @notice EIP-712 digest of a receipt (what the relayer signs and the batch tree commits to).
@@ -249,8 +260,9 @@ interface IUsageLedger is IKhoErrors {
     function receiptSigner(InferenceReceipt calldata receipt, bytes calldata signature) external view returns (address);
 
     /**
-     * @notice Whether `receipt` was signed by `relayer` and is a leaf of its batch `batchId` for the
-     * receipt's epoch, and the receipt's `epoch` is the ledger clock's epoch of its `timestamp`.
+     * @notice Whether `receipt` was signed by `relayer` and is a leaf of its batch `batchId`, whose
+     * committed header is `batch` and names the receipt's epoch, and the receipt's `epoch` is the ledger
+     * clock's epoch of its `timestamp`.
      * Returns false (never reverts) for an invalid signature, proof or epoch. Only 65-byte low-s
      * signatures count (no ERC-2098 64-byte form). The rewards pipeline applies further off-chain
      * checks (e.g. a receipt may not be newer than its batch).
@@ -258,6 +270,7 @@ interface IUsageLedger is IKhoErrors {
      * @param signature The relayer's signature over the receipt hash.
      * @param relayer The relayer that submitted the batch.
      * @param batchId The batch id.
+     * @param batch The batch's header as committed (from `BatchSubmitted` or the batch file).
      * @param proof Merkle proof of the receipt's leaf in the batch tree.
      * @return True when every check passes.
      */
@@ -266,6 +279,7 @@ interface IUsageLedger is IKhoErrors {
         bytes calldata signature,
         address relayer,
         uint64 batchId,
+        BatchHeader calldata batch,
         bytes32[] calldata proof
     ) external view returns (bool);
 

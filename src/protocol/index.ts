@@ -11,6 +11,7 @@ export * from "./input-hash";
 export * from "./chat-stream";
 export * from "./receipt-json";
 export * from "./batch-file";
+export * from "./batch-header";
 export * from "./zod-issue";
 export * from "./errors";
 export * from "./cumulative-tree";

@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { LedgerDomain, OperatorCredit, PayerCharge } from "../protocol";
+import type { BatchHeader, LedgerDomain, OperatorCredit, PayerCharge } from "../protocol";
 
 /**
  * The relayer's view of the outside world. `createApp` and the batcher depend only on these
@@ -63,8 +63,6 @@ export type UpstreamForwarder = {
 
 export type EpochSchedule = { genesis: bigint; length: bigint; batchGracePeriod: bigint };
 
-export type OnChainBatch = { root: Hex; dataHash: Hex; epoch: bigint; count: number };
-
 export type TransactionOutcome = "success" | "reverted" | "pending" | "dropped";
 
 export type SubmitBatchParameters = {
@@ -84,8 +82,11 @@ export type LedgerClient = {
   /** Timestamp of the latest block: the clock submission windows are judged by. */
   chainTime(): Promise<bigint>;
   lastBatchId(): Promise<bigint>;
-  /** The relayer's committed batch, or null when there is none with that id. */
-  getBatch(batchId: bigint): Promise<OnChainBatch | null>;
+  /**
+   * UsageLedger.batchCommitment of the relayer's batch: the hash of its header (`hashBatchHeader`), or
+   * null when there is none with that id.
+   */
+  batchCommitment(batchId: bigint): Promise<Hex | null>;
   /**
    * Broadcasts submitBatch and resolves with its hash and nonce without waiting for it to be mined.
    * A crash between broadcast and recording the hash is healed by reconciliation against the chain.
@@ -100,7 +101,13 @@ export type LedgerClient = {
   balance(): Promise<bigint>;
 };
 
-export type SettleBatchParameters = { batchId: bigint; charges: PayerCharge[]; credits: OperatorCredit[] };
+export type SettleBatchParameters = {
+  batchId: bigint;
+  /** The header the ledger committed (it stores only its hash); its epoch tags the protocol share. */
+  batch: BatchHeader;
+  charges: PayerCharge[];
+  credits: OperatorCredit[];
+};
 
 /**
  * "settled" once the settleBatch transaction was mined; "already_settled" when FeeEscrow refused it

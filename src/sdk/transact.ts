@@ -77,7 +77,6 @@ const TOKEN_AMOUNT_ARGS = new Set([
   "currentTotalCumulative",
   "totalFunded",
   "cumulativeAmount",
-  "totalClaimed",
   "charged",
   "credited",
   "allowance",

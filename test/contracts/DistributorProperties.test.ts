@@ -146,8 +146,9 @@ describe("RewardDistributor properties", function () {
               const due = cumulative - claimed[i]!;
               if (due <= 0n) {
                 await expect(call).to.be.revertedWithCustomError(distributor, "AlreadyClaimed");
-              } else if (claimedTotal + due > accepted.total) {
-                await expect(call).to.be.revertedWithCustomError(distributor, "RootTotalExceeded");
+              } else if (due > funded - claimedTotal) {
+                // An understated root can promise more than was funded; what this contract holds is the bound.
+                await expect(call).to.be.revertedWithCustomError(token, "ERC20InsufficientBalance");
               } else {
                 await call;
                 claimed[i] = cumulative;
@@ -159,11 +160,10 @@ describe("RewardDistributor properties", function () {
 
           // Invariants, read from the chain after every step.
           const totalFunded = await distributor.totalFunded();
-          const totalClaimed = await distributor.totalClaimed();
           const balance = await token.balanceOf(await distributor.getAddress());
           expect(totalFunded).to.equal(funded);
-          expect(totalClaimed).to.be.lte(totalFunded);
-          expect(balance).to.equal(totalFunded - totalClaimed);
+          expect(claimedTotal).to.be.lte(totalFunded);
+          expect(balance).to.equal(totalFunded - claimedTotal);
           let received = 0n;
           for (let i = 0; i < addresses.length; i++) {
             const got = (await token.balanceOf(addresses[i]!)) - startBalances[i]!;
@@ -171,7 +171,7 @@ describe("RewardDistributor properties", function () {
             expect(await distributor.claimed(addresses[i]!)).to.equal(got);
             received += got;
           }
-          expect(received).to.equal(totalClaimed);
+          expect(received).to.equal(claimedTotal);
         }
       }),
       { numRuns: 20 },

@@ -66,13 +66,30 @@ async function deployEscrowFixture() {
   };
 }
 
+type BatchHeader = { epoch: bigint; root: string; count: number; dataHash: string };
+
+/** Headers committed by commitBatch, by relayer and id: settleBatch names the header it settles. */
+const committedHeaders = new Map<string, BatchHeader>();
+
+/** The header `relayer` committed as `batchId` (a made-up one for a batch it never committed). */
+function headerOf(relayer: string, batchId: bigint): BatchHeader {
+  return (
+    committedHeaders.get(`${relayer}:${batchId}`) ?? {
+      epoch: 0n,
+      root: ethers.id(`root ${batchId}`),
+      count: 3,
+      dataHash: ethers.id(`data ${batchId}`),
+    }
+  );
+}
+
 /** Commits the relayer's next batch for the current epoch and returns its id. */
 async function commitBatch(ledger: UsageLedger, relayer: Awaited<ReturnType<typeof ethers.getSigner>>) {
   const batchId = (await ledger.lastBatchId(relayer.address)) + 1n;
   const epoch = await ledger.currentEpoch();
-  await ledger
-    .connect(relayer)
-    .submitBatch(epoch, batchId, ethers.id(`root ${batchId}`), 3, "ipfs://batch", ethers.id(`data ${batchId}`));
+  const header = { epoch, root: ethers.id(`root ${batchId}`), count: 3, dataHash: ethers.id(`data ${batchId}`) };
+  await ledger.connect(relayer).submitBatch(epoch, batchId, header.root, header.count, "ipfs://batch", header.dataHash);
+  committedHeaders.set(`${relayer.address}:${batchId}`, header);
   return { batchId, epoch };
 }
 
@@ -88,7 +105,8 @@ async function settle(
   charges: Charge[],
   credits: Credit[],
 ) {
-  return escrow.connect(signer).settleBatch(batchId, charges, credits);
+  const header = headerOf(await (signer as Awaited<ReturnType<typeof ethers.getSigner>>).getAddress(), batchId);
+  return escrow.connect(signer).settleBatch(batchId, header, charges, credits);
 }
 
 describe("FeeEscrow", function () {
@@ -382,6 +400,16 @@ describe("FeeEscrow", function () {
       await expect(settle(escrow, relayer, batchId + 1n, charges, credits))
         .to.be.revertedWithCustomError(escrow, "BatchNotCommitted")
         .withArgs(relayer.address, batchId + 1n);
+      // The header must be the committed one: another epoch would misdirect the protocol share's funding tag.
+      const committed = headerOf(relayer.address, batchId);
+      for (const header of [
+        { ...committed, epoch: committed.epoch + 1n },
+        { ...committed, count: committed.count + 1 },
+      ]) {
+        await expect(escrow.connect(relayer).settleBatch(batchId, header, charges, credits))
+          .to.be.revertedWithCustomError(escrow, "BatchNotCommitted")
+          .withArgs(relayer.address, batchId);
+      }
       await expect(settle(escrow, outsider, batchId, charges, credits))
         .to.be.revertedWithCustomError(escrow, "NotRelayer")
         .withArgs(outsider.address);
@@ -498,7 +526,15 @@ describe("FeeEscrow", function () {
       const { batchId } = await commitBatch(ledger, relayer);
       const charges = [{ payer: payer.address, amount: 100n }];
       const credits = [{ operator: operator.address, amount: 100n }];
-      await evil.arm(escrowAddress, escrow.interface.encodeFunctionData("settleBatch", [batchId, charges, credits]));
+      await evil.arm(
+        escrowAddress,
+        escrow.interface.encodeFunctionData("settleBatch", [
+          batchId,
+          headerOf(relayer.address, batchId),
+          charges,
+          credits,
+        ]),
+      );
       await expect(settle(escrow, relayer, batchId, charges, credits))
         .to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall")
         .withArgs();

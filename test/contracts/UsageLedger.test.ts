@@ -14,6 +14,7 @@ import {
   batchLeafBytes,
   batchLeaf,
   buildMerkleTree,
+  hashBatchHeader,
   hashInferenceRequest,
   hashReceipt,
   inferenceRequestTypes,
@@ -106,7 +107,6 @@ describe("UsageLedger", function () {
       expect(await ledger.batchGracePeriod()).to.equal(GRACE);
       expect(await ledger.hasRole(await ledger.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await ledger.RELAYER_ROLE()).to.equal(ethers.id("RELAYER_ROLE"));
-      expect(await ledger.batchCount()).to.equal(0n);
     });
 
     it("exposes its EIP-712 domain (EIP-5267)", async function () {
@@ -313,36 +313,57 @@ describe("UsageLedger", function () {
     const root = ethers.id("root");
     const dataHash = ethers.id("data");
 
-    it("stores the batch and emits BatchSubmitted", async function () {
+    it("commits the header's hash and emits BatchSubmitted", async function () {
       const { ledger, relayer } = await loadFixture(withRelayerFixture);
       const tx = ledger.connect(relayer).submitBatch(0n, 1n, root, 5, "ipfs://batch-1", dataHash);
       await expect(tx)
         .to.emit(ledger, "BatchSubmitted")
         .withArgs(relayer.address, 1n, 0n, root, 5n, "ipfs://batch-1", dataHash);
-      const block = await ethers.provider.getBlock((await (await tx).wait())!.blockNumber);
-      const batch = await ledger.getBatch(relayer.address, 1n);
-      expect(batch.root).to.equal(root);
-      expect(batch.dataHash).to.equal(dataHash);
-      expect(batch.epoch).to.equal(0n);
-      expect(batch.count).to.equal(5n);
-      expect(batch.submittedAt).to.equal(BigInt(block!.timestamp));
+      const header = { epoch: 0n, root: root as Hex, count: 5, dataHash: dataHash as Hex };
+      expect(await ledger.batchCommitment(relayer.address, 1n)).to.equal(hashBatchHeader(header));
+      expect(await ledger.hashBatchHeader(header)).to.equal(hashBatchHeader(header));
+      expect(await ledger.isBatchCommitted(relayer.address, 1n, header)).to.equal(true);
       expect(await ledger.lastBatchId(relayer.address)).to.equal(1n);
-      expect(await ledger.epochReceiptCount(0n)).to.equal(5n);
-      expect(await ledger.batchCount()).to.equal(1n);
     });
 
-    it("counts receipts per epoch and batches across relayers", async function () {
+    it("isBatchCommitted refuses any other header, id or relayer", async function () {
+      const { ledger, admin, relayer, relayer2 } = await loadFixture(withRelayerFixture);
+      await ledger.connect(admin).addRelayer(relayer2.address);
+      await ledger.connect(relayer).submitBatch(0n, 1n, root, 5, "u", dataHash);
+      const header = { epoch: 0n, root, count: 5, dataHash };
+      for (const changed of [
+        { ...header, epoch: 1n },
+        { ...header, root: ethers.id("other root") },
+        { ...header, count: 6 },
+        { ...header, dataHash: ethers.id("other data") },
+      ]) {
+        expect(await ledger.isBatchCommitted(relayer.address, 1n, changed)).to.equal(false);
+      }
+      expect(await ledger.isBatchCommitted(relayer.address, 2n, header)).to.equal(false);
+      expect(await ledger.isBatchCommitted(relayer2.address, 1n, header)).to.equal(false);
+      // A missing batch's commitment is zero, and no header (not even an all-zero one) matches it.
+      expect(await ledger.batchCommitment(relayer.address, 2n)).to.equal(ethers.ZeroHash);
+      const zero = { epoch: 0n, root: ethers.ZeroHash, count: 0, dataHash: ethers.ZeroHash };
+      expect(await ledger.isBatchCommitted(relayer.address, 2n, zero)).to.equal(false);
+    });
+
+    it("keeps batch ids per relayer and totals in events only", async function () {
       const { ledger, admin, relayer, relayer2, genesis } = await loadFixture(withRelayerFixture);
       await ledger.connect(admin).addRelayer(relayer2.address);
       await ledger.connect(relayer).submitBatch(0n, 1n, root, 5, "u", dataHash);
       await ledger.connect(relayer2).submitBatch(0n, 1n, root, 7, "u", dataHash);
       await time.increaseTo(genesis + EPOCH_LENGTH);
       await ledger.connect(relayer).submitBatch(1n, 2n, root, 2, "u", dataHash);
-      expect(await ledger.epochReceiptCount(0n)).to.equal(12n);
-      expect(await ledger.epochReceiptCount(1n)).to.equal(2n);
-      expect(await ledger.batchCount()).to.equal(3n);
+      expect(await ledger.lastBatchId(relayer.address)).to.equal(2n);
       expect(await ledger.lastBatchId(relayer2.address)).to.equal(1n);
-      expect((await ledger.getBatch(relayer.address, 3n)).root).to.equal(ethers.ZeroHash);
+      // Receipts per epoch are a fold of BatchSubmitted (what the reward pipeline reads).
+      const events = await ledger.queryFilter(ledger.filters.BatchSubmitted());
+      const perEpoch = new Map<bigint, bigint>();
+      for (const e of events) perEpoch.set(e.args.epoch, (perEpoch.get(e.args.epoch) ?? 0n) + e.args.count);
+      expect([...perEpoch]).to.deep.equal([
+        [0n, 12n],
+        [1n, 2n],
+      ]);
     });
 
     it("rejects callers without the relayer role, including revoked relayers", async function () {
@@ -458,7 +479,8 @@ describe("UsageLedger", function () {
       const signatures = await Promise.all(receipts.map((r) => signReceipt(relayer, ledger, r)));
       const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
       await ledger.connect(relayer).submitBatch(0n, 1n, tree.root, receipts.length, "ipfs://b1", ethers.id("b1"));
-      return { ...base, chain, receipts, hashes, signatures, tree };
+      const batch = { epoch: 0n, root: tree.root, count: receipts.length, dataHash: ethers.id("b1") };
+      return { ...base, chain, receipts, hashes, signatures, tree, batch };
     }
 
     it("hashReceipt matches the TypeScript protocol", async function () {
@@ -472,37 +494,59 @@ describe("UsageLedger", function () {
     });
 
     it("verifyReceipt accepts every receipt of a batch", async function () {
-      const { ledger, relayer, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const { ledger, relayer, receipts, hashes, signatures, tree, batch } = await loadFixture(batchFixture);
       for (let i = 0; i < receipts.length; i++) {
         const proof = tree.proof(batchLeaf(hashes[i]!));
-        expect(await ledger.verifyReceipt(receipts[i]!, signatures[i]!, relayer.address, 1n, proof)).to.equal(true);
+        expect(await ledger.verifyReceipt(receipts[i]!, signatures[i]!, relayer.address, 1n, batch, proof)).to.equal(
+          true,
+        );
       }
     });
 
     it("verifyReceipt rejects a wrong relayer, batch, epoch, proof or signer", async function () {
-      const { ledger, admin, relayer, relayer2, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const { ledger, admin, relayer, relayer2, receipts, hashes, signatures, tree, batch } =
+        await loadFixture(batchFixture);
       const proof0 = tree.proof(batchLeaf(hashes[0]!));
       const proof1 = tree.proof(batchLeaf(hashes[1]!));
       // A batch that does not exist.
-      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 2n, proof0)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 2n, batch, proof0)).to.equal(
+        false,
+      );
       // Another relayer's (nonexistent) batch with the same id.
-      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer2.address, 1n, proof0)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer2.address, 1n, batch, proof0)).to.equal(
+        false,
+      );
       // The proof of a different leaf.
-      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof1)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, batch, proof1)).to.equal(
+        false,
+      );
       // A receipt whose epoch differs from the batch's (the signature is valid for it).
       const otherEpoch = { ...receipts[0]!, epoch: 1n };
       const otherEpochSig = await signReceipt(relayer, ledger, otherEpoch);
-      expect(await ledger.verifyReceipt(otherEpoch, otherEpochSig, relayer.address, 1n, proof0)).to.equal(false);
+      expect(await ledger.verifyReceipt(otherEpoch, otherEpochSig, relayer.address, 1n, batch, proof0)).to.equal(false);
       // A valid signature by a key that is not the batch's relayer, even a relayer itself.
       await ledger.connect(admin).addRelayer(relayer2.address);
       const foreignSig = await signReceipt(relayer2, ledger, receipts[0]!);
-      expect(await ledger.verifyReceipt(receipts[0]!, foreignSig, relayer.address, 1n, proof0)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, foreignSig, relayer.address, 1n, batch, proof0)).to.equal(false);
       // A signature of the wrong length.
-      expect(await ledger.verifyReceipt(receipts[0]!, "0x1234", relayer.address, 1n, proof0)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, "0x1234", relayer.address, 1n, batch, proof0)).to.equal(false);
+      // A header that is not the committed one, though its root is (the ledger holds only the header's hash).
+      for (const wrong of [
+        { ...batch, count: batch.count + 1 },
+        { ...batch, dataHash: ethers.id("b2") },
+      ]) {
+        expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, wrong, proof0)).to.equal(
+          false,
+        );
+      }
+      // The committed header itself still verifies.
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, batch, proof0)).to.equal(
+        true,
+      );
     });
 
     it("rejects a high-s (malleated) signature", async function () {
-      const { ledger, relayer, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const { ledger, relayer, receipts, hashes, signatures, tree, batch } = await loadFixture(batchFixture);
       const malleated = malleate(signatures[0]!);
       // ecrecover itself accepts the malleated form; OpenZeppelin's ECDSA must not.
       const sig = ethers.Signature.from(signatures[0]!);
@@ -511,19 +555,22 @@ describe("UsageLedger", function () {
         .to.be.revertedWithCustomError(ledger, "ECDSAInvalidSignatureS")
         .withArgs(highS);
       const proof = tree.proof(batchLeaf(hashes[0]!));
-      expect(await ledger.verifyReceipt(receipts[0]!, malleated, relayer.address, 1n, proof)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, malleated, relayer.address, 1n, batch, proof)).to.equal(false);
     });
 
     it("does not accept a receipt signed for another chain id", async function () {
-      const { ledger, relayer, receipts, hashes, tree } = await loadFixture(batchFixture);
+      const { ledger, relayer, receipts, hashes, tree, batch } = await loadFixture(batchFixture);
       const foreignChainSig = await signReceipt(relayer, ledger, receipts[0]!, 1n);
       expect(await ledger.receiptSigner(receipts[0]!, foreignChainSig)).not.to.equal(relayer.address);
       const proof = tree.proof(batchLeaf(hashes[0]!));
-      expect(await ledger.verifyReceipt(receipts[0]!, foreignChainSig, relayer.address, 1n, proof)).to.equal(false);
+      expect(await ledger.verifyReceipt(receipts[0]!, foreignChainSig, relayer.address, 1n, batch, proof)).to.equal(
+        false,
+      );
     });
 
     it("does not accept a receipt signed for another ledger deployment", async function () {
-      const { ledger, admin, relayer, receipts, hashes, signatures, tree, genesis } = await loadFixture(batchFixture);
+      const { ledger, admin, relayer, receipts, hashes, signatures, tree, genesis, batch } =
+        await loadFixture(batchFixture);
       const other = await ethers.deployContract("UsageLedger", [admin.address, genesis, EPOCH_LENGTH, GRACE]);
       await other.connect(admin).addRelayer(relayer.address);
       // Even a batch with the very same root on the second ledger does not make the receipt valid there.
@@ -531,8 +578,12 @@ describe("UsageLedger", function () {
       expect(await other.hashReceipt(receipts[0]!)).not.to.equal(hashes[0]);
       expect(await other.receiptSigner(receipts[0]!, signatures[0]!)).not.to.equal(relayer.address);
       const proof = tree.proof(batchLeaf(hashes[0]!));
-      expect(await other.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(false);
-      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(true);
+      expect(await other.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, batch, proof)).to.equal(
+        false,
+      );
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, batch, proof)).to.equal(
+        true,
+      );
     });
 
     it("verifyReceipt rejects a receipt whose epoch is not its timestamp's epoch", async function () {
@@ -545,17 +596,18 @@ describe("UsageLedger", function () {
       const hashes = receipts.map((r) => hashReceipt(r, chain));
       const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
       await ledger.connect(relayer).submitBatch(0n, 2n, tree.root, receipts.length, "ipfs://b2", ethers.id("b2"));
+      const batch = { epoch: 0n, root: tree.root, count: receipts.length, dataHash: ethers.id("b2") };
       const verdicts: boolean[] = [];
       for (let i = 0; i < receipts.length; i++) {
         const signature = await signReceipt(relayer, ledger, receipts[i]!);
         const proof = tree.proof(batchLeaf(hashes[i]!));
-        verdicts.push(await ledger.verifyReceipt(receipts[i]!, signature, relayer.address, 2n, proof));
+        verdicts.push(await ledger.verifyReceipt(receipts[i]!, signature, relayer.address, 2n, batch, proof));
       }
       expect(verdicts).to.deep.equal([true, false, false]);
     });
 
     it("rejects ERC-2098 compact (64-byte) signatures and v outside {27, 28}", async function () {
-      const { ledger, relayer, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const { ledger, relayer, receipts, hashes, signatures, tree, batch } = await loadFixture(batchFixture);
       const sig = ethers.Signature.from(signatures[0]!);
       // The same signature in ERC-2098 form: it names the same signer, but the protocol only accepts
       // 65 bytes, so one signature has exactly one accepted encoding.
@@ -572,16 +624,20 @@ describe("UsageLedger", function () {
       );
       const proof = tree.proof(batchLeaf(hashes[0]!));
       for (const bad of [compact, rawV, ethers.concat([signatures[0]!, "0x00"]) as Hex]) {
-        expect(await ledger.verifyReceipt(receipts[0]!, bad, relayer.address, 1n, proof)).to.equal(false);
+        expect(await ledger.verifyReceipt(receipts[0]!, bad, relayer.address, 1n, batch, proof)).to.equal(false);
       }
-      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, proof)).to.equal(true);
+      expect(await ledger.verifyReceipt(receipts[0]!, signatures[0]!, relayer.address, 1n, batch, proof)).to.equal(
+        true,
+      );
     });
 
     it("keeps a revoked relayer's committed batches verifiable", async function () {
-      const { ledger, admin, relayer, receipts, hashes, signatures, tree } = await loadFixture(batchFixture);
+      const { ledger, admin, relayer, receipts, hashes, signatures, tree, batch } = await loadFixture(batchFixture);
       await ledger.connect(admin).revokeRelayer(relayer.address);
       const proof = tree.proof(batchLeaf(hashes[2]!));
-      expect(await ledger.verifyReceipt(receipts[2]!, signatures[2]!, relayer.address, 1n, proof)).to.equal(true);
+      expect(await ledger.verifyReceipt(receipts[2]!, signatures[2]!, relayer.address, 1n, batch, proof)).to.equal(
+        true,
+      );
     });
   });
 

@@ -10,12 +10,14 @@ import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import {
   batchLeaf,
   communityRegistryAbi,
+  hashBatchHeader,
   modelRegistryAbi,
   recoverReceiptSigner,
   usageLedgerAbi,
   verifyProof,
 } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
+import { createKhoClient, getBatch } from "../../src/sdk";
 import type { RelayerConfig } from "../../src/relayer/config";
 import type { KhoReceiptJson } from "../../src/protocol/receipt-json";
 import { receiptFromJson } from "../../src/protocol/receipt-json";
@@ -168,12 +170,22 @@ describe("relayer against a local chain", () => {
       batch: { batchId: string; root: Hex; proof: Hex[]; status: string };
     };
     expect(lookup.batch.status).toBe("confirmed");
-    const onChain = await pub.readContract({
-      address: ledger,
+    // The ledger stores the hash of the batch header; the header itself is in BatchSubmitted.
+    const logs = parseEventLogs({
       abi: usageLedgerAbi,
-      functionName: "getBatch",
-      args: [kr.signer, 1n],
+      eventName: "BatchSubmitted",
+      logs: await pub.getLogs({ address: ledger, fromBlock: 0n }),
     });
+    const { epoch, root, count, dataHash } = logs[0]!.args;
+    const onChain = { epoch, root, count, dataHash };
+    expect(
+      await pub.readContract({
+        address: ledger,
+        abi: usageLedgerAbi,
+        functionName: "batchCommitment",
+        args: [kr.signer, 1n],
+      }),
+    ).toBe(hashBatchHeader(onChain));
     expect(onChain.root).toBe(lookup.batch.root);
     expect(verifyProof(onChain.root, batchLeaf(kr.hash), lookup.batch.proof)).toBe(true);
     expect(
@@ -181,18 +193,29 @@ describe("relayer against a local chain", () => {
         address: ledger,
         abi: usageLedgerAbi,
         functionName: "verifyReceipt",
-        args: [receipt, kr.signature, kr.signer, 1n, lookup.batch.proof],
+        args: [receipt, kr.signature, kr.signer, 1n, onChain, lookup.batch.proof],
       }),
     ).toBe(true);
 
     const file = Buffer.from(await (await fetch(`${relayer.url}/v1/batches/1`)).arrayBuffer());
     expect(keccak256(file)).toBe(onChain.dataHash);
-    const logs = parseEventLogs({
-      abi: usageLedgerAbi,
-      eventName: "BatchSubmitted",
-      logs: await pub.getLogs({ address: ledger, fromBlock: 0n }),
-    });
     expect(logs.map((l) => l.args.dataURI)).toEqual([`http://127.0.0.1:8787/v1/batches/${kr.signer}/1`]);
+
+    // The SDK reads the header from BatchSubmitted and checks it against the ledger's commitment.
+    const reader = createKhoClient({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      addresses: chain.deployment!.contracts,
+    });
+    const block = await pub.getBlock({ blockNumber: logs[0]!.blockNumber });
+    expect(await getBatch(reader, { relayer: kr.signer, batchId: 1n })).toEqual({
+      relayer: kr.signer,
+      batchId: 1n,
+      ...onChain,
+      submittedAt: block.timestamp,
+      dataURI: logs[0]!.args.dataURI,
+      commitment: hashBatchHeader(onChain),
+    });
   });
 
   it("keeps batch ids contiguous across a restart on the same database", async () => {

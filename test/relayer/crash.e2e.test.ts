@@ -2,10 +2,12 @@ import { type Address, type Hex, createPublicClient, getAddress, http, keccak256
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalChain } from "../../src/devnet/local-chain";
 import {
+  type BatchHeader,
   type KhoReceiptJson,
   type SignedReceipt,
   batchLeaf,
   batchTree,
+  hashBatchHeader,
   hashReceipt,
   parseBatchFile,
   recoverReceiptSigner,
@@ -144,14 +146,14 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
         const onChain = await pub.readContract({
           address: ledger,
           abi: usageLedgerAbi,
-          functionName: "getBatch",
+          functionName: "batchCommitment",
           args: [relayerAddress, last],
         });
         const store = openStore(dbPath);
         try {
           const local = store.batches.get(relayerAddress, last);
           expect(local?.status).toBe("sealed");
-          expect(local?.root).toBe(onChain.root);
+          expect(hashBatchHeader(local!)).toBe(onChain);
           expect(store.batches.txs(relayerAddress, last)).toEqual([]);
         } finally {
           store.close();
@@ -188,12 +190,15 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
       const id = event.args.batchId;
       expect(event.args.dataURI).toBe(`${baseUrl}/v1/batches/${getAddress(relayerAddress)}/${id}`);
       const bytes = new Uint8Array(await (await fetch(event.args.dataURI)).arrayBuffer());
-      const onChain = await pub.readContract({
-        address: ledger,
-        abi: usageLedgerAbi,
-        functionName: "getBatch",
-        args: [relayerAddress, id],
-      });
+      const onChain = event.args;
+      expect(
+        await pub.readContract({
+          address: ledger,
+          abi: usageLedgerAbi,
+          functionName: "batchCommitment",
+          args: [relayerAddress, id],
+        }),
+      ).toBe(hashBatchHeader(onChain));
       expect(keccak256(bytes)).toBe(onChain.dataHash);
       const file = parseBatchFile(bytes);
       expect([file.batchId, file.relayer, file.ledger, file.chainId]).toEqual([
@@ -227,26 +232,24 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
     for (const a of sample) {
       const committed = batchOf.get(a.hash)!;
       const { receipt, signature } = committed.receipt;
-      expect(verifyProof(await committedRoot(committed.batchId), batchLeaf(a.hash), committed.proof)).toBe(true);
+      const header = committedHeader(committed.batchId);
+      expect(verifyProof(header.root, batchLeaf(a.hash), committed.proof)).toBe(true);
       expect(
         await pub.readContract({
           address: ledger,
           abi: usageLedgerAbi,
           functionName: "verifyReceipt",
-          args: [receipt, signature, relayerAddress, committed.batchId, committed.proof],
+          args: [receipt, signature, relayerAddress, committed.batchId, header, committed.proof],
         }),
       ).toBe(true);
     }
 
-    async function committedRoot(batchId: bigint): Promise<Hex> {
-      return (
-        await pub.readContract({
-          address: ledger,
-          abi: usageLedgerAbi,
-          functionName: "getBatch",
-          args: [relayerAddress, batchId],
-        })
-      ).root;
+    /** The header BatchSubmitted carries (the ledger stores only its hash). */
+    function committedHeader(batchId: bigint): BatchHeader {
+      const event = events.find((e) => e.args.batchId === batchId);
+      if (!event) throw new Error(`batch ${batchId} has no BatchSubmitted event`);
+      const { epoch, root, count, dataHash } = event.args;
+      return { epoch, root, count, dataHash };
     }
   }, 180_000);
 });

@@ -180,7 +180,10 @@ describe("paid calls", () => {
       charges: sorted.map((payer) => ({ payer, amount: amounts.get(payer) })),
       credits: [{ operator, amount: PRICE * 4n }],
     });
-    expect(r.escrow.settled).toEqual([{ batchId: 1n, ...file.settlement }]);
+    // The settlement names the header the ledger committed (FeeEscrow checks it against batchCommitment).
+    const onChain = r.ledger.batches.get(1n)!;
+    const batch = { epoch: onChain.epoch, root: onChain.root, count: onChain.count, dataHash: onChain.dataHash };
+    expect(r.escrow.settled).toEqual([{ batchId: 1n, batch, ...file.settlement }]);
     expect(r.escrow.balances.get(owner)).toBe(0n);
     expect(r.escrow.credited.get(operator)).toBe(PRICE * 4n);
     expect(r.store.fees.unsettledSpend(owner)).toBe(0n);

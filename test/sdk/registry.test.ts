@@ -247,7 +247,8 @@ describe("dataset, model, token and ledger actions", () => {
       current: null,
       pending: null,
       totalFunded: 0n,
-      totalClaimed: 0n,
+      balance: 0n,
+      paused: false,
     });
   });
 });

@@ -26,14 +26,14 @@ export function createViemFeeEscrowClient(params: CreateViemFeeEscrowClientParam
     availableOf(payer) {
       return publicClient.readContract({ ...contract, functionName: "availableOf", args: [payer] });
     },
-    async settleBatch({ batchId, charges, credits }) {
+    async settleBatch({ batchId, batch, charges, credits }) {
       // A settlement sent before a crash may have landed: the contract would refuse a second one.
       if (await isSettled(batchId)) return { outcome: "already_settled", txHash: null };
       const { request } = await publicClient.simulateContract({
         ...contract,
         account,
         functionName: "settleBatch",
-        args: [batchId, charges, credits],
+        args: [batchId, batch, charges, credits],
       });
       const txHash = await walletClient.writeContract(request);
       const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash, timeout, pollingInterval: 500 });

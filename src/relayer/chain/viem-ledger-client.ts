@@ -85,14 +85,13 @@ export async function createViemLedgerClient(
     async lastBatchId() {
       return publicClient.readContract({ ...contract, functionName: "lastBatchId", args: [account.address] });
     },
-    async getBatch(batchId) {
-      const b = await publicClient.readContract({
+    async batchCommitment(batchId) {
+      const commitment = await publicClient.readContract({
         ...contract,
-        functionName: "getBatch",
+        functionName: "batchCommitment",
         args: [account.address, batchId],
       });
-      if (BigInt(b.root) === 0n) return null;
-      return { root: b.root, dataHash: b.dataHash, epoch: b.epoch, count: b.count };
+      return BigInt(commitment) === 0n ? null : commitment;
     },
     async submitBatch(p) {
       const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { type Address, type Hex, getAddress } from "viem";
-import { epochAt, epochEnd, epochStart } from "../../protocol";
+import { epochAt, epochEnd, epochStart, hashBatchHeader } from "../../protocol";
 import type { RelayerMetrics } from "../metrics";
 import type { Clock, FeeEscrowClient, LedgerClient } from "../ports";
 import type { RelayerStore, StoredBatch } from "../store";
@@ -50,8 +50,8 @@ const MAX_BACKOFF_MS = 60_000;
  *   exactly when its receipts point at it.
  * - Batch ids are `max(local max, chain lastBatchId) + 1`; nothing is sealed before the chain's
  *   last id was read once (reconcile), so a lost or stale database never reuses a committed id.
- * - Before (re)sending a batch the chain is asked for it: a batch already on-chain with the same
- *   root and dataHash is confirmed (this heals a crash between broadcast and bookkeeping); a
+ * - Before (re)sending a batch the chain is asked for it: a batch already on-chain whose commitment
+ *   is this batch's header hash (epoch, root, count, dataHash) is confirmed (this heals a crash between broadcast and bookkeeping); a
  *   different batch under our id means the local one never made it, so its receipts return to the
  *   queue and are re-sealed under fresh ids.
  * - A batch whose epoch window closed on-chain before it was committed cannot be committed ever:
@@ -319,18 +319,16 @@ export class Batcher {
       if (status === "success") minedTx = tx.txHash;
       if (status === "pending") pending = true;
     }
-    const onChain = await ledger.getBatch(batch.batchId);
+    const onChain = await ledger.batchCommitment(batch.batchId);
     if (onChain) {
-      if (
-        onChain.root.toLowerCase() === batch.root.toLowerCase() &&
-        onChain.dataHash.toLowerCase() === batch.dataHash.toLowerCase()
-      ) {
+      const local = hashBatchHeader(batch);
+      if (onChain.toLowerCase() === local.toLowerCase()) {
         this.confirm(batch, minedTx);
         return "confirmed";
       }
       // Another writer with this key committed a different batch under our id: ours never landed.
       logger.error(
-        { batchId: batch.batchId.toString(), localRoot: batch.root, chainRoot: onChain.root },
+        { batchId: batch.batchId.toString(), localCommitment: local, chainCommitment: onChain },
         "a different batch holds this id on-chain; re-queueing its receipts",
       );
       return "renumber";

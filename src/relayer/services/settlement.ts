@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { type Address, formatUnits } from "viem";
-import { TOKEN_DECIMALS, formatKho, parseBatchFile } from "../../protocol";
+import { type BatchHeader, TOKEN_DECIMALS, formatKho, parseBatchFile } from "../../protocol";
 import type { RelayerMetrics } from "../metrics";
 import type { FeeEscrowClient } from "../ports";
 import type { RelayerStore } from "../store";
@@ -34,7 +34,12 @@ export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): 
     }
     let settled;
     try {
-      settled = await escrow.settleBatch({ batchId, charges, credits });
+      settled = await escrow.settleBatch({
+        batchId,
+        batch: committedHeader(store, relayer, batchId),
+        charges,
+        credits,
+      });
     } catch (error) {
       metrics.settlementErrors.inc();
       throw error;
@@ -49,4 +54,11 @@ export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): 
       settled.outcome === "settled" ? "batch fees settled" : "batch fees were already settled",
     );
   }
+}
+
+/** The header the ledger committed for a confirmed batch (FeeEscrow checks it against the ledger's hash). */
+function committedHeader(store: RelayerStore, relayer: Address, batchId: bigint): BatchHeader {
+  const stored = store.batches.get(relayer, batchId);
+  if (stored === null) throw new Error(`confirmed batch ${batchId} has no stored record`);
+  return { epoch: stored.epoch, root: stored.root, count: stored.count, dataHash: stored.dataHash };
 }

@@ -1,10 +1,9 @@
 import type { Address, Hex } from "viem";
 import { keccak256, toHex } from "viem";
-import type { LedgerDomain } from "../../../src/protocol";
+import { type BatchHeader, type LedgerDomain, hashBatchHeader } from "../../../src/protocol";
 import type {
   EpochSchedule,
   LedgerClient,
-  OnChainBatch,
   SubmitBatchParameters,
   TransactionOutcome,
 } from "../../../src/relayer/ports";
@@ -14,7 +13,7 @@ import type {
  * non-zero root, count > 0, epoch submission window), for tests that need no chain.
  */
 export class FakeLedger implements LedgerClient {
-  readonly batches = new Map<bigint, OnChainBatch & { dataURI: string }>();
+  readonly batches = new Map<bigint, BatchHeader & { dataURI: string }>();
   time: bigint;
   reachable = true;
   balanceWei = 10n ** 18n;
@@ -45,10 +44,10 @@ export class FakeLedger implements LedgerClient {
     return BigInt(this.batches.size);
   }
 
-  async getBatch(batchId: bigint): Promise<OnChainBatch | null> {
+  async batchCommitment(batchId: bigint): Promise<Hex | null> {
     this.check();
     const b = this.batches.get(batchId);
-    return b ? { root: b.root, dataHash: b.dataHash, epoch: b.epoch, count: b.count } : null;
+    return b ? hashBatchHeader(b) : null;
   }
 
   async submitBatch(p: SubmitBatchParameters): Promise<{ txHash: Hex; nonce: number }> {

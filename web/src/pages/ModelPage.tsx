@@ -105,14 +105,25 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
     setError(null);
     try {
       const lookup = await relayer.getReceipt(receipt.receipt.requestId);
-      const onChain = lookup.batch
-        ? await publicClient.readContract({
-            address: contracts.UsageLedger,
-            abi: usageLedgerAbi,
-            functionName: "verifyReceipt",
-            args: [receipt.receipt, receipt.signature, lookup.batch.relayer, lookup.batch.batchId, lookup.batch.proof],
-          })
-        : null;
+      let onChain: boolean | null = null;
+      if (lookup.batch) {
+        // The ledger stores only the hash of the batch header, so the header comes from the batch file.
+        const file = await relayer.getBatch(lookup.batch.batchId, lookup.batch.relayer);
+        const header = { epoch: file.epoch, root: file.root, count: file.receipts.length, dataHash: file.dataHash };
+        onChain = await publicClient.readContract({
+          address: contracts.UsageLedger,
+          abi: usageLedgerAbi,
+          functionName: "verifyReceipt",
+          args: [
+            receipt.receipt,
+            receipt.signature,
+            lookup.batch.relayer,
+            lookup.batch.batchId,
+            header,
+            lookup.batch.proof,
+          ],
+        });
+      }
       setBatch({ lookup, onChain });
     } catch (e) {
       setError(describeError(e));

@@ -1,6 +1,6 @@
 import type { BaseError as ViemBaseError } from "viem";
 import type { Address, Hex } from "viem";
-import { rewardDistributorAbi } from "../../../protocol/abis";
+import { khoTokenAbi, rewardDistributorAbi } from "../../../protocol/abis";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
 
@@ -20,7 +20,13 @@ export type GetDistributorStateReturnType = {
   /** The root waiting out its timelock; null when none. */
   pending: (DistributorRoot & { validAt: bigint }) | null;
   totalFunded: bigint;
-  totalClaimed: bigint;
+  /**
+   * Reward tokens the distributor holds: the most claims can still pay in total (it keeps no claimed
+   * total; the sum of `Claimed` events is what was paid).
+   */
+  balance: bigint;
+  /** Claims are stopped (a pauser paused them; only the admin resumes). */
+  paused: boolean;
 };
 export type GetDistributorStateErrorType = ViemBaseError;
 
@@ -29,14 +35,20 @@ const isZero = (value: Hex): boolean => /^0x0{64}$/.test(value);
 /** A snapshot of the reward distributor: roots, funding and claims. */
 export async function getDistributorState(client: KhoClient): Promise<GetDistributorStateReturnType> {
   const common = { address: client.addresses.RewardDistributor, abi: rewardDistributorAbi, args: [] } as const;
-  const [token, timelock, current, pending, totalFunded, totalClaimed] = await Promise.all([
+  const [token, timelock, current, pending, totalFunded, paused] = await Promise.all([
     read(client, { ...common, functionName: "token" }),
     read(client, { ...common, functionName: "timelock" }),
     read(client, { ...common, functionName: "currentRoot" }),
     read(client, { ...common, functionName: "pendingRoot" }),
     read(client, { ...common, functionName: "totalFunded" }),
-    read(client, { ...common, functionName: "totalClaimed" }),
+    read(client, { ...common, functionName: "paused" }),
   ]);
+  const balance = await read(client, {
+    address: token,
+    abi: khoTokenAbi,
+    functionName: "balanceOf",
+    args: [client.addresses.RewardDistributor],
+  });
   return {
     token,
     timelock: BigInt(timelock),
@@ -59,6 +71,7 @@ export async function getDistributorState(client: KhoClient): Promise<GetDistrib
           validAt: BigInt(pending.validAt),
         },
     totalFunded,
-    totalClaimed,
+    balance,
+    paused,
   };
 }
