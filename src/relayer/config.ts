@@ -219,7 +219,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     // Batch data URIs (<url>/v1/batches/<relayer>/<id>) must fit UsageLedger's 512-byte limit.
     throw new ConfigError(["KHO_RELAYER_PUBLIC_URL must be at most 400 characters."]);
   }
-  let batchMirrors: Mirror[] = [];
+  let batchMirrors: Mirror[];
   try {
     batchMirrors = e.KHO_BATCH_MIRRORS === undefined ? [] : parseMirrorList(e.KHO_BATCH_MIRRORS);
   } catch (error) {
