@@ -23,6 +23,7 @@ export const ENV = {
   rpcUrl: "KHO_RPC_URL",
   privateKey: "KHO_PRIVATE_KEY",
   deployment: "KHO_DEPLOYMENT_FILE",
+  mirrors: "KHO_MIRRORS",
 } as const;
 
 /** Options every command inherits from the `kho` program. */

@@ -3,6 +3,7 @@ import { BaseError as ViemBaseError, HttpRequestError } from "viem";
 import { ZodError } from "zod";
 import { describeZodIssue } from "../protocol/zod-issue";
 import { KhoError } from "../protocol/errors";
+import { KhoDataUriError } from "../sdk/errors";
 
 /** A failure the CLI reports as-is: its message is already the one sentence the user sees. */
 export class CliError extends KhoError {
@@ -41,7 +42,10 @@ function unreachableUrl(error: unknown): string | undefined {
 }
 
 function isConnectionFailure(error: unknown): boolean {
-  return causes(error).some((e) => {
+  const chain = causes(error);
+  // A batch file or reward tree that could not be fetched is a data source's failure, not the chain's.
+  if (chain.some((e) => e instanceof KhoDataUriError)) return false;
+  return chain.some((e) => {
     const code = (e as { code?: unknown }).code;
     return typeof code === "string" && CONNECTION_CODES.has(code);
   });

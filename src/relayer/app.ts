@@ -20,6 +20,7 @@ import { publicReadsRouter } from "./routes/public-reads";
 import { DeploymentHealth } from "./services/deployment-health";
 import { DeploymentSelector } from "./services/deployment-selector";
 import type { ChainLinkStatusSource } from "./services/health";
+import type { MirrorStatus } from "./services/mirror-publisher";
 import { FeeReservations } from "./services/fee-reservations";
 import { IdempotencyGate } from "./services/idempotency";
 import type { ReceiptSigner } from "./signer/signer";
@@ -53,6 +54,8 @@ export type AppDeps = {
   batcher?: { lastError(): string | null };
   /** The chain link's state for /health (clock skew, staleness, verification); none in unit tests. */
   chain?: ChainLinkStatusSource;
+  /** Batch file mirror uploads for /health (server.ts wires a MirrorPublisher). */
+  mirrors?: { status(): MirrorStatus[] };
 };
 
 export class AppConfigError extends KhoError {
@@ -143,6 +146,7 @@ export function createApp(deps: AppDeps): Express {
       batcher: deps.batcher,
       chain: deps.chain,
       deployments: deploymentHealth,
+      mirrors: deps.mirrors,
       metrics,
     }),
   );

@@ -60,6 +60,18 @@ describe("loadRelayerConfig", () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it("reads batch mirrors and refuses the kinds it cannot write to", () => {
+    expect(loadRelayerConfig(base).batchMirrors).toEqual([]);
+    const mirrors = loadRelayerConfig({
+      ...base,
+      KHO_BATCH_MIRRORS: "dir:/var/lib/kho/mirror,https://m.example/kho",
+    }).batchMirrors;
+    expect(mirrors?.map((m) => m.label)).toEqual(["dir:/var/lib/kho/mirror", "https://m.example/kho"]);
+    expect(problems({ ...base, KHO_BATCH_MIRRORS: "dir:/a,ipfs://127.0.0.1:5001" })).toEqual([
+      expect.stringMatching(/^KHO_BATCH_MIRRORS: Mirror "ipfs:\/\/127\.0\.0\.1:5001" is not supported yet/),
+    ]);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadRelayerConfig({ ...base, KHO_RELAYER_PORT: "", KHO_LOG_LEVEL: " " }).port).toBe(8787);
   });

@@ -4,6 +4,7 @@ import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { parseDeployment } from "../protocol/deployment";
 import { KhoError } from "../protocol/errors";
+import { type Mirror, parseMirrorList } from "../protocol/mirror";
 import { type DeploymentSettings, readDeploymentSettingsFile } from "./upstream/deployment-settings";
 
 const hex32 = (what: string) =>
@@ -68,6 +69,8 @@ export const relayerEnvSchema = z.object({
   KHO_MAX_CONNECTIONS_PER_IP: intFrom(1, 1_000_000).default(64),
   /** How long a payer's FeeEscrow balance is reused before it is read again (a deposit shows up within it). */
   KHO_ESCROW_BALANCE_CACHE_MS: intFrom(0, 60_000).default(2_000),
+  /** Where sealed batch files are copied, by dataHash: comma-separated dir:<path> and http(s):// base URLs (docs/operations.md). */
+  KHO_BATCH_MIRRORS: z.string().min(1).optional(),
   KHO_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -116,6 +119,8 @@ export type RelayerConfig = {
     maxConnectionsPerIp: number;
   };
   escrowBalanceCacheMs: number;
+  /** Mirrors every sealed batch file is copied to (KHO_BATCH_MIRRORS); none when unset. */
+  batchMirrors?: Mirror[];
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 };
 
@@ -214,6 +219,14 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
     // Batch data URIs (<url>/v1/batches/<relayer>/<id>) must fit UsageLedger's 512-byte limit.
     throw new ConfigError(["KHO_RELAYER_PUBLIC_URL must be at most 400 characters."]);
   }
+  let batchMirrors: Mirror[];
+  try {
+    batchMirrors = e.KHO_BATCH_MIRRORS === undefined ? [] : parseMirrorList(e.KHO_BATCH_MIRRORS);
+  } catch (error) {
+    throw new ConfigError([`KHO_BATCH_MIRRORS: ${error instanceof Error ? error.message : String(error)}`], {
+      cause: error,
+    });
+  }
   return {
     rpcUrl: e.KHO_RPC_URL,
     chainId,
@@ -249,6 +262,7 @@ export function loadRelayerConfig(env: NodeJS.ProcessEnv = process.env): Relayer
       maxConnectionsPerIp: e.KHO_MAX_CONNECTIONS_PER_IP,
     },
     escrowBalanceCacheMs: e.KHO_ESCROW_BALANCE_CACHE_MS,
+    batchMirrors,
     logLevel: e.KHO_LOG_LEVEL,
   };
 }

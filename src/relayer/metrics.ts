@@ -95,6 +95,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Receipts waiting to be batched.",
       registers: [registry],
     }),
+    mirrorUploads: new Counter({
+      name: "kho_relayer_mirror_uploads_total",
+      help: "Batch file uploads to mirrors by mirror and outcome (stored, present: already there, failed: retried).",
+      labelNames: ["mirror", "outcome"] as const,
+      registers: [registry],
+    }),
+    mirrorPendingFiles: new Gauge({
+      name: "kho_relayer_mirror_pending_files",
+      help: "Batch files not yet stored on a mirror (waiting or being retried), by mirror.",
+      labelNames: ["mirror"] as const,
+      registers: [registry],
+    }),
     pendingBatches: new Gauge({
       name: "kho_relayer_pending_batches",
       help: "Sealed batches not yet confirmed on-chain.",

@@ -17,6 +17,7 @@ import { createMetrics } from "./metrics";
 import { createRelayerHttpServer } from "./http/http-server";
 import type { Clock } from "./ports";
 import { Batcher, type BatcherHooks } from "./services/batcher";
+import { MirrorPublisher } from "./services/mirror-publisher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
 import { createReceiptSigner } from "./signer/signer";
 import { openStore } from "./store";
@@ -26,6 +27,8 @@ export type RunningRelayer = {
   url: string;
   server: Server;
   batcher: Batcher;
+  /** Copies sealed batch files to KHO_BATCH_MIRRORS (does nothing without mirrors). */
+  mirrors: MirrorPublisher;
   /** Stops accepting, lets in-flight requests finish, flushes the batch queue once, closes the store. */
   close(): Promise<void>;
 };
@@ -124,7 +127,16 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       tickMs: options.batcherTickMs,
     },
   });
+  const mirrors = new MirrorPublisher({
+    store,
+    relayer: ledger.relayer,
+    mirrors: config.batchMirrors ?? [],
+    logger: logger.child({ component: "mirrors" }),
+    metrics,
+    tickMs: options.batcherTickMs,
+  });
   const app = createApp({
+    mirrors,
     chain: {
       status: () => ({
         ...chainClock.status(),
@@ -177,6 +189,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
   chainClock.start();
   batcher.start();
   void batcher.tick();
+  mirrors.start();
   let retry: NodeJS.Timeout | null = null;
   if (!link.verified) {
     retry = setInterval(() => {
@@ -211,6 +224,8 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       });
       await batcher.stop();
       await batcher.flush();
+      // One last attempt so what was just sealed leaves the machine; failures are logged, not fatal.
+      await mirrors.stop();
       directory.close();
       await signer.close();
       store.close();
@@ -234,5 +249,5 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     process.once("SIGTERM", onSignal);
   }
 
-  return { url, server, batcher, close };
+  return { url, server, batcher, mirrors, close };
 }

@@ -69,6 +69,7 @@ export * from "./actions/rewards/loadRewardTree";
 export * from "./actions/rewards/proposeRewardRoot";
 export * from "./actions/rewards/publishEpoch";
 export * from "./data-uri";
+export * from "./mirrors";
 export { MAX_MEMBER_BATCH } from "./actions/communities/memberBatches";
 export * from "./relayer/client";
 export * from "./relayer/errors";

@@ -17,12 +17,15 @@ import {
   writeEpochOutput,
 } from "../../rewards";
 import { parseAddress } from "../args";
-import type { CliContext } from "../context";
+import { type CliContext, ENV } from "../context";
+import { type Mirror, mirrorObjectLocation, parseMirrorList, putMirrorObject } from "../../protocol/mirror";
 import { CliError } from "../errors";
 import { renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parseTokenAmount } from "../units";
 
-type PipelineOptions = {
+type MirrorOptions = { mirror?: string[] };
+
+type PipelineOptions = MirrorOptions & {
   params?: string;
   threads?: string;
   skipUnavailable?: boolean;
@@ -64,6 +67,25 @@ function rewardParams(ctx: CliContext, options: PipelineOptions): RewardParamsIn
   return fromFile as RewardParamsInput;
 }
 
+/** `--mirror` flags when any are given, else KHO_MIRRORS; each spec is dir:<path> or an http(s):// base URL. */
+function mirrorsOf(ctx: CliContext, options: MirrorOptions): Mirror[] {
+  const specs =
+    options.mirror !== undefined && options.mirror.length > 0 ? options.mirror : [ctx.env[ENV.mirrors] ?? ""];
+  try {
+    return parseMirrorList(specs, ctx.cwd);
+  } catch (cause) {
+    throw new CliError(cause instanceof Error ? cause.message.replace(/\.$/, "") : String(cause), { cause });
+  }
+}
+
+function addMirrorOption(command: Command, what: string): Command {
+  return command.option(
+    "--mirror <spec>",
+    `${what} (dir:<path> or an http(s):// base URL; repeat for several, tried in order; default KHO_MIRRORS)`,
+    (value: string, previous: string[] = []) => [...previous, value],
+  );
+}
+
 async function withPipeline<T>(
   ctx: CliContext,
   options: PipelineOptions,
@@ -76,6 +98,8 @@ async function withPipeline<T>(
     threads: parseThreads(options.threads),
     skipUnavailableBatches: options.skipUnavailable === true,
     trustAcceptedRoots: options.fromGenesis !== true,
+    mirrors: mirrorsOf(ctx, options),
+    onSourceFailed: (message) => ctx.progress(message),
     onProgress: (message) => ctx.progress(message),
   });
   try {
@@ -86,7 +110,7 @@ async function withPipeline<T>(
 }
 
 function addPipelineOptions(command: Command): Command {
-  return command
+  return addMirrorOption(command, "a mirror to read batch files and accepted trees from before their data URIs")
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
     .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
@@ -246,51 +270,78 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
     throw new CliError(`not equal: ${verdict.reason}`);
   });
 
-  group
-    .command("publish")
-    .description("fund what the epoch's budget still lacks and propose its root (poster role)")
-    .requiredOption("--epoch <n>", "the computed epoch to publish")
-    .option("--out <dir>", "where `rewards compute` wrote the epoch", "epochs")
-    .option("--data-uri <uri>", "where others can fetch tree.json (default: its file:// URL)")
-    .action(async (options: { epoch: string; out: string; dataUri?: string }) => {
-      const epoch = parseEpoch(options.epoch);
-      const dir = path.resolve(ctx.cwd, options.out, epoch.toString());
-      const treeFile = path.join(dir, EPOCH_OUTPUT_FILES.tree);
-      const inputsFile = path.join(dir, EPOCH_OUTPUT_FILES.inputs);
-      if (!existsSync(treeFile) || !existsSync(inputsFile)) {
-        throw new CliError(
-          `epoch ${epoch} is not computed in ${dir}: run \`kho rewards compute --epoch ${epoch}\` first`,
-        );
-      }
-      let tree;
-      let inputs;
-      try {
-        tree = parseCumulativeRewardTree(await readFile(treeFile, "utf8"));
-        inputs = inputsBudgetSchema.parse(JSON.parse(await readFile(inputsFile, "utf8")));
-      } catch (cause) {
-        throw new CliError(
-          `the files in ${dir} are not a valid computed epoch: ${cause instanceof Error ? cause.message : String(cause)}`,
-          {
-            cause,
-          },
-        );
-      }
-      if (tree.epoch !== epoch || inputs.epoch !== epoch.toString())
-        throw new CliError(`the files in ${dir} are not for epoch ${epoch}`);
-      const client = await ctx.writeClient();
-      const published = await publishEpoch(client, {
-        tree,
-        budget: BigInt(inputs.budget.budget),
-        previousTotal: BigInt(inputs.budget.previousTotal),
-        dataURI: options.dataUri ?? pathToFileURL(treeFile).href,
-        onStep: (message) => ctx.progress(message),
-      });
-      ctx.print(
-        () =>
-          `Proposed root ${published.root} for epoch ${epoch} (total ${formatTokenAmount(published.totalCumulative)} KHO, funded ${formatTokenAmount(published.funded)} KHO now); acceptable from ${new Date(Number(published.validAt) * 1000).toISOString()}.`,
-        published,
+  addMirrorOption(
+    group
+      .command("publish")
+      .description("fund what the epoch's budget still lacks and propose its root (poster role)")
+      .requiredOption("--epoch <n>", "the computed epoch to publish")
+      .option("--out <dir>", "where `rewards compute` wrote the epoch", "epochs")
+      .option(
+        "--data-uri <uri>",
+        "where others can fetch tree.json (default: the first HTTP mirror's copy, else its file:// URL)",
+      ),
+    "a mirror to store tree.json on, named by its root, before the root is proposed",
+  ).action(async (options: MirrorOptions & { epoch: string; out: string; dataUri?: string }) => {
+    const epoch = parseEpoch(options.epoch);
+    const dir = path.resolve(ctx.cwd, options.out, epoch.toString());
+    const treeFile = path.join(dir, EPOCH_OUTPUT_FILES.tree);
+    const inputsFile = path.join(dir, EPOCH_OUTPUT_FILES.inputs);
+    if (!existsSync(treeFile) || !existsSync(inputsFile)) {
+      throw new CliError(
+        `epoch ${epoch} is not computed in ${dir}: run \`kho rewards compute --epoch ${epoch}\` first`,
       );
+    }
+    let tree;
+    let inputs;
+    try {
+      tree = parseCumulativeRewardTree(await readFile(treeFile, "utf8"));
+      inputs = inputsBudgetSchema.parse(JSON.parse(await readFile(inputsFile, "utf8")));
+    } catch (cause) {
+      throw new CliError(
+        `the files in ${dir} are not a valid computed epoch: ${cause instanceof Error ? cause.message : String(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+    if (tree.epoch !== epoch || inputs.epoch !== epoch.toString())
+      throw new CliError(`the files in ${dir} are not for epoch ${epoch}`);
+    const mirrors = mirrorsOf(ctx, options);
+    const root = tree.root;
+    if (root !== null && mirrors.length > 0) {
+      // Before anything is sent: a root whose tree holders cannot fetch must not be proposed.
+      const bytes = await readFile(treeFile);
+      for (const mirror of mirrors) {
+        try {
+          await putMirrorObject(mirror, root, bytes);
+        } catch (cause) {
+          throw new CliError(
+            `tree.json could not be stored on mirror ${mirror.label}, so nothing was published: ${cause instanceof Error ? cause.message.replace(/\.$/, "") : String(cause)}`,
+            { cause },
+          );
+        }
+        ctx.progress(`stored tree.json on mirror ${mirror.label} as ${root}`);
+      }
+    }
+    const httpMirror = mirrors.find((m) => m.kind === "http");
+    const client = await ctx.writeClient();
+    const published = await publishEpoch(client, {
+      tree,
+      budget: BigInt(inputs.budget.budget),
+      previousTotal: BigInt(inputs.budget.previousTotal),
+      dataURI:
+        options.dataUri ??
+        (httpMirror !== undefined && root !== null
+          ? mirrorObjectLocation(httpMirror, root)
+          : pathToFileURL(treeFile).href),
+      onStep: (message) => ctx.progress(message),
     });
+    ctx.print(
+      () =>
+        `Proposed root ${published.root} for epoch ${epoch} (total ${formatTokenAmount(published.totalCumulative)} KHO, funded ${formatTokenAmount(published.funded)} KHO now); acceptable from ${new Date(Number(published.validAt) * 1000).toISOString()}.`,
+      published,
+    );
+  });
 
   group
     .command("accept")
@@ -301,66 +352,78 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       ctx.print(() => `Accepted root ${accepted.root} for epoch ${accepted.epoch} in ${accepted.hash}.`, accepted);
     });
 
-  group
-    .command("claim")
-    .description(
-      "claim an account's cumulative rewards with its proof from the accepted tree (anyone may claim for anyone)",
-    )
-    .option("--account <address>", "who is paid (default: the key's address)")
-    .action(async (options: { account?: string }) => {
-      const client = await ctx.writeClient();
-      const account =
-        options.account === undefined ? client.account!.address : parseAddress(options.account, "account");
-      const claimed = await claimRewards(client, { account });
-      ctx.print(
-        () =>
-          `Paid ${formatTokenAmount(claimed.amount)} KHO to ${claimed.account} (cumulative ${formatTokenAmount(claimed.cumulative)} KHO) in ${claimed.hash}.`,
-        { ...claimed, amount: tokens(claimed.amount), cumulative: tokens(claimed.cumulative) },
-      );
+  addMirrorOption(
+    group
+      .command("claim")
+      .description(
+        "claim an account's cumulative rewards with its proof from the accepted tree (anyone may claim for anyone)",
+      )
+      .option("--account <address>", "who is paid (default: the key's address)"),
+    "a mirror to read the accepted tree from before its data URI",
+  ).action(async (options: MirrorOptions & { account?: string }) => {
+    const mirrors = mirrorsOf(ctx, options);
+    const client = await ctx.writeClient();
+    const account = options.account === undefined ? client.account!.address : parseAddress(options.account, "account");
+    const claimed = await claimRewards(client, {
+      account,
+      mirrors,
+      onSourceFailed: (message) => ctx.progress(message),
     });
+    ctx.print(
+      () =>
+        `Paid ${formatTokenAmount(claimed.amount)} KHO to ${claimed.account} (cumulative ${formatTokenAmount(claimed.cumulative)} KHO) in ${claimed.hash}.`,
+      { ...claimed, amount: tokens(claimed.amount), cumulative: tokens(claimed.cumulative) },
+    );
+  });
 
-  group
-    .command("show")
-    .description("claimable and claimed rewards of an account and its amount in every accepted root")
-    .option("--account <address>", "the account (default: the key's address)")
-    .action(async (options: { account?: string }) => {
-      const client = await ctx.readClient();
-      const account =
-        options.account !== undefined ? parseAddress(options.account, "account") : client.account?.address;
-      if (account === undefined) throw new CliError("give --account, or a key with --private-key or KHO_PRIVATE_KEY");
-      const status = await getRewardStatus(client, { account });
-      const amount = (v: bigint | null) => (v === null ? "unknown" : formatTokenAmount(v));
-      ctx.print(
-        () =>
-          [
-            renderRecord({
-              account: status.account,
-              claimable: `${formatTokenAmount(status.claimable)} KHO`,
-              claimed: `${formatTokenAmount(status.claimed)} KHO`,
-              cumulative: `${formatTokenAmount(status.cumulative)} KHO`,
-              "accepted epoch": status.acceptedEpoch ?? "none",
-            }),
-            "",
-            renderTable(
-              status.history.map((h) => ({
-                epoch: h.epoch,
-                root: h.root as Hex,
-                earned: amount(h.earned),
-                cumulative: amount(h.cumulative),
-              })),
-            ),
-          ].join("\n"),
-        {
-          ...status,
-          claimable: tokens(status.claimable),
-          claimed: tokens(status.claimed),
-          cumulative: tokens(status.cumulative),
-          history: status.history.map((h) => ({
-            ...h,
-            earned: h.earned === null ? null : tokens(h.earned),
-            cumulative: h.cumulative === null ? null : tokens(h.cumulative),
-          })),
-        },
-      );
+  addMirrorOption(
+    group
+      .command("show")
+      .description("claimable and claimed rewards of an account and its amount in every accepted root")
+      .option("--account <address>", "the account (default: the key's address)"),
+    "a mirror to read accepted trees from before their data URIs",
+  ).action(async (options: MirrorOptions & { account?: string }) => {
+    const mirrors = mirrorsOf(ctx, options);
+    const client = await ctx.readClient();
+    const account = options.account !== undefined ? parseAddress(options.account, "account") : client.account?.address;
+    if (account === undefined) throw new CliError("give --account, or a key with --private-key or KHO_PRIVATE_KEY");
+    const status = await getRewardStatus(client, {
+      account,
+      mirrors,
+      onSourceFailed: (message) => ctx.progress(message),
     });
+    const amount = (v: bigint | null) => (v === null ? "unknown" : formatTokenAmount(v));
+    ctx.print(
+      () =>
+        [
+          renderRecord({
+            account: status.account,
+            claimable: `${formatTokenAmount(status.claimable)} KHO`,
+            claimed: `${formatTokenAmount(status.claimed)} KHO`,
+            cumulative: `${formatTokenAmount(status.cumulative)} KHO`,
+            "accepted epoch": status.acceptedEpoch ?? "none",
+          }),
+          "",
+          renderTable(
+            status.history.map((h) => ({
+              epoch: h.epoch,
+              root: h.root as Hex,
+              earned: amount(h.earned),
+              cumulative: amount(h.cumulative),
+            })),
+          ),
+        ].join("\n"),
+      {
+        ...status,
+        claimable: tokens(status.claimable),
+        claimed: tokens(status.claimed),
+        cumulative: tokens(status.cumulative),
+        history: status.history.map((h) => ({
+          ...h,
+          earned: h.earned === null ? null : tokens(h.earned),
+          cumulative: h.cumulative === null ? null : tokens(h.cumulative),
+        })),
+      },
+    );
+  });
 }

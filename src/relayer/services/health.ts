@@ -2,6 +2,7 @@ import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
 import type { ChainClockStatus } from "../chain/chain-clock";
 import type { Clock, LedgerClient } from "../ports";
 import type { UnhealthyDeployment } from "./deployment-health";
+import type { MirrorStatus } from "./mirror-publisher";
 import type { RelayerStore } from "../store";
 
 export type HealthReport = {
@@ -26,6 +27,8 @@ export type HealthReport = {
     } | null;
     /** Deployments the circuit breaker currently skips (other deployments serve their calls). */
     deployments: { unhealthy: UnhealthyDeployment[] };
+    /** Batch file mirrors (KHO_BATCH_MIRRORS); empty when none is configured. */
+    mirrors: MirrorStatus[];
   };
 };
 
@@ -47,6 +50,7 @@ export type HealthDeps = {
   batcher?: { lastError(): string | null };
   chain?: ChainLinkStatusSource;
   deployments?: { unhealthy(): UnhealthyDeployment[] };
+  mirrors?: { status(): MirrorStatus[] };
 };
 
 const CHAIN_TIMEOUT_MS = 3_000;
@@ -142,6 +146,12 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   if (unhealthy.length > 0) {
     reasons.push(`deployment(s) ${unhealthy.map((d) => d.deploymentId).join(", ")} are failing and skipped`);
   }
+  const mirrors = deps.mirrors?.status() ?? [];
+  for (const m of mirrors) {
+    if (m.lastError !== null && m.pending > 0) {
+      reasons.push(`${m.pending} batch file(s) are not yet on mirror ${m.mirror} (last upload failed: ${m.lastError})`);
+    }
+  }
 
   return {
     status: !writable ? "unavailable" : reasons.length > 0 ? "degraded" : "ready",
@@ -163,6 +173,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
       batcher: { lastError },
       clock,
       deployments: { unhealthy },
+      mirrors,
     },
   };
 }

@@ -61,7 +61,8 @@ export type CollectEpochReceiptsParameters = {
   registry: RegistrySnapshot;
   relayers: RelayerAuthority;
   pool: SignaturePool;
-  fetchData: (uri: string) => Promise<Uint8Array>;
+  /** The bytes of a batch's file (rewards-pipeline passes PublicDataSource.batchFile: mirrors, then its data URI). */
+  fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
   /** Count unreachable batch files as dropped instead of failing (the result then depends on availability). */
   skipUnavailableBatches?: boolean;
   onProgress?: (message: string) => void;
@@ -102,18 +103,18 @@ export async function collectEpochReceipts(
   const outcomes: BatchOutcome[] = [];
   const seenHashes = new Set<string>();
   const seenRequests = new Set<string>();
-  const fetchOne = (uri: string): Promise<Fetched> =>
-    parameters.fetchData(uri).then(
+  const fetchOne = (batch: BatchEvent): Promise<Fetched> =>
+    parameters.fetchBatch(batch).then(
       (bytes) => ({ ok: true as const, bytes }),
       (error: unknown) => ({ ok: false as const, error }),
     );
 
   // One file is prefetched while the previous one is verified; only one batch's receipts are live at a time.
-  let next = parameters.batches.length > 0 ? fetchOne(parameters.batches[0]!.dataURI) : undefined;
+  let next = parameters.batches.length > 0 ? fetchOne(parameters.batches[0]!) : undefined;
   for (let b = 0; b < parameters.batches.length; b++) {
     const batch = parameters.batches[b]!;
     const fetched = await next!;
-    next = b + 1 < parameters.batches.length ? fetchOne(parameters.batches[b + 1]!.dataURI) : undefined;
+    next = b + 1 < parameters.batches.length ? fetchOne(parameters.batches[b + 1]!) : undefined;
     parameters.onProgress?.(
       `epoch ${epoch}: batch ${b + 1}/${parameters.batches.length} (${batch.relayer} #${batch.batchId})`,
     );

@@ -7,7 +7,6 @@ import {
   type CumulativeRewardTree,
   buildCumulativeRewardTree,
   cumulativeAmounts,
-  parseCumulativeRewardTree,
 } from "../../protocol/cumulative-tree";
 import {
   type EpochRewardsResult,
@@ -19,7 +18,8 @@ import {
 import { type ChainHistory, loadChainHistory } from "./chain-history";
 import { BlockClock } from "./block-clock";
 import { type BatchOutcome, type DropCounts, type DropSample, collectEpochReceipts } from "./collect-epoch-receipts";
-import { fetchDataUri } from "../../sdk/data-uri";
+import type { Mirror } from "../../protocol/mirror";
+import { createPublicDataSource } from "./public-data-source";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
 import { communitiesSnapshot } from "./members-snapshot";
@@ -41,6 +41,10 @@ export type CreateRewardsPipelineParameters = {
   logChunk?: bigint;
   /** Fetches batch files and tree dumps (default: file:// and http(s):// via fetchDataUri). */
   fetchData?: (uri: string) => Promise<Uint8Array>;
+  /** Content-addressed mirrors asked for batch files and accepted trees before their data URIs, in order. */
+  mirrors?: readonly Mirror[];
+  /** Told, in one sentence, about each mirror that failed or served a file the chain does not commit to. */
+  onSourceFailed?: (message: string) => void;
   /** Count unreachable batch files as dropped instead of failing. */
   skipUnavailableBatches?: boolean;
   /**
@@ -136,7 +140,7 @@ export type RewardsPipelineErrorType = RewardsPipelineError;
 export function createRewardsPipeline(parameters: CreateRewardsPipelineParameters): RewardsPipeline {
   const { client } = parameters;
   const params = resolveRewardParams(parameters.params);
-  const fetchData = parameters.fetchData ?? ((uri: string) => fetchDataUri({ uri }));
+  const source = createPublicDataSource(parameters);
   const progress = parameters.onProgress ?? (() => undefined);
   const blocks = new BlockClock(client.public);
   const domain: LedgerDomain = { chainId: client.chain.id, ledger: client.addresses.UsageLedger };
@@ -213,14 +217,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     return loaded;
   }
 
-  async function loadAcceptedTree(epoch: bigint, root: Hex, dataURI: string): Promise<CumulativeRewardTree | null> {
-    try {
-      const tree = parseCumulativeRewardTree(new TextDecoder().decode(await fetchData(dataURI)));
-      return tree.root?.toLowerCase() === root.toLowerCase() && tree.epoch === epoch ? tree : null;
-    } catch {
-      return null;
-    }
-  }
+  const loadAcceptedTree = (epoch: bigint, root: Hex, dataURI: string) => source.acceptedTree(epoch, root, dataURI);
 
   /** The cumulative tree after `epoch` (empty before epoch 0). */
   async function treeAfter(epoch: bigint): Promise<{ tree: CumulativeRewardTree; source: PreviousTreeSource }> {
@@ -276,7 +273,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       registry: registrySnapshot(h.models, window.end),
       relayers: relayerAuthority(h.relayers),
       pool: getPool(),
-      fetchData,
+      fetchBatch: (batch) => source.batchFile(batch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
       onProgress: progress,
     });

@@ -3,6 +3,7 @@ import { verifyProof, rewardLeaf } from "../../../protocol/merkle";
 import { rewardDistributorAbi } from "../../../protocol/abis";
 import { formatKho } from "../../../protocol/token-units";
 import { getDistributorState } from "../distributor/getDistributorState";
+import type { Mirror } from "../../../protocol/mirror";
 import type { KhoClient } from "../../client";
 import { type KhoRevertError, read, transact } from "../../transact";
 import { RewardsPublishError } from "./errors";
@@ -16,6 +17,10 @@ export type ClaimRewardsParameters = {
   cumulative?: bigint;
   proof?: readonly Hex[];
   fetchData?: (uri: string) => Promise<Uint8Array>;
+  /** Mirrors asked for the accepted tree (by its root) before its data URI. */
+  mirrors?: readonly Mirror[];
+  /** Told, in one sentence, about each mirror that did not have a valid tree. */
+  onSourceFailed?: (message: string) => void;
 };
 export type ClaimRewardsReturnType = { hash: Hash; account: Address; amount: bigint; cumulative: bigint };
 export type ClaimRewardsErrorType = RewardsPublishError | KhoRevertError | ViemBaseError;
@@ -43,6 +48,8 @@ export async function claimRewards(
       dataURI: state.current.dataURI,
       root: state.current.root,
       fetchData: parameters.fetchData,
+      mirrors: parameters.mirrors,
+      onSourceFailed: parameters.onSourceFailed,
     });
     const entry = tree.entries.find((e) => e.account.toLowerCase() === account.toLowerCase());
     if (!entry)

@@ -1,5 +1,6 @@
 import { type Address, getAddress, isAddress } from "viem";
 import { rewardDistributorAbi } from "../../../protocol/abis";
+import type { Mirror } from "../../../protocol/mirror";
 import type { KhoClient } from "../../client";
 import { read } from "../../transact";
 import { loadDistributorHistory } from "../distributor/loadDistributorHistory";
@@ -16,7 +17,14 @@ export type RewardHistoryEntry = {
   earned: bigint | null;
 };
 
-export type GetRewardStatusParameters = { account: string; fetchData?: (uri: string) => Promise<Uint8Array> };
+export type GetRewardStatusParameters = {
+  account: string;
+  fetchData?: (uri: string) => Promise<Uint8Array>;
+  /** Mirrors asked for each accepted tree (by its root) before its data URI. */
+  mirrors?: readonly Mirror[];
+  /** Told, in one sentence, about each mirror that did not have a valid tree. */
+  onSourceFailed?: (message: string) => void;
+};
 export type GetRewardStatusReturnType = {
   account: Address;
   /** cumulative(latest accepted tree) − claimed. */
@@ -61,6 +69,8 @@ export async function getRewardStatus(
         dataURI: accepted.dataURI,
         root: accepted.root,
         fetchData: parameters.fetchData,
+        mirrors: parameters.mirrors,
+        onSourceFailed: parameters.onSourceFailed,
       });
       cumulative = tree.entries.find((e) => e.account.toLowerCase() === account.toLowerCase())?.cumulative ?? 0n;
     } catch {
