@@ -56,7 +56,8 @@ export function describeError(error: unknown): string {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (revert instanceof ContractFunctionRevertedError) {
       if (revert.data?.errorName) {
-        const inputs = revert.data.abiItem.inputs;
+        const { abiItem } = revert.data;
+        const inputs = "inputs" in abiItem ? abiItem.inputs : [];
         const args = (revert.data.args ?? []).map((value, i) => formatArg(value, inputs[i]?.name)).join(", ");
         return `The contract refused: ${revert.data.errorName}(${args}).`;
       }
