@@ -192,6 +192,17 @@ describe("web page in Chromium against kho dev --play-demo", () => {
       await expect
         .poll(() => page.getByTestId(`dataset-${datasetId}-mine`).textContent(), POLL)
         .toBe(`${formatUnits(before.stake + parseUnits("125.5", 18), 18)} KHO`);
+      // The stake-over-time chart (from Staked/UnstakeRequested events) ends at the dataset's total now.
+      const total = (await page.getByTestId(`dataset-${datasetId}-total`).textContent()) ?? "";
+      await expect
+        .poll(
+          () =>
+            page
+              .getByRole("img", { name: new RegExp(`^Total stake on dataset ${datasetId} over time`) })
+              .getAttribute("aria-label"),
+          POLL,
+        )
+        .toMatch(new RegExp(`UTC: ${total.replace(".", "\\.")}$`));
     });
     const after = await getStake(clientFor(staker), { datasetId: datasetId, staker: staker.address });
     expect(after.stake - before.stake).toBe(parseUnits("125.5", 18));

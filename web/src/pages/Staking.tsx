@@ -5,6 +5,8 @@ import { formatCountdown, formatToken, parseTokenAmount } from "../lib/format";
 import { sendTransaction, useChainTime, useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
 import { readDatasets } from "../lib/reads";
+import { readStakeHistory } from "../lib/stake-history";
+import { StakeChart } from "./StakeChart";
 
 /** Datasets with their total stake; the connected account stakes, unstakes and withdraws. */
 export function Staking() {
@@ -18,10 +20,11 @@ export function Staking() {
 
   const page = useLoad(async () => {
     const base = { address: staking, abi: datasetStakingAbi } as const;
-    const [datasets, totalStaked, unbondingPeriod] = await Promise.all([
+    const [datasets, totalStaked, unbondingPeriod, history] = await Promise.all([
       readDatasets(publicClient, config.deployment.contracts),
       publicClient.readContract({ ...base, functionName: "totalStaked" }),
       publicClient.readContract({ ...base, functionName: "unbondingPeriod" }),
+      readStakeHistory(publicClient, config.deployment.contracts, config.deployment.blockNumber),
     ]);
     const mine = connected
       ? await Promise.all(
@@ -33,7 +36,7 @@ export function Staking() {
     const unbonding = connected
       ? await publicClient.readContract({ ...base, functionName: "pendingUnbonding", args: [connected.address] })
       : [];
-    return { datasets, totalStaked, unbondingPeriod, mine, unbonding };
+    return { datasets, totalStaked, unbondingPeriod, history, mine, unbonding };
   }, [connected, kho.version]);
 
   const run = async (label: string, action: () => Promise<void>) => {
@@ -126,6 +129,11 @@ export function Staking() {
                       {data.mine ? formatToken(data.mine[i] ?? 0n) : "connect to see"}
                     </dd>
                   </dl>
+                  <StakeChart
+                    title={`Total stake on dataset ${key} over time`}
+                    points={data.history.get(d.id) ?? []}
+                    now={now}
+                  />
                   <label htmlFor={`amount-${key}`}>Amount of KHO for dataset {key}</label>
                   <div className="actions">
                     <input
