@@ -166,6 +166,8 @@ describe("web page in Chromium against kho dev --play-demo", () => {
       await expect
         .poll(() => page.getByTestId("receipt-verdict").textContent(), POLL)
         .toMatch(/^Verified in this browser: signed by/);
+      // Streamed through the page's /relayer forward (SSE), the local model's answer: the clay pot.
+      expect(await page.locator(".answer").textContent()).toMatch(/nồi đất/);
       // The relayer commits a batch every few seconds: ask again until the receipt is in one.
       const checkBatch = page.getByRole("button", { name: "Check its batch proof" });
       await expect

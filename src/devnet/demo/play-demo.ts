@@ -31,6 +31,7 @@ const EPOCH_LENGTH = 7n * DAY;
 const TIMELOCK = DAY;
 export const DEMO_BUDGET = parseUnits("10000", 18);
 const STAKE = parseUnits("500", 18);
+const EARLY_STAKE_AFTER = 600n;
 
 export type PlayDemoParameters = {
   /** Narration and tables (stdout). */
@@ -83,10 +84,13 @@ export type PlayDemoEpochParameters = PlayDemoParameters & {
 export async function playDemoEpoch(net: DevNetwork, parameters: PlayDemoEpochParameters): Promise<EpochComputation> {
   const { out, progress, clock } = parameters;
   const { chain, deployment, roles, seed } = net;
-  if (deployment.epoch.length !== EPOCH_LENGTH || deployment.epoch.genesis <= (await chain.latestTimestamp())) {
-    throw new Error("the demo epoch needs a network started with demoNetworkParameters (a fresh 7-day epoch 0)");
-  }
   const genesis = deployment.epoch.genesis;
+  // The chain's clock only moves forward: the week starts with the early stake, 10 minutes into epoch 0.
+  if (deployment.epoch.length !== EPOCH_LENGTH || (await chain.latestTimestamp()) >= genesis + EARLY_STAKE_AFTER) {
+    throw new Error(
+      "the demo epoch needs a network started with demoNetworkParameters, less than 10 minutes into its 7-day epoch 0",
+    );
+  }
   const moveTo = async (t: bigint) => {
     await chain.setTime(t);
     clock.set(t);
@@ -102,7 +106,7 @@ export async function playDemoEpoch(net: DevNetwork, parameters: PlayDemoEpochPa
   out(
     `1. Community vi-VN/home-cooking (id ${seed.communityId}) with its dataset (id ${seed.datasetId}) and ${net.members.length} attested members.`,
   );
-  await moveTo(genesis + 600n);
+  await moveTo(genesis + EARLY_STAKE_AFTER);
   await stake(clientFor(roles.earlyStaker), { datasetId: seed.datasetId, amount: STAKE });
   out(`   Early staker ${roles.earlyStaker.address} stakes ${formatKho(STAKE)} at the start of the epoch.`);
   out(

@@ -6,6 +6,7 @@ import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk
 import type { KhoReceipt } from "../../../src/protocol/receipt-json";
 import { DEPLOYMENT_STATUSES } from "../../../src/sdk/actions/models/deploymentStatus";
 import { describeError } from "../lib/errors";
+import { streamChat } from "../lib/stream-chat";
 import { formatToken, shortHex } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
@@ -68,16 +69,22 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
     setVerdict(null);
     setBatch(null);
     try {
-      const result = await relayer.chatCompletion({
+      // Streamed (SSE through the relayer): the answer shows as it is written, the receipt comes last.
+      let text = "";
+      setAnswer("");
+      const signed = await streamChat({
+        relayerUrl: config.relayerUrl,
+        apiKey: config.apiKey,
         model: page.data.model.name,
-        messages: [{ role: "user", content: question }],
+        question,
         user: "web-page",
+        onDelta: (delta) => setAnswer((text += delta)),
       });
-      setAnswer(result.completion.choices[0]?.message.content ?? "(no answer)");
-      setReceipt(result.receipt);
+      if (text === "") setAnswer("(no answer)");
+      setReceipt(signed);
       // Checked here, not taken from the relayer's word: recover the signer under the ledger's
       // EIP-712 domain and ask the ledger whether that address is an authorized relayer.
-      const signer = await recoverReceiptSigner(result.receipt.receipt, result.receipt.signature, domain);
+      const signer = await recoverReceiptSigner(signed.receipt, signed.signature, domain);
       const [isRelayer, onChainHash] = await Promise.all([
         publicClient.readContract({
           address: contracts.UsageLedger,
@@ -89,10 +96,10 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
           address: contracts.UsageLedger,
           abi: usageLedgerAbi,
           functionName: "hashReceipt",
-          args: [result.receipt.receipt],
+          args: [signed.receipt],
         }),
       ]);
-      setVerdict({ signer, isRelayer, hashMatches: onChainHash === result.receipt.hash });
+      setVerdict({ signer, isRelayer, hashMatches: onChainHash === signed.hash });
     } catch (e) {
       setError(describeError(e));
     } finally {
