@@ -162,6 +162,8 @@ describe("web page in Chromium against kho dev --play-demo", () => {
     await withPage("try-it", async (page) => {
       await page.goto(`${webUrl}/#/communities`);
       await page.getByTestId("ranking").getByRole("button", { name: LOCAL_MODEL_NAME }).click();
+      // Its one deployment is active, and the relayer's circuit breaker has nothing against it.
+      await expect.poll(() => page.locator('[data-testid$="-health"]').allTextContents(), POLL).toEqual(["serving"]);
       await page.getByRole("button", { name: "Ask through the relayer" }).click();
       await expect
         .poll(() => page.getByTestId("receipt-verdict").textContent(), POLL)

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Hex } from "viem";
 import { datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../../src/protocol/abis";
 import { recoverReceiptSigner } from "../../../src/protocol/receipt";
@@ -6,6 +6,7 @@ import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk
 import type { KhoReceipt } from "../../../src/protocol/receipt-json";
 import { DEPLOYMENT_STATUSES } from "../../../src/sdk/actions/models/deploymentStatus";
 import { describeError } from "../lib/errors";
+import { deploymentHealthText, readRelayerHealth } from "../lib/relayer-health";
 import { streamChat } from "../lib/stream-chat";
 import { formatToken, shortHex } from "../lib/format";
 import { useLoad } from "../lib/hooks";
@@ -49,6 +50,14 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
     );
     return { model, versions, deployments, datasets };
   }, [props.modelId, kho.version]);
+
+  // Live health: what the relayer's circuit breaker makes of each deployment, re-read every 10 s.
+  const [healthTick, setHealthTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setHealthTick((t) => t + 1), 10_000);
+    return () => clearInterval(timer);
+  }, []);
+  const health = useLoad(() => readRelayerHealth(config.relayerUrl), [config.relayerUrl, healthTick, kho.version]);
 
   const [question, setQuestion] = useState("Tôi nấu cá kho thế nào?");
   const [busy, setBusy] = useState(false);
@@ -188,6 +197,7 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                   <th scope="col">Operator</th>
                   <th scope="col">Endpoint</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Live health (relayer)</th>
                 </tr>
               </thead>
               <tbody>
@@ -201,6 +211,13 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                       <code>{d.endpoint}</code>
                     </td>
                     <td>{DEPLOYMENT_STATUSES[d.status] ?? `status ${d.status}`}</td>
+                    <td data-testid={`deployment-${d.id}-health`}>
+                      {DEPLOYMENT_STATUSES[d.status] !== "active"
+                        ? "not called (not active)"
+                        : health.data
+                          ? deploymentHealthText(health.data, d.id, Date.now())
+                          : (health.error ?? "checking…")}
+                    </td>
                   </tr>
                 ))}
               </tbody>
