@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import express, { type Request, type Response } from "express";
 import { type Address, type Hex, createPublicClient, http } from "viem";
 import { serializeDeployment } from "../protocol/deployment";
@@ -100,9 +103,19 @@ export async function startWebServer(parameters: StartWebServerParameters): Prom
       body: req.method === "GET" || req.method === "HEAD" ? undefined : (req.body as Buffer),
     });
     res.status(upstream.status);
-    const type = upstream.headers.get("content-type");
-    if (type) res.type(type);
-    res.send(Buffer.from(await upstream.arrayBuffer()));
+    for (const name of ["content-type", "cache-control", "x-kho-receipt-hash", "x-kho-request-id"]) {
+      const value = upstream.headers.get(name);
+      if (value !== null) res.setHeader(name, value);
+    }
+    if (!upstream.body) {
+      res.end();
+      return;
+    }
+    // Piped, not buffered: a streamed answer (text/event-stream) reaches the page as it is written.
+    const body = Readable.fromWeb(upstream.body as NodeReadableStream<Uint8Array>);
+    res.on("close", () => body.destroy());
+    // A page that leaves mid-answer closes the stream; there is nobody left to answer.
+    await pipeline(body, res).catch(() => undefined);
   });
 
   app.get("/api/usage/:epoch.json", async (req: Request, res: Response) => {

@@ -50,12 +50,17 @@ describe("kho dev (built binary: a whole local network in the child process)", (
   });
 
   it("rejects bad ports with one sentence before starting anything", async () => {
-    const [badChain, oneModelPort, badModelPort, badEpoch, shortEpoch] = await Promise.all([
+    const [badChain, oneModelPort, badModelPort, badEpoch, shortEpoch, demoWithEpoch] = await Promise.all([
       runKho(["dev", "--chain-port", "99999"], { cwd }),
       runKho(["dev", "--model-ports", "8001"], { cwd }),
       runKho(["dev", "--model-ports", "8001,x"], { cwd }),
       runKho(["dev", "--epoch-length", "1 week"], { cwd }),
       runKho(["dev", "--epoch-length", "30s"], { cwd }),
+      runKho(["dev", "--play-demo", "--epoch-length", "1h"], { cwd }),
+    ]);
+    expect([demoWithEpoch.code, errorLine(demoWithEpoch)]).toEqual([
+      1,
+      "kho: --play-demo plays the demo's 7-day epoch, so it cannot be combined with --epoch-length",
     ]);
     expect([badEpoch.code, errorLine(badEpoch)]).toEqual([
       1,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { z } from "zod";
+import { demoClock, demoNetworkParameters, playDemoEpoch } from "../../devnet/demo/play-demo";
 import { startDevNetwork } from "../../devnet/dev-network";
 import { startWebServer } from "../../devnet/web-server";
 import { LOCAL_MODEL_NAME } from "../../devnet/seed";
@@ -42,7 +43,14 @@ function formatDuration(seconds: bigint): string {
   return `${seconds}s`;
 }
 
-type DevOptions = { chainPort: string; relayerPort: string; modelPorts: string; webPort: string; epochLength?: string };
+type DevOptions = {
+  chainPort: string;
+  relayerPort: string;
+  modelPorts: string;
+  webPort: string;
+  epochLength?: string;
+  playDemo?: boolean;
+};
 
 /** `kho dev`: a whole local Kho network that a curl can use, until Ctrl-C. */
 export function registerDevCommand(program: Command, ctx: CliContext): void {
@@ -57,7 +65,13 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       "--epoch-length <duration>",
       "reward epoch length such as 1h, 30m, 7d or seconds (default 7d); batch grace, settlement window and timelock shrink to fit",
     )
+    .option(
+      "--play-demo",
+      "before serving, play the demo's community week through the relayer and close epoch 0 (7-day epochs): rewards computed, root published and accepted, ready to claim",
+    )
     .action(async (options: DevOptions) => {
+      if (options.playDemo && options.epochLength !== undefined)
+        throw new CliError("--play-demo plays the demo's 7-day epoch, so it cannot be combined with --epoch-length");
       const epochLength =
         options.epochLength === undefined ? undefined : parseDuration(options.epochLength, "--epoch-length");
       const chainPort = parsePort(options.chainPort, "--chain-port");
@@ -65,7 +79,10 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       const webPort = parsePort(options.webPort, "--web-port");
       const modelPorts = options.modelPorts.split(",");
       if (modelPorts.length !== 2) throw new CliError(`--model-ports takes two ports such as 8001,8002`);
+      // The demo moves the chain's clock a week ahead; the relayer follows it (see demoClock).
+      const clock = options.playDemo ? demoClock(BigInt(Math.floor(Date.now() / 1000))) : undefined;
       const network = await startDevNetwork({
+        ...(clock ? demoNetworkParameters(clock) : {}),
         chainPort,
         relayerPort,
         modelPorts: [parsePort(modelPorts[0]!, "--model-ports"), parsePort(modelPorts[1]!, "--model-ports")],
@@ -74,12 +91,22 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         relayerLogLevel: "info",
         progress: (message) => ctx.progress(message),
       });
-      const web = await startWebServer({ network, epochsDir: path.resolve(ctx.cwd, "epochs"), port: webPort }).catch(
-        async (error: unknown) => {
-          await network.close();
-          throw error;
-        },
-      );
+      const epochsDir = path.resolve(ctx.cwd, "epochs");
+      const web = await (async () => {
+        if (clock) {
+          ctx.io.stdout("Playing the demo epoch on this network:\n");
+          await playDemoEpoch(network, {
+            clock,
+            epochsDir,
+            out: (text) => ctx.io.stdout(`${text}\n`),
+            progress: (message) => ctx.progress(message),
+          });
+        }
+        return startWebServer({ network, epochsDir, port: webPort });
+      })().catch(async (error: unknown) => {
+        await network.close();
+        throw error;
+      });
       const key = network.apiKeys.appDeveloper;
       const rpcUrl = network.chain.rpcUrl;
       // `kho` commands default to this RPC URL; any other port must be passed on every command.
@@ -100,6 +127,11 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         `  generic model      ${network.genericModel.url}  (generic-chef, 5 deployments)`,
         `  web page           ${web.url}/  (communities, models, staking, rewards; build it with npm run build:web)`,
         `  reward epochs      ${formatDuration(epoch.length)} each from ${new Date(Number(epoch.genesis) * 1000).toISOString()}  (batch grace ${formatDuration(epoch.batchGracePeriod)})`,
+        ...(clock
+          ? [
+              `  demo epoch 0       played and its root accepted: every payee can claim on ${web.url}/#/rewards or with \`${kho} rewards claim --private-key <key>\``,
+            ]
+          : []),
         "",
         "Dev accounts (Hardhat's well-known keys: never use them on a real chain):",
         account("deployer, governor, poster", roles.deployer),

@@ -22,10 +22,10 @@ function revert(errorName: "InsufficientStake" | "ZeroAmount", args: readonly un
 }
 
 describe("describeError", () => {
-  it("decodes a revert to its custom error and arguments, amounts also in tokens", () => {
-    const error = revert("InsufficientStake", [1n, staker, parseUnits("10", 18), parseUnits("12.5", 18)]);
+  it("decodes a revert to its custom error and named arguments, amounts in tokens and never in wei", () => {
+    const error = revert("InsufficientStake", [1n, staker, parseUnits("10", 18), 1n]);
     expect(describeError(error)).toBe(
-      `The contract refused: InsufficientStake(1, ${staker}, 10000000000000000000 (10 KHO), 12500000000000000000 (12.5 KHO)).`,
+      `The contract refused: InsufficientStake(datasetId 1, staker ${staker}, stake 10 KHO, requested 0.000000000000000001 KHO).`,
     );
     expect(describeError(revert("ZeroAmount", []))).toBe("The contract refused: ZeroAmount().");
   });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import type { Abi, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
+import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
+import { khoTokenAbi } from "../../../src/protocol/abis";
 import { describeError } from "./errors";
 import type { Kho } from "./kho";
 
@@ -76,4 +77,20 @@ export async function sendTransaction<
   if (receipt.status !== "success") throw new Error(`Transaction ${hash} was mined but reverted.`);
   kho.refresh();
   return hash;
+}
+
+/** Approves `spender` to take `amount` of KHO from the connected account, unless it already may. */
+export async function approveIfNeeded(kho: Kho, spender: Address, amount: bigint): Promise<void> {
+  const connected = kho.connected;
+  if (!connected) throw new Error("Connect a wallet or pick a dev account first.");
+  const token = kho.config.deployment.contracts.KhoToken;
+  const allowance = await kho.publicClient.readContract({
+    address: token,
+    abi: khoTokenAbi,
+    functionName: "allowance",
+    args: [connected.address, spender],
+  });
+  if (allowance < amount) {
+    await sendTransaction(kho, { address: token, abi: khoTokenAbi, functionName: "approve", args: [spender, amount] });
+  }
 }

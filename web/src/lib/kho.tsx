@@ -1,4 +1,4 @@
-import { type ReactNode, createContext, useCallback, useContext, useMemo, useState } from "react";
+import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import {
   type Address,
   type Chain,
@@ -15,7 +15,13 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { DevAccount, KhoConfig } from "./config";
 import { WrongNetworkError } from "./errors";
 
-export type Connected = { address: Address; wallet: WalletClient; source: string };
+export type Connected = {
+  address: Address;
+  wallet: WalletClient;
+  source: string;
+  /** The browser wallet behind `wallet`, whose account and chain changes the page follows. */
+  provider?: EIP1193Provider;
+};
 
 export type Kho = {
   config: KhoConfig;
@@ -25,6 +31,8 @@ export type Kho = {
   connectDev(account: DevAccount): void;
   connectInjected(): Promise<void>;
   disconnect(): void;
+  /** Why the page let go of a browser wallet (it switched chain or shared no account), in one sentence. */
+  walletNotice: string | null;
   /** Bumped after every transaction so panels re-read the chain. */
   version: number;
   refresh(): void;
@@ -55,6 +63,7 @@ export function KhoProvider(props: { config: KhoConfig; children: ReactNode }) {
     [chain, config.rpcUrl],
   );
   const [connected, setConnected] = useState<Connected | null>(null);
+  const [walletNotice, setWalletNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
 
@@ -76,8 +85,37 @@ export function KhoProvider(props: { config: KhoConfig; children: ReactNode }) {
     const walletChainId = await probe.getChainId();
     if (walletChainId !== chain.id) throw new WrongNetworkError(walletChainId, chain.id);
     const wallet = createWalletClient({ chain, account: address, transport: custom(provider) });
-    setConnected({ address, wallet, source: "browser wallet" });
+    setWalletNotice(null);
+    setConnected({ address, wallet, source: "browser wallet", provider });
   }, [chain]);
+
+  // A browser wallet may switch account or chain at any time (EIP-1193 events): follow the
+  // account, and let go of a wallet that left the deployment's chain rather than send there.
+  const provider = connected?.provider;
+  useEffect(() => {
+    if (!provider) return;
+    const onAccounts = (accounts: readonly Address[]) => {
+      const [address] = accounts;
+      if (!address) {
+        setConnected(null);
+        setWalletNotice("Your wallet stopped sharing an account with this page; connect it again to continue.");
+        return;
+      }
+      const wallet = createWalletClient({ chain, account: address, transport: custom(provider) });
+      setConnected({ address, wallet, source: "browser wallet", provider });
+    };
+    const onChain = (chainId: string) => {
+      if (Number(chainId) === chain.id) return;
+      setConnected(null);
+      setWalletNotice(new WrongNetworkError(Number(chainId), chain.id).message);
+    };
+    provider.on("accountsChanged", onAccounts);
+    provider.on("chainChanged", onChain);
+    return () => {
+      provider.removeListener("accountsChanged", onAccounts);
+      provider.removeListener("chainChanged", onChain);
+    };
+  }, [provider, chain]);
 
   const value = useMemo<Kho>(
     () => ({
@@ -88,10 +126,11 @@ export function KhoProvider(props: { config: KhoConfig; children: ReactNode }) {
       connectDev,
       connectInjected,
       disconnect: () => setConnected(null),
+      walletNotice,
       version,
       refresh,
     }),
-    [config, chain, publicClient, connected, connectDev, connectInjected, version, refresh],
+    [config, chain, publicClient, connected, connectDev, connectInjected, walletNotice, version, refresh],
   );
   return <KhoContext.Provider value={value}>{props.children}</KhoContext.Provider>;
 }

@@ -1,9 +1,9 @@
 import { useState } from "react";
-import { feeEscrowAbi, khoTokenAbi } from "../../../src/protocol/abis";
-import { describeError } from "../lib/errors";
+import { feeEscrowAbi } from "../../../src/protocol/abis";
 import { formatCountdown, formatToken, parseTokenAmount } from "../lib/format";
-import { sendTransaction, useChainTime, useLoad } from "../lib/hooks";
+import { approveIfNeeded, sendTransaction, useChainTime, useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
+import { ActionStatus, useAction } from "../lib/use-action";
 
 /** A payer's FeeEscrow account: balance, top-up, thaw, withdraw (every served call settles before money leaves). */
 export function Escrow() {
@@ -12,8 +12,6 @@ export function Escrow() {
   const escrow = config.deployment.contracts.FeeEscrow;
   const now = useChainTime(kho);
   const [amount, setAmount] = useState("");
-  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const page = useLoad(async () => {
     if (!escrow) return null;
@@ -32,18 +30,13 @@ export function Escrow() {
     };
   }, [connected, kho.version]);
 
-  const run = async (label: string, action: () => Promise<void>) => {
-    setBusy(true);
-    setStatus(null);
-    try {
+  const { busy, status, run: runAction } = useAction();
+  /** Runs `action`; on success the status says "<label>: done." */
+  const run = (label: string, action: () => Promise<unknown>) =>
+    runAction(async () => {
       await action();
-      setStatus({ text: `${label}: done.`, error: false });
-    } catch (e) {
-      setStatus({ text: describeError(e), error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+      return `${label}: done.`;
+    });
 
   if (!escrow) {
     return (
@@ -56,18 +49,8 @@ export function Escrow() {
 
   const deposit = () =>
     run("Top-up", async () => {
-      if (!connected) throw new Error("Connect a wallet or pick a dev account first.");
       const wei = parseTokenAmount(amount);
-      const token = config.deployment.contracts.KhoToken;
-      const allowance = await publicClient.readContract({
-        address: token,
-        abi: khoTokenAbi,
-        functionName: "allowance",
-        args: [connected.address, escrow],
-      });
-      if (allowance < wei) {
-        await sendTransaction(kho, { address: token, abi: khoTokenAbi, functionName: "approve", args: [escrow, wei] });
-      }
+      await approveIfNeeded(kho, escrow, wei);
       await sendTransaction(kho, { address: escrow, abi: feeEscrowAbi, functionName: "deposit", args: [wei] });
     });
   const thaw = () =>
@@ -156,11 +139,7 @@ export function Escrow() {
               </div>
             </div>
           )}
-          {status && (
-            <p role={status.error ? "alert" : "status"} className={status.error ? "error" : "ok"}>
-              {status.text}
-            </p>
-          )}
+          <ActionStatus status={status} />
         </>
       )}
     </section>

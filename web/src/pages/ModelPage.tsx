@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Hex } from "viem";
 import { datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../../src/protocol/abis";
 import { recoverReceiptSigner } from "../../../src/protocol/receipt";
@@ -6,6 +6,8 @@ import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk
 import type { KhoReceipt } from "../../../src/protocol/receipt-json";
 import { DEPLOYMENT_STATUSES } from "../../../src/sdk/actions/models/deploymentStatus";
 import { describeError } from "../lib/errors";
+import { deploymentHealthText, readRelayerHealth } from "../lib/relayer-health";
+import { streamChat } from "../lib/stream-chat";
 import { formatToken, shortHex } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
@@ -49,6 +51,14 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
     return { model, versions, deployments, datasets };
   }, [props.modelId, kho.version]);
 
+  // Live health: what the relayer's circuit breaker makes of each deployment, re-read every 10 s.
+  const [healthTick, setHealthTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setHealthTick((t) => t + 1), 10_000);
+    return () => clearInterval(timer);
+  }, []);
+  const health = useLoad(() => readRelayerHealth(config.relayerUrl), [config.relayerUrl, healthTick, kho.version]);
+
   const [question, setQuestion] = useState("Tôi nấu cá kho thế nào?");
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<string | null>(null);
@@ -68,16 +78,22 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
     setVerdict(null);
     setBatch(null);
     try {
-      const result = await relayer.chatCompletion({
+      // Streamed (SSE through the relayer): the answer shows as it is written, the receipt comes last.
+      let text = "";
+      setAnswer("");
+      const signed = await streamChat({
+        relayerUrl: config.relayerUrl,
+        apiKey: config.apiKey,
         model: page.data.model.name,
-        messages: [{ role: "user", content: question }],
+        question,
         user: "web-page",
+        onDelta: (delta) => setAnswer((text += delta)),
       });
-      setAnswer(result.completion.choices[0]?.message.content ?? "(no answer)");
-      setReceipt(result.receipt);
+      if (text === "") setAnswer("(no answer)");
+      setReceipt(signed);
       // Checked here, not taken from the relayer's word: recover the signer under the ledger's
       // EIP-712 domain and ask the ledger whether that address is an authorized relayer.
-      const signer = await recoverReceiptSigner(result.receipt.receipt, result.receipt.signature, domain);
+      const signer = await recoverReceiptSigner(signed.receipt, signed.signature, domain);
       const [isRelayer, onChainHash] = await Promise.all([
         publicClient.readContract({
           address: contracts.UsageLedger,
@@ -89,10 +105,10 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
           address: contracts.UsageLedger,
           abi: usageLedgerAbi,
           functionName: "hashReceipt",
-          args: [result.receipt.receipt],
+          args: [signed.receipt],
         }),
       ]);
-      setVerdict({ signer, isRelayer, hashMatches: onChainHash === result.receipt.hash });
+      setVerdict({ signer, isRelayer, hashMatches: onChainHash === signed.hash });
     } catch (e) {
       setError(describeError(e));
     } finally {
@@ -192,6 +208,7 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                   <th scope="col">Operator</th>
                   <th scope="col">Endpoint</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Live health (relayer)</th>
                 </tr>
               </thead>
               <tbody>
@@ -205,6 +222,13 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                       <code>{d.endpoint}</code>
                     </td>
                     <td>{DEPLOYMENT_STATUSES[d.status] ?? `status ${d.status}`}</td>
+                    <td data-testid={`deployment-${d.id}-health`}>
+                      {DEPLOYMENT_STATUSES[d.status] !== "active"
+                        ? "not called (not active)"
+                        : health.data
+                          ? deploymentHealthText(health.data, d.id, Date.now())
+                          : (health.error ?? "checking…")}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -1,11 +1,10 @@
-import { useState } from "react";
 import { type Address, getAddress, isAddressEqual } from "viem";
 import { rewardDistributorAbi } from "../../../src/protocol/abis";
 import { rewardLeaf, verifyProof } from "../../../src/protocol/merkle";
-import { describeError } from "../lib/errors";
 import { formatCountdown, formatToken, shortHex } from "../lib/format";
 import { sendTransaction, useChainTime, useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
+import { ActionStatus, useAction } from "../lib/use-action";
 import {
   type PayoutsFile,
   type RewardTreeFile,
@@ -28,8 +27,7 @@ export function Rewards() {
   const { config, publicClient, connected } = kho;
   const distributor = config.deployment.contracts.RewardDistributor;
   const now = useChainTime(kho);
-  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, status, run } = useAction();
 
   const page = useLoad(async () => {
     const [roots, epochs] = await Promise.all([readRootState(publicClient, config), fetchEpochList()]);
@@ -65,21 +63,16 @@ export function Rewards() {
 
   const claim = async () => {
     if (!data?.entry || !connected) return;
-    setBusy(true);
-    setStatus(null);
-    try {
+    const { entry } = data;
+    await run(async () => {
       await sendTransaction(kho, {
         address: distributor,
         abi: rewardDistributorAbi,
         functionName: "claim",
-        args: [connected.address, data.entry.cumulative, data.entry.proof],
+        args: [connected.address, entry.cumulative, entry.proof],
       });
-      setStatus({ text: `Claimed ${formatToken(claimable)}.`, error: false });
-    } catch (e) {
-      setStatus({ text: describeError(e), error: true });
-    } finally {
-      setBusy(false);
-    }
+      return `Claimed ${formatToken(claimable)}.`;
+    });
   };
 
   return (
@@ -115,11 +108,7 @@ export function Rewards() {
               <button type="button" disabled={busy || claimable <= 0n} onClick={() => void claim()}>
                 {busy ? "Claiming…" : `Claim ${formatToken(claimable)}`}
               </button>
-              {status && (
-                <p role={status.error ? "alert" : "status"} className={status.error ? "error" : "ok"}>
-                  {status.text}
-                </p>
-              )}
+              <ActionStatus status={status} />
             </div>
           )}
           <h3>History</h3>

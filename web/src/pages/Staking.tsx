@@ -1,10 +1,12 @@
 import { useState } from "react";
-import { datasetStakingAbi, khoTokenAbi } from "../../../src/protocol/abis";
-import { describeError } from "../lib/errors";
+import { datasetStakingAbi } from "../../../src/protocol/abis";
 import { formatCountdown, formatToken, parseTokenAmount } from "../lib/format";
-import { sendTransaction, useChainTime, useLoad } from "../lib/hooks";
+import { approveIfNeeded, sendTransaction, useChainTime, useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
+import { ActionStatus, useAction } from "../lib/use-action";
 import { readDatasets } from "../lib/reads";
+import { readStakeHistory } from "../lib/stake-history";
+import { StakeChart } from "./StakeChart";
 
 /** Datasets with their total stake; the connected account stakes, unstakes and withdraws. */
 export function Staking() {
@@ -13,15 +15,14 @@ export function Staking() {
   const staking = config.deployment.contracts.DatasetStaking;
   const now = useChainTime(kho);
   const [amounts, setAmounts] = useState<Record<string, string>>({});
-  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const page = useLoad(async () => {
     const base = { address: staking, abi: datasetStakingAbi } as const;
-    const [datasets, totalStaked, unbondingPeriod] = await Promise.all([
+    const [datasets, totalStaked, unbondingPeriod, history] = await Promise.all([
       readDatasets(publicClient, config.deployment.contracts),
       publicClient.readContract({ ...base, functionName: "totalStaked" }),
       publicClient.readContract({ ...base, functionName: "unbondingPeriod" }),
+      readStakeHistory(publicClient, config.deployment.contracts, config.deployment.blockNumber),
     ]);
     const mine = connected
       ? await Promise.all(
@@ -33,40 +34,21 @@ export function Staking() {
     const unbonding = connected
       ? await publicClient.readContract({ ...base, functionName: "pendingUnbonding", args: [connected.address] })
       : [];
-    return { datasets, totalStaked, unbondingPeriod, mine, unbonding };
+    return { datasets, totalStaked, unbondingPeriod, history, mine, unbonding };
   }, [connected, kho.version]);
 
-  const run = async (label: string, action: () => Promise<void>) => {
-    setBusy(true);
-    setStatus(null);
-    try {
+  const { busy, status, run: runAction } = useAction();
+  /** Runs `action`; on success the status says "<label>: done." */
+  const run = (label: string, action: () => Promise<unknown>) =>
+    runAction(async () => {
       await action();
-      setStatus({ text: `${label}: done.`, error: false });
-    } catch (e) {
-      setStatus({ text: describeError(e), error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+      return `${label}: done.`;
+    });
 
   const stake = (datasetId: bigint) =>
     run("Stake", async () => {
-      if (!connected) throw new Error("Connect a wallet or pick a dev account first.");
       const amount = parseTokenAmount(amounts[datasetId.toString()] ?? "");
-      const allowance = await publicClient.readContract({
-        address: config.deployment.contracts.KhoToken,
-        abi: khoTokenAbi,
-        functionName: "allowance",
-        args: [connected.address, staking],
-      });
-      if (allowance < amount) {
-        await sendTransaction(kho, {
-          address: config.deployment.contracts.KhoToken,
-          abi: khoTokenAbi,
-          functionName: "approve",
-          args: [staking, amount],
-        });
-      }
+      await approveIfNeeded(kho, staking, amount);
       await sendTransaction(kho, {
         address: staking,
         abi: datasetStakingAbi,
@@ -126,6 +108,11 @@ export function Staking() {
                       {data.mine ? formatToken(data.mine[i] ?? 0n) : "connect to see"}
                     </dd>
                   </dl>
+                  <StakeChart
+                    title={`Total stake on dataset ${key} over time`}
+                    points={data.history.get(d.id) ?? []}
+                    now={now}
+                  />
                   <label htmlFor={`amount-${key}`}>Amount of KHO for dataset {key}</label>
                   <div className="actions">
                     <input
@@ -166,11 +153,7 @@ export function Staking() {
           <button type="button" disabled={busy || !connected} onClick={() => void withdraw()}>
             Withdraw released stake
           </button>
-          {status && (
-            <p role={status.error ? "alert" : "status"} className={status.error ? "error" : "ok"}>
-              {status.text}
-            </p>
-          )}
+          <ActionStatus status={status} />
         </>
       )}
     </section>

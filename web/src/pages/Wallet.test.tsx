@@ -60,6 +60,43 @@ function fakeChain(balance: bigint) {
   return calls;
 }
 
+/** A JSON-RPC endpoint that answers every token balance with 0. */
+function zeroBalances() {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (_url: string, init: { body: string }) => {
+      const request = JSON.parse(init.body) as { id: number };
+      const result = encodeFunctionResult({ abi: khoTokenAbi, functionName: "balanceOf", result: 0n });
+      return new Response(JSON.stringify({ jsonrpc: "2.0", id: request.id, result }), {
+        headers: { "content-type": "application/json" },
+      });
+    }),
+  );
+}
+
+/** An injected EIP-1193 wallet on `chainId` sharing `account`, whose events the test fires. */
+function fakeInjectedWallet(account: string, chainId: number) {
+  const listeners = new Map<string, Set<(value: unknown) => void>>();
+  const provider = {
+    request: vi.fn(async ({ method }: { method: string }) => {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (method === "eth_chainId") return `0x${chainId.toString(16)}`;
+      throw new Error(`the fake wallet does not answer ${method}`);
+    }),
+    on: (event: string, listener: (value: unknown) => void) => {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener);
+      listeners.set(event, set);
+    },
+    removeListener: (event: string, listener: (value: unknown) => void) => listeners.get(event)?.delete(listener),
+  };
+  vi.stubGlobal("ethereum", provider);
+  return {
+    emit: async (event: string, value: unknown) => listeners.get(event)?.forEach((l) => l(value)),
+    listenerCount: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
+  };
+}
+
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
@@ -95,6 +132,65 @@ describe("WalletBar", () => {
     fireEvent.click(screen.getByRole("button", { name: "Connect browser wallet" }));
     await waitFor(() =>
       expect(screen.getByRole("alert").textContent).toBe("No browser wallet found; install one or use a dev account."),
+    );
+  });
+});
+
+describe("WalletBar with a browser wallet", () => {
+  const first = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788";
+  const second = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a";
+
+  async function connect(chainId = 31337) {
+    zeroBalances();
+    const wallet = fakeInjectedWallet(first, chainId);
+    render(
+      <KhoProvider config={config}>
+        <WalletBar />
+      </KhoProvider>,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Connect browser wallet" }));
+    return wallet;
+  }
+
+  it("follows the wallet to the account it switches to", async () => {
+    const wallet = await connect();
+    await waitFor(() => expect(screen.getByTitle(first)).toBeTruthy());
+    await wallet.emit("accountsChanged", [second]);
+    await waitFor(() => expect(screen.getByTitle(second)).toBeTruthy());
+    expect(screen.getByText("(browser wallet)")).toBeTruthy();
+  });
+
+  it("lets go of a wallet that switches to another chain, saying so in one sentence", async () => {
+    const wallet = await connect();
+    await waitFor(() => expect(screen.getByTitle(first)).toBeTruthy());
+    await wallet.emit("chainChanged", "0x1");
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toBe(
+        "Your wallet is on chain 1; switch it to chain 31337, where this Kho deployment lives.",
+      ),
+    );
+    expect(screen.queryByTitle(first)).toBeNull();
+    expect(wallet.listenerCount()).toBe(0);
+  });
+
+  it("lets go of a wallet that stops sharing its account", async () => {
+    const wallet = await connect();
+    await waitFor(() => expect(screen.getByTitle(first)).toBeTruthy());
+    await wallet.emit("accountsChanged", []);
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toBe(
+        "Your wallet stopped sharing an account with this page; connect it again to continue.",
+      ),
+    );
+    expect(screen.getByRole("button", { name: "Connect browser wallet" })).toBeTruthy();
+  });
+
+  it("refuses a wallet on another chain when connecting", async () => {
+    await connect(1);
+    await waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toBe(
+        "Your wallet is on chain 1; switch it to chain 31337, where this Kho deployment lives.",
+      ),
     );
   });
 });

@@ -71,9 +71,9 @@ export function WalletBar() {
           )}
         </>
       )}
-      {error && (
+      {(error ?? kho.walletNotice) && (
         <p role="alert" className="error">
-          {error}
+          {error ?? kho.walletNotice}
         </p>
       )}
     </div>
