@@ -19,7 +19,12 @@ function placeholderSigner(real: ReceiptSigner): ReceiptSigner {
     address: real.address,
     domain: real.domain,
     signReceipts: async (receipts) =>
-      receipts.map(() => ({ hash: PLACEHOLDER_HASH, signature: PLACEHOLDER_SIGNATURE })),
+      receipts.map(() => ({
+        hash: PLACEHOLDER_HASH,
+        signature: PLACEHOLDER_SIGNATURE,
+        inputHash: PLACEHOLDER_HASH,
+        outputHash: PLACEHOLDER_HASH,
+      })),
     close: () => real.close(),
   };
 }
