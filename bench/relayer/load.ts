@@ -59,10 +59,10 @@ export async function runLoad(params: LoadParameters): Promise<LoadResult> {
   if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost")
     throw new Error(`load targets loopback only, not ${url.hostname}`);
   const { shape } = params;
-  const agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: "concurrency" in shape ? shape.concurrency : Infinity,
-  });
+  // Open loop keeps to 32 connections too (later requests wait for one, their latency still counts
+  // from their scheduled start): a stalled server must not push the client past the relayer's
+  // per-IP connection cap.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: "concurrency" in shape ? shape.concurrency : 32 });
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
