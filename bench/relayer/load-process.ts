@@ -1,10 +1,10 @@
 /**
  * Child process of the relayer-throughput bench: hosts the stub upstream and drives load, so the
  * load generator's CPU is not charged to the relayer's event loop. Talks to its parent over IPC
- * and exits when done or when the parent goes away.
+ * (one `run` message per target, then `done`) and exits when done or when the parent goes away.
  */
-import { runLoad } from "./load";
-import type { LoadProcessMessage, PhaseResult, RunLoadMessage } from "./messages";
+import { type LoadParameters, type LoadResult, runLoad } from "./load";
+import type { DoneMessage, LoadProcessMessage, RunLoadMessage } from "./messages";
 import { startStubUpstream } from "./stub-upstream";
 
 function send(message: LoadProcessMessage): void {
@@ -24,41 +24,50 @@ function hasReceipt(body: string): string | null {
   return typeof parsed.kho_receipt?.signature === "string" ? null : "the answer carries no signed kho_receipt";
 }
 
+async function runTarget(stubUrl: string, run: RunLoadMessage): Promise<LoadResult[]> {
+  const target: Pick<LoadParameters, "url" | "headers" | "check"> =
+    run.target.kind === "stub"
+      ? { url: `${stubUrl}/v1/chat/completions`, headers: {} }
+      : {
+          url: `${run.target.url}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${run.target.apiKey}` },
+          check: hasReceipt,
+        };
+  const common = { ...target, deadlineMs: run.deadlineMs, body: chatBody(run.model) };
+  const first = run.phases[0]?.shape;
+  const warm = await runLoad({
+    ...common,
+    requests: run.warmup,
+    shape: { concurrency: first && "concurrency" in first ? first.concurrency : 32 },
+  });
+  if (warm.errors > 0) throw new Error(`warm-up failed: ${warm.firstError}`);
+  const results: LoadResult[] = [];
+  for (const phase of run.phases) results.push(await runLoad({ ...common, ...phase }));
+  return results;
+}
+
 async function main(): Promise<void> {
   if (!process.send) throw new Error("load-process must be started with an IPC channel (child_process.fork)");
   const stub = await startStubUpstream();
+  const finish = () => {
+    void stub.close().then(() => process.disconnect());
+  };
   process.on("disconnect", () => {
-    void stub.close().then(() => process.exit(1));
+    void stub.close().then(() => process.exit(0));
   });
-  const run = await new Promise<RunLoadMessage>((resolve) => {
-    process.once("message", (msg: RunLoadMessage) => resolve(msg));
-    send({ type: "stub", url: stub.url });
+  // Runs one at a time, in the order they arrive.
+  let queue = Promise.resolve();
+  process.on("message", (msg: RunLoadMessage | DoneMessage) => {
+    queue = queue.then(async () => {
+      if (msg.type === "done") return finish();
+      try {
+        send({ type: "result", results: await runTarget(stub.url, msg) });
+      } catch (error) {
+        send({ type: "error", message: error instanceof Error ? error.message : String(error) });
+      }
+    });
   });
-  try {
-    const stubTarget = { url: `${stub.url}/v1/chat/completions`, headers: {} };
-    const relayerTarget = {
-      url: `${run.relayerUrl}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${run.apiKey}` },
-      check: hasReceipt,
-    };
-    const common = { deadlineMs: run.deadlineMs, body: chatBody(run.model) };
-    const warmup = { ...common, requests: run.warmup, concurrency: run.phases[0]?.concurrency ?? 1 };
-    await runLoad({ ...stubTarget, ...warmup });
-    const warm = await runLoad({ ...relayerTarget, ...warmup });
-    if (warm.errors > 0) throw new Error(`relayer warm-up failed: ${warm.firstError}`);
-    const phases: PhaseResult[] = [];
-    for (const phase of run.phases) {
-      const stubResult = await runLoad({ ...stubTarget, ...common, ...phase });
-      const relayerResult = await runLoad({ ...relayerTarget, ...common, ...phase });
-      phases.push({ ...phase, stub: stubResult, relayer: relayerResult });
-    }
-    send({ type: "result", phases });
-  } catch (error) {
-    send({ type: "error", message: error instanceof Error ? error.message : String(error) });
-  } finally {
-    await stub.close();
-    process.disconnect();
-  }
+  send({ type: "stub", url: stub.url });
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,19 @@
 import http from "node:http";
 import { type LatencySummary, nowMs, round, summarizeLatencies } from "../lib/stats";
 
+/**
+ * Closed loop: `concurrency` clients each send their next request as soon as the last one answers
+ * (measures the most a server can serve). Open loop: one request every 1/`perSecond` s whatever
+ * the answers do (measures latency at a given load; each latency counts from the request's
+ * scheduled start, so a stalled server is not hidden by requests it delayed).
+ */
+export type LoadShape = { concurrency: number } | { perSecond: number };
+
 export type LoadParameters = {
   /** Full URL of the endpoint to POST to (loopback only). */
   url: string;
   requests: number;
-  concurrency: number;
+  shape: LoadShape;
   /** Gives up (and reports what it has) once this much wall time has passed. */
   deadlineMs: number;
   headers: Record<string, string>;
@@ -46,42 +54,58 @@ function post(agent: http.Agent, url: URL, headers: Record<string, string>, payl
   });
 }
 
-/** Closed-loop load: `concurrency` clients each send their next request as soon as the last one answers. */
 export async function runLoad(params: LoadParameters): Promise<LoadResult> {
   const url = new URL(params.url);
   if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost")
     throw new Error(`load targets loopback only, not ${url.hostname}`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: params.concurrency });
+  const { shape } = params;
+  // Open loop keeps to 32 connections too (later requests wait for one, their latency still counts
+  // from their scheduled start): a stalled server must not push the client past the relayer's
+  // per-IP connection cap.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: "concurrency" in shape ? shape.concurrency : 32 });
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
   let firstError: string | null = null;
-  let next = 0;
   const start = nowMs();
   const deadline = start + params.deadlineMs;
-  const lane = async () => {
-    while (next < params.requests && nowMs() < deadline) {
-      const i = next++;
-      const payload = JSON.stringify(params.body(i));
-      const t0 = nowMs();
-      try {
-        const res = await post(agent, url, params.headers, payload);
-        const reason =
-          res.status !== 200 ? `HTTP ${res.status}: ${res.body.slice(0, 200)}` : (params.check?.(res.body) ?? null);
-        if (reason) {
-          errors++;
-          firstError ??= reason;
-        } else {
-          ok++;
-          latencies.push(nowMs() - t0);
-        }
-      } catch (error) {
+  const one = async (i: number, scheduledAt: number) => {
+    const payload = JSON.stringify(params.body(i));
+    try {
+      const res = await post(agent, url, params.headers, payload);
+      const reason =
+        res.status !== 200 ? `HTTP ${res.status}: ${res.body.slice(0, 200)}` : (params.check?.(res.body) ?? null);
+      if (reason) {
         errors++;
-        firstError ??= error instanceof Error ? error.message : String(error);
+        firstError ??= reason;
+      } else {
+        ok++;
+        latencies.push(nowMs() - scheduledAt);
       }
+    } catch (error) {
+      errors++;
+      firstError ??= error instanceof Error ? error.message : String(error);
     }
   };
-  await Promise.all(Array.from({ length: params.concurrency }, lane));
+  if ("concurrency" in shape) {
+    let next = 0;
+    const lane = async () => {
+      while (next < params.requests && nowMs() < deadline) await one(next++, nowMs());
+    };
+    await Promise.all(Array.from({ length: shape.concurrency }, lane));
+  } else {
+    const interval = 1000 / shape.perSecond;
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; i < params.requests; i++) {
+      const scheduledAt = start + i * interval;
+      if (scheduledAt > deadline) break;
+      const wait = scheduledAt - nowMs();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const request = one(i, scheduledAt).finally(() => inFlight.delete(request));
+      inFlight.add(request);
+    }
+    await Promise.all(inFlight);
+  }
   const elapsedMs = nowMs() - start;
   agent.destroy();
   return {

@@ -1,20 +1,25 @@
-import type { LoadResult } from "./load";
+import type { LoadResult, LoadShape } from "./load";
 
-/** Parent → load process: start the measured runs. */
+/** Where a run sends its load: the stub upstream itself, or a relayer in front of it. */
+export type LoadTarget = { kind: "stub" } | { kind: "relayer"; url: string; apiKey: string };
+
+export type LoadPhase = { requests: number; shape: LoadShape };
+
+/** Parent → load process: load one target, phase after phase (after `warmup` unmeasured requests). */
 export type RunLoadMessage = {
   type: "run";
-  relayerUrl: string;
-  apiKey: string;
+  target: LoadTarget;
   model: string;
+  /** Sent closed-loop with the first phase's concurrency (or 32) and not measured. */
   warmup: number;
-  /** Each phase loads the stub alone, then the relayer, with the same request count and concurrency. */
-  phases: { requests: number; concurrency: number }[];
-  /** Per load run. */
+  phases: LoadPhase[];
+  /** Per phase. */
   deadlineMs: number;
 };
 
-export type PhaseResult = { requests: number; concurrency: number; stub: LoadResult; relayer: LoadResult };
+/** Parent → load process: no more runs; close the stub and exit. */
+export type DoneMessage = { type: "done" };
 
 /** Load process → parent. */
 export type LoadProcessMessage =
-  { type: "stub"; url: string } | { type: "result"; phases: PhaseResult[] } | { type: "error"; message: string };
+  { type: "stub"; url: string } | { type: "result"; results: LoadResult[] } | { type: "error"; message: string };

@@ -1,5 +1,5 @@
-import type { Hex } from "viem";
-import { canonicalJsonHash } from "./canonical-json";
+import { type Hex, keccak256, toBytes } from "viem";
+import { canonicalJson } from "./canonical-json";
 
 /**
  * The fields of a chat-completions request body that are not forwarded as they are: `model` is
@@ -19,10 +19,15 @@ export type ChatRequestBody = { readonly messages: readonly unknown[] };
  * `InferenceRequest(user, modelId, chatInputHash(body), nonce, deadline)`.
  */
 export function chatInputHash<T extends ChatRequestBody>(body: T): Hex {
+  return keccak256(toBytes(chatInputCanonicalJson(body)));
+}
+
+/** The canonical JSON text chatInputHash hashes (the relayer's signing workers hash it off the event loop). */
+export function chatInputCanonicalJson<T extends ChatRequestBody>(body: T): string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     throw new TypeError("chatInputHash needs a request body with a non-empty messages array");
   }
   const forwarded: Record<string, unknown> = { ...(body as object) };
   for (const field of INPUT_HASH_EXCLUDED_FIELDS) delete forwarded[field];
-  return canonicalJsonHash(forwarded);
+  return canonicalJson(forwarded);
 }

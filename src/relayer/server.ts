@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
-import { createApp } from "./app";
+import { type AppDeps, createApp } from "./app";
 import { createChainModelDirectory } from "./chain/chain-model-directory";
 import { ChainClock } from "./chain/chain-clock";
 import {
@@ -20,6 +20,7 @@ import { Batcher, type BatcherHooks } from "./services/batcher";
 import { MirrorPublisher } from "./services/mirror-publisher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
 import { createReceiptSigner } from "./signer/signer";
+import { createUpstreamConnections } from "./upstream/forward-chat-completion";
 import { openStore } from "./store";
 
 export type RunningRelayer = {
@@ -42,6 +43,12 @@ export type StartRelayerOptions = {
   batcherTickMs?: number;
   /** Test-only batcher hooks (see test-hooks.ts); none in production. */
   batcherHooks?: BatcherHooks;
+  /**
+   * Rewires the app's dependencies before createApp. Only the relayer-throughput bench sets it, to
+   * build its receipts-off baseline (bench/relayer/receipts-off.ts); the CLI never does, and no
+   * configuration or environment variable reaches it.
+   */
+  adjustAppDeps?: (deps: AppDeps) => AppDeps;
 };
 
 /** How often the relayer retries the chain while it has not reached it. */
@@ -135,7 +142,8 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     metrics,
     tickMs: options.batcherTickMs,
   });
-  const app = createApp({
+  const upstreamConnections = createUpstreamConnections();
+  const appDeps: AppDeps = {
     mirrors,
     chain: {
       status: () => ({
@@ -155,6 +163,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       allowLoopback: config.upstream.allowLoopback,
       blockedPorts: config.upstreamBlockedPorts,
       deploymentSettings: config.upstream.deploymentSettings,
+      connections: upstreamConnections,
     }),
     clock,
     logger,
@@ -168,7 +177,8 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       maxBacklogAgeSeconds: Math.max(60, config.batch.maxAgeSeconds * 4),
       escrowBalanceTtlMs: config.escrowBalanceCacheMs,
     },
-  });
+  };
+  const app = createApp(options.adjustAppDeps ? options.adjustAppDeps(appDeps) : appDeps);
 
   const limits = config.server ?? {
     headersTimeoutMs: 10_000,
@@ -222,6 +232,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      upstreamConnections.close();
       await batcher.stop();
       await batcher.flush();
       // One last attempt so what was just sealed leaves the machine; failures are logged, not fatal.

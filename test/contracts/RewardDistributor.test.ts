@@ -1,8 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { type Address, type Hex, concat, keccak256 } from "viem";
-import { buildMerkleTree, processProof, rewardLeaf, rewardLeafBytes } from "../../src/protocol";
+import type { Address, Hex } from "viem";
+import { buildMerkleTree, rewardLeaf, rewardLeafBytes } from "../../src/protocol";
 import type { RewardDistributor } from "../../typechain-types";
 
 const DAY = 24n * 3600n;

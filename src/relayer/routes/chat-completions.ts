@@ -13,6 +13,7 @@ import {
   type ChatCall,
   idempotentRequestId,
   inputHashOf,
+  inputPreimageOf,
   randomRequestId,
   serveChatCompletion,
   type ServeChatCompletionDeps,
@@ -38,7 +39,7 @@ type Locals = {
   chat: ChatCompletionRequest;
   model: RegisteredModel;
   caller: Caller;
-  inputHash: Hex;
+  inputHash: ChatCall["inputHash"];
   /** A wallet request's headers, read before the body; the signature is verified after it. */
   wallet?: WalletHeaders;
 };
@@ -112,8 +113,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
 
   const verifyWallet: RequestHandler = async (_req, res, next) => {
     const { chat, model, wallet } = locals(res);
-    const inputHash = inputHashOf(chat);
     if (wallet) {
+      const inputHash = inputHashOf(chat);
       locals(res).caller = await verifyWalletRequest({
         headers: wallet,
         modelId: model.id,
@@ -121,8 +122,11 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         now: deps.clock.now(),
         domain: deps.signer.domain,
       });
+      locals(res).inputHash = inputHash;
+    } else {
+      // Nothing needs the hash before the receipt: the signing worker computes it.
+      locals(res).inputHash = inputPreimageOf(chat);
     }
-    locals(res).inputHash = inputHash;
     next();
   };
 

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import { type Caller, callerPayer } from "../auth/caller";
-import { canonicalJsonHash } from "../../protocol/canonical-json";
-import { chatInputHash } from "../../protocol/input-hash";
+import { canonicalJson } from "../../protocol/canonical-json";
+import { chatInputCanonicalJson, chatInputHash } from "../../protocol/input-hash";
 import { RelayerError, relayerErrorFromUpstream } from "../errors";
 import type { RelayerMetrics } from "../metrics";
 import type {
@@ -20,7 +20,7 @@ import type {
 import { type KhoReceiptJson, signedReceiptToJson } from "../../protocol/receipt-json";
 import type { ChatCompletionRequest } from "../schemas";
 import { upstreamCompletionSchema } from "../schemas";
-import type { ReceiptSigner } from "../signer/signer";
+import type { HashPreimage, ReceiptSigner, ReceiptToSign } from "../signer/signer";
 import { UpstreamError, UpstreamHttpError, UpstreamInvalidResponseError } from "../upstream/errors";
 import type { DeploymentHealth } from "./deployment-health";
 import type { DeploymentSelector } from "./deployment-selector";
@@ -44,8 +44,11 @@ export type ChatCall = {
   caller: Caller;
   /** Derived from the Idempotency-Key when there is one, random otherwise. */
   requestId: Hex;
-  /** inputHashOf(request), computed once by the caller (wallet requests also need it to verify the signature). */
-  inputHash: Hex;
+  /**
+   * inputHashOf(request) when the caller needed it (a wallet request's signature covers it), else
+   * inputPreimageOf(request): the signing worker hashes it, off the event loop.
+   */
+  inputHash: Hex | HashPreimage;
   /** The model's price when the call was accepted (already reserved against the payer's escrow). */
   fee: bigint;
   /** Aborted when the client goes away: the upstream call is cancelled with it. */
@@ -76,6 +79,11 @@ export function randomRequestId(): Hex {
 /** The receipt's inputHash; the same function SDK clients use to sign wallet requests. */
 export function inputHashOf(request: ChatCompletionRequest): Hex {
   return chatInputHash(request);
+}
+
+/** What inputHashOf hashes, for the signing worker to hash. */
+export function inputPreimageOf(request: ChatCompletionRequest): HashPreimage {
+  return { canonicalJson: chatInputCanonicalJson(request) };
 }
 
 function userIdentity(
@@ -198,23 +206,25 @@ export async function signAndPersistReceipt(
 ): Promise<SignedCallReceipt> {
   const { call, deployment } = params;
   const timestamp = deps.clock.now();
-  const receipt: InferenceReceipt = {
+  const draft: ReceiptToSign = {
     requestId: call.requestId,
     modelId: call.model.id,
     deploymentId: deployment.id,
     communityId: call.model.communityId,
     ...userIdentity(call.caller, call.request.user, deps.userIdSalt),
     inputHash: call.inputHash,
-    outputHash: canonicalJsonHash(params.output),
+    // canonicalJsonHash(output), hashed by the signing worker.
+    outputHash: { canonicalJson: canonicalJson(params.output) },
     timestamp,
     epoch: epochAt(deps.schedule, timestamp),
     fee: call.fee,
     payer: callerPayer(call.caller),
   };
   const signStarted = process.hrtime.bigint();
-  const [signed] = await deps.signer.signReceipts([receipt]);
+  const [signed] = await deps.signer.signReceipts([draft]);
   deps.metrics.signingLatency.observe(Number(process.hrtime.bigint() - signStarted) / 1e9);
   if (!signed) throw new RelayerError("internal_error", "The receipt could not be signed.");
+  const receipt: InferenceReceipt = { ...draft, inputHash: signed.inputHash, outputHash: signed.outputHash };
   const json: KhoReceiptJson = {
     ...signedReceiptToJson(receipt, signed.hash, signed.signature),
     signer: deps.signer.address,

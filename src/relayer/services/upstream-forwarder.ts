@@ -1,7 +1,11 @@
 import type { ForwardParameters, UpstreamForwarder } from "../ports";
 import { type DeploymentSettings, upstreamAuthHeaders } from "../upstream/deployment-settings";
 import { createEndpointPolicy } from "../upstream/endpoint-policy";
-import { forwardChatCompletion, forwardChatCompletionStream } from "../upstream/forward-chat-completion";
+import {
+  forwardChatCompletion,
+  forwardChatCompletionStream,
+  type UpstreamConnections,
+} from "../upstream/forward-chat-completion";
 import type { Resolver } from "../upstream/resolve-pinned";
 
 export type CreateUpstreamForwarderParameters = {
@@ -14,6 +18,8 @@ export type CreateUpstreamForwarderParameters = {
   /** The operator's per-deployment API keys and upstream model names (KHO_UPSTREAM_DEPLOYMENTS_FILE). */
   deploymentSettings?: ReadonlyMap<bigint, DeploymentSettings>;
   resolver?: Resolver;
+  /** Keep-alive connections the calls reuse (the caller closes them); without them each call connects anew. */
+  connections?: UpstreamConnections;
 };
 
 /** Binds the SSRF-safe upstream client to the relayer's limits, endpoint policy and deployment settings. */
@@ -30,6 +36,7 @@ export function createUpstreamForwarder(params: CreateUpstreamForwarderParameter
       maxResponseBytes: params.maxResponseBytes,
       policy,
       resolver: params.resolver,
+      connections: params.connections,
     };
   };
   return {

@@ -2,6 +2,7 @@ import { type Hex, hexToBigInt } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, hashReceipt, recoverReceiptSigner } from "../../protocol";
+import { canonicalJson, canonicalJsonHash } from "../../protocol/canonical-json";
 import { SignerError, createReceiptSigner } from "./signer";
 
 const domain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const };
@@ -64,5 +65,34 @@ describe("receipt signer", () => {
   it("refuses, per call, a receipt the byte-level digest rejects", async () => {
     const bad = { ...receipt(1), timestamp: 2n ** 64n };
     await expect(signer.signReceipts([bad])).rejects.toThrow(/timestamp \d+ is outside the uint64 range/);
+  });
+
+  it("hashes an input or output given as canonical JSON in the worker, as canonicalJsonHash does", async () => {
+    const output = { role: "assistant", content: "Cá kho tộ 🐟" };
+    const input = { messages: [{ role: "user", content: "Nấu thế nào?" }] };
+    const draft = {
+      ...receipt(7),
+      inputHash: { canonicalJson: canonicalJson(input) },
+      outputHash: { canonicalJson: canonicalJson(output) },
+    };
+    const [signed] = await signer.signReceipts([draft]);
+    expect(signed!.inputHash).toBe(canonicalJsonHash(input));
+    expect(signed!.outputHash).toBe(canonicalJsonHash(output));
+    const full = { ...receipt(7), inputHash: signed!.inputHash, outputHash: signed!.outputHash };
+    expect(signed!.hash).toBe(hashReceipt(full, domain));
+    expect(await recoverReceiptSigner(full, signed!.signature, domain)).toBe(signer.address);
+  });
+
+  it("fails only the caller whose receipt is bad when calls of one turn share a worker message", async () => {
+    const bad = { ...receipt(2), timestamp: 2n ** 64n };
+    const outcomes = await Promise.allSettled([
+      signer.signReceipts([receipt(1)]),
+      signer.signReceipts([receipt(3), bad]),
+      signer.signReceipts([receipt(4)]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const [first, , third] = outcomes as PromiseFulfilledResult<Awaited<ReturnType<typeof signer.signReceipts>>>[];
+    expect(await recoverReceiptSigner(receipt(1), first!.value[0]!.signature, domain)).toBe(signer.address);
+    expect(await recoverReceiptSigner(receipt(4), third!.value[0]!.signature, domain)).toBe(signer.address);
   });
 });

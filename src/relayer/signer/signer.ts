@@ -5,13 +5,23 @@ import { type InferenceReceipt, type LedgerDomain, receiptDomainSeparator } from
 import { SIGN_WORKER_SOURCE } from "./worker-source";
 import { KhoError } from "../../protocol/errors";
 
-export type SignedReceiptParts = { hash: Hex; signature: Hex };
+/** A hash the worker computes: keccak256 of this canonical JSON text (what canonicalJsonHash hashes). */
+export type HashPreimage = { canonicalJson: string };
+
+/** A receipt to sign; its inputHash and outputHash may be left to the signing worker to compute. */
+export type ReceiptToSign = Omit<InferenceReceipt, "inputHash" | "outputHash"> & {
+  inputHash: Hex | HashPreimage;
+  outputHash: Hex | HashPreimage;
+};
+
+/** The receipt's EIP-712 hash and signature, and the input and output hashes it was signed with. */
+export type SignedReceiptParts = { hash: Hex; signature: Hex; inputHash: Hex; outputHash: Hex };
 
 /** Hashes and signs receipts with the relayer key, off the event loop. */
 export type ReceiptSigner = {
   readonly address: Address;
   readonly domain: LedgerDomain;
-  signReceipts(receipts: readonly InferenceReceipt[]): Promise<SignedReceiptParts[]>;
+  signReceipts(receipts: readonly ReceiptToSign[]): Promise<SignedReceiptParts[]>;
   close(): Promise<void>;
 };
 
@@ -27,8 +37,13 @@ export class SignerError extends KhoError {
   readonly code = "signer_failed";
 }
 
-type Pending = { resolve: (r: SignedReceiptParts[]) => void; reject: (e: Error) => void };
-type Slot = { worker: Worker; inFlight: number; pending: Map<number, Pending> };
+type Request = {
+  receipts: readonly ReceiptToSign[];
+  resolve: (r: SignedReceiptParts[]) => void;
+  reject: (e: Error) => void;
+};
+type Slot = { worker: Worker; inFlight: number; pending: Map<number, Request[]> };
+type WorkerResult = SignedReceiptParts | { error: string };
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -60,6 +75,26 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
   };
   let nextId = 0;
   let closed = false;
+  // Calls made in one event-loop turn go to the workers together: one message per worker per turn
+  // instead of one per call (posting and cloning a message costs the event loop more than a receipt).
+  let queue: Request[] = [];
+  let scheduled: NodeJS.Immediate | null = null;
+
+  const settle = (slot: Slot, id: number, msg: { results?: WorkerResult[]; error?: string }) => {
+    const requests = slot.pending.get(id);
+    if (!requests) return;
+    slot.pending.delete(id);
+    if (slot.pending.size === 0) slot.worker.unref();
+    let offset = 0;
+    for (const request of requests) {
+      slot.inFlight -= request.receipts.length;
+      const results = msg.results?.slice(offset, offset + request.receipts.length);
+      offset += request.receipts.length;
+      const failed = results?.find((r): r is { error: string } => "error" in r);
+      if (results && !failed) request.resolve(results as SignedReceiptParts[]);
+      else request.reject(new SignerError(`receipt signing failed: ${failed?.error ?? msg.error ?? "unknown error"}`));
+    }
+  };
 
   const slots: Slot[] = [];
   for (let i = 0; i < params.threads; i++) {
@@ -68,17 +103,11 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
       inFlight: 0,
       pending: new Map(),
     };
-    slot.worker.on("message", (msg: { id: number; results?: SignedReceiptParts[]; error?: string }) => {
-      const p = slot.pending.get(msg.id);
-      if (!p) return;
-      slot.pending.delete(msg.id);
-      slot.inFlight--;
-      if (slot.pending.size === 0) slot.worker.unref();
-      if (msg.results) p.resolve(msg.results);
-      else p.reject(new SignerError(`receipt signing failed: ${msg.error ?? "unknown error"}`));
-    });
+    slot.worker.on("message", (msg: { id: number; results?: WorkerResult[]; error?: string }) =>
+      settle(slot, msg.id, msg),
+    );
     const failAll = (error: Error) => {
-      for (const p of slot.pending.values()) p.reject(error);
+      for (const requests of slot.pending.values()) for (const request of requests) request.reject(error);
       slot.pending.clear();
       slot.worker.unref();
       slot.inFlight = 0;
@@ -93,19 +122,38 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
     slots.push(slot);
   }
 
+  /** Hands this turn's calls to the workers, each call to the one with the fewest receipts in flight. */
+  const flush = () => {
+    scheduled = null;
+    const requests = queue;
+    queue = [];
+    if (closed) {
+      for (const request of requests) request.reject(new SignerError("the signer is closed"));
+      return;
+    }
+    const bySlot = new Map<Slot, Request[]>();
+    for (const request of requests) {
+      const slot = slots.reduce((best, s) => (s.inFlight < best.inFlight ? s : best), slots[0]!);
+      slot.inFlight += request.receipts.length;
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), request]);
+    }
+    for (const [slot, assigned] of bySlot) {
+      const id = nextId++;
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, assigned);
+      slot.worker.postMessage({ id, receipts: assigned.flatMap((request) => request.receipts) });
+    }
+  };
+
   return {
     address: account.address,
     domain: params.domain,
     async signReceipts(receipts) {
       if (closed) throw new SignerError("the signer is closed");
       if (receipts.length === 0) return [];
-      const slot = slots.reduce((best, s) => (s.inFlight < best.inFlight ? s : best), slots[0]!);
-      const id = nextId++;
-      slot.inFlight++;
       const results = await new Promise<SignedReceiptParts[]>((resolve, reject) => {
-        if (slot.pending.size === 0) slot.worker.ref();
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, receipts });
+        queue.push({ receipts, resolve, reject });
+        scheduled ??= setImmediate(flush);
       });
       if (results.length !== receipts.length) throw new SignerError("signer returned the wrong number of signatures");
       for (const r of results) assertLowS(r.signature);

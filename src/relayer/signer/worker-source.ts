@@ -1,10 +1,13 @@
 /**
  * Source of a signing worker (run with `eval: true`, so the same code works from ts and from the
  * compiled build). It gets module paths, the ledger domain and the key through workerData, and
- * answers `{ id, receipts }` messages with `{ id, results }` or `{ id, error }`. It hashes with
- * src/protocol/receipt-digest (the byte-level path hashReceipt uses); when that path is a .ts file
- * (running from source) and the worker did not inherit ts-node through execArgv, it registers
- * ts-node first.
+ * answers `{ id, receipts }` messages with `{ id, results }` (one `{ hash, signature, inputHash,
+ * outputHash }` or `{ error }` per receipt, so one bad receipt fails only its own caller) or
+ * `{ id, error }`. An inputHash or outputHash given as `{ canonicalJson }` is hashed here
+ * (keccak256 of its UTF-8 bytes, as canonicalJsonHash does), so the relayer's event loop does no
+ * keccak per call. It hashes receipts with src/protocol/receipt-digest (the byte-level path
+ * hashReceipt uses); when that path is a .ts file (running from source) and the worker did not
+ * inherit ts-node through execArgv, it registers ts-node first.
  */
 export const SIGN_WORKER_SOURCE = `
 "use strict";
@@ -12,18 +15,27 @@ const { parentPort, workerData } = require("node:worker_threads");
 if (workerData.receiptDigestPath.endsWith(".ts") && require.extensions[".ts"] === undefined) {
   require(workerData.tsNodeRegisterPath);
 }
-const { bytesToHex } = require(workerData.viemPath);
+const { bytesToHex, keccak256, stringToBytes } = require(workerData.viemPath);
 const { sign } = require(workerData.viemAccountsPath);
 const { receiptDigest } = require(workerData.receiptDigestPath);
 const { domain, privateKey } = workerData;
 
+function hashOf(value) {
+  return typeof value === "string" ? value : keccak256(stringToBytes(value.canonicalJson));
+}
+
 parentPort.on("message", async (msg) => {
   try {
     const results = [];
-    for (const receipt of msg.receipts) {
-      const hash = bytesToHex(receiptDigest(receipt, domain));
-      const signature = await sign({ hash, privateKey, to: "hex" });
-      results.push({ hash, signature });
+    for (const draft of msg.receipts) {
+      try {
+        const receipt = { ...draft, inputHash: hashOf(draft.inputHash), outputHash: hashOf(draft.outputHash) };
+        const hash = bytesToHex(receiptDigest(receipt, domain));
+        const signature = await sign({ hash, privateKey, to: "hex" });
+        results.push({ hash, signature, inputHash: receipt.inputHash, outputHash: receipt.outputHash });
+      } catch (error) {
+        results.push({ error: error instanceof Error ? error.message : String(error) });
+      }
     }
     parentPort.postMessage({ id: msg.id, results });
   } catch (error) {

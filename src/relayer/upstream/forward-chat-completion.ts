@@ -1,5 +1,11 @@
-import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from "node:http";
-import { request as httpsRequest, type RequestOptions } from "node:https";
+import {
+  Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request as httpRequest,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import { performance } from "node:perf_hooks";
 import { type ChatCompletion, chatCompletionSchema } from "./chat-completion-schema";
 import {
@@ -40,7 +46,53 @@ export type ForwardChatCompletionParameters = {
   headers?: Readonly<Record<string, string>>;
   /** Cancels the call (e.g. when the relayer's own client disconnects); rejects with UpstreamAbortedError. */
   signal?: AbortSignal;
+  /** Keep-alive connections to reuse (createUpstreamConnections); without them every call opens and closes its own. */
+  connections?: UpstreamConnections;
 };
+
+/**
+ * Keep-alive connections to deployments, shared by the calls of one relayer. Node's agents key a
+ * pooled socket by the host, port and family it was opened to (and, for TLS, the servername and
+ * TLS options). Every request names the pinned, policy-checked IP itself as its host, so a pooled
+ * socket only ever serves calls pinned to the address it is connected to; a name that resolves
+ * somewhere else later is checked again and gets a connection of its own.
+ */
+export type UpstreamConnections = {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+  /** Closes every idle pooled connection (sockets in use close when their call ends). */
+  close(): void;
+};
+
+export type CreateUpstreamConnectionsParameters = {
+  /**
+   * An idle pooled connection is closed after this long. Below the usual 5 s server keep-alive, so
+   * the relayer, not the deployment, ends idle connections and a request rarely meets a closing one.
+   */
+  idleTimeoutMs?: number;
+  /** Idle connections kept per address and port; busy ones are not capped (the call's timeout bounds them). */
+  maxIdlePerAddress?: number;
+};
+
+export function createUpstreamConnections(parameters: CreateUpstreamConnectionsParameters = {}): UpstreamConnections {
+  const options = {
+    keepAlive: true,
+    timeout: parameters.idleTimeoutMs ?? 4_000,
+    maxFreeSockets: parameters.maxIdlePerAddress ?? 64,
+    // The most recently used socket is the least likely to have been closed by the other side.
+    scheduling: "lifo" as const,
+  };
+  const http = new HttpAgent(options);
+  const https = new HttpsAgent(options);
+  return {
+    http,
+    https,
+    close() {
+      http.destroy();
+      https.destroy();
+    },
+  };
+}
 
 export type ForwardChatCompletionReturnType = {
   completion: ChatCompletion;
@@ -205,7 +257,8 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
   const close = (): void => {
     clearTimeout(timer);
     callerSignal?.removeEventListener("abort", onCallerAbort);
-    // Whatever happened, never leave the socket open: an unread or oversized body is simply dropped.
+    // An unread or oversized body is simply dropped with its socket. A response read to its end has
+    // already handed a keep-alive socket back to its pool, and destroy() no longer touches it.
     request?.destroy();
   };
   const translate = (error: unknown): UpstreamError => {
@@ -220,7 +273,7 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
   };
   try {
     const pinned = await resolvePinned({ hostname: target.hostname, policy, resolver, signal: controller.signal });
-    const sent = await send(target, pinned, payload, extraHeaders, accept, controller.signal);
+    const sent = await send(target, pinned, payload, extraHeaders, accept, controller.signal, parameters.connections);
     request = sent.request;
     const { response } = sent;
     const status = response.statusCode ?? 0;
@@ -330,6 +383,9 @@ function checkHeaders(headers: Readonly<Record<string, string>>): Record<string,
 
 type Sent = { request: ClientRequest; response: IncomingMessage };
 
+/** Errors of a pooled socket the deployment closed while it sat idle: the request never reached it. */
+const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
 function send(
   target: ValidatedEndpoint,
   pinned: { address: string; family: 4 | 6 },
@@ -337,9 +393,12 @@ function send(
   extraHeaders: Record<string, string>,
   accept: string,
   signal: AbortSignal,
+  connections: UpstreamConnections | undefined,
 ): Promise<Sent> {
+  const https = target.protocol === "https:";
   const options: RequestOptions = {
-    // Connecting to the IP itself means no resolver runs again between the policy check and connect().
+    // Connecting to the IP itself means no resolver runs again between the policy check and connect(),
+    // and (see UpstreamConnections) keys any pooled socket by that IP.
     host: pinned.address,
     family: pinned.family,
     port: target.port,
@@ -354,22 +413,28 @@ function send(
       accept,
       // Compressed bodies would dodge the size cap until decompressed; ask for none and refuse any.
       "accept-encoding": "identity",
-      connection: "close",
+      ...(connections === undefined ? { connection: "close" } : {}),
     },
-    // A fresh agent per call: no pooled socket can outlive the pinning of the call that opened it.
-    agent: false,
+    agent: connections === undefined ? false : https ? connections.https : connections.http,
     signal,
   };
   // TLS must verify the certificate against the registered name, not the pinned IP. Node would derive
   // this from the Host header too; setting it keeps SNI and verification independent of that detail.
-  if (target.protocol === "https:" && target.ip === undefined) options.servername = target.hostname;
-  return new Promise<Sent>((resolve, reject) => {
-    const request = (target.protocol === "https:" ? httpsRequest : httpRequest)(options, (response) =>
-      resolve({ request, response }),
-    );
-    request.on("error", reject);
-    request.end(payload);
-  });
+  if (https && target.ip === undefined) options.servername = target.hostname;
+  const attempt = (retryStale: boolean): Promise<Sent> =>
+    new Promise<Sent>((resolve, reject) => {
+      const request = (https ? httpsRequest : httpRequest)(options, (response) => resolve({ request, response }));
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        // A pooled socket the deployment closed just as it was reused fails before any answer; the
+        // request never reached the deployment, so it is sent once more (the pool opens a new socket
+        // when it has no other idle one).
+        if (retryStale && request.reusedSocket && !signal.aborted && STALE_SOCKET_CODES.has(error.code ?? "")) {
+          resolve(attempt(false));
+        } else reject(error);
+      });
+      request.end(payload);
+    });
+  return attempt(connections !== undefined);
 }
 
 function checkResponseHeaders(headers: IncomingHttpHeaders, expected: "json" | "event-stream"): void {

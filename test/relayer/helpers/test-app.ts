@@ -8,6 +8,7 @@ import type { Clock, UpstreamForwarder } from "../../../src/relayer/ports";
 import { createUpstreamForwarder } from "../../../src/relayer/services/upstream-forwarder";
 import { type ReceiptSigner, createReceiptSigner } from "../../../src/relayer/signer/signer";
 import { type RelayerStore, openStore } from "../../../src/relayer/store";
+import { createUpstreamConnections } from "../../../src/relayer/upstream/forward-chat-completion";
 import { FakeDirectory } from "./fake-directory";
 import { FakeEscrow } from "./fake-escrow";
 import { FakeLedger } from "./fake-ledger";
@@ -69,6 +70,8 @@ export async function startTestRelayer(
     active: true,
   });
   const salt: Hex = `0x${"11".repeat(32)}`;
+  // Keep-alive connections, as startRelayer wires them.
+  const connections = createUpstreamConnections();
   const app = createApp({
     store,
     signer,
@@ -77,7 +80,7 @@ export async function startTestRelayer(
     escrow,
     forward:
       overrides.forward ??
-      createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true }),
+      createUpstreamForwarder({ timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true, connections }),
     clock,
     logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
     metrics: createMetrics(),
@@ -101,6 +104,7 @@ export async function startTestRelayer(
     clock,
     salt,
     async close() {
+      connections.close();
       await upstream.close();
       await signer.close();
       store.close();
