@@ -27,6 +27,8 @@ type PipelineOptions = {
   threads?: string;
   skipUnavailable?: boolean;
   fromGenesis?: boolean;
+  verifyAll?: boolean;
+  retentionDir: string;
 };
 
 function parseEpoch(text: string): bigint {
@@ -76,6 +78,8 @@ async function withPipeline<T>(
     threads: parseThreads(options.threads),
     skipUnavailableBatches: options.skipUnavailable === true,
     trustAcceptedRoots: options.fromGenesis !== true,
+    verification: options.verifyAll === true ? "full" : "sampled",
+    activityDir: path.resolve(ctx.cwd, options.retentionDir),
     onProgress: (message) => ctx.progress(message),
   });
   try {
@@ -90,7 +94,16 @@ function addPipelineOptions(command: Command): Command {
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
     .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
-    .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
+    .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root")
+    .option(
+      "--verify-all",
+      "check every receipt's hash and signature, not a seeded sample per batch (the dispute check; docs/rewards.md)",
+    )
+    .option(
+      "--retention-dir <dir>",
+      "earlier epochs' outputs: retention history is read from <dir>/<epoch>/activity.json where present",
+      "epochs",
+    );
 }
 
 /** Amounts in JSON output are token units (`"12.5"`), like everywhere a person reads them. */
