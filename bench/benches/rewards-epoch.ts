@@ -9,14 +9,15 @@ import { BENCH_DOMAIN } from "./protocol-hashing";
 import { BENCH_SIGNER_KEY } from "./signing";
 
 const SHAPES: Record<BenchContext["mode"], SyntheticEpochShape> = {
+  // Small enough for two fresh processes within quick mode's 100 s on a busy CI machine.
   quick: {
-    receipts: 20_000,
-    users: 5_000,
+    receipts: 5_000,
+    users: 1_000,
     models: 50,
     communities: 10,
     datasets: 30,
     stakers: 200,
-    historyRecords: 2_000,
+    historyRecords: 1_000,
   },
   full: {
     receipts: 1_000_000,

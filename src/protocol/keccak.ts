@@ -16,8 +16,3 @@ export function keccak256Bytes(data: Uint8Array): Uint8Array {
 export function keccak256Into(data: Uint8Array, out: Uint8Array, offset: number): void {
   out.set(jsSha3Keccak256.array(data), offset);
 }
-
-/** keccak256 as a lower-case 0x hex string, without going through bytes. */
-export function keccak256Hex(data: Uint8Array): `0x${string}` {
-  return `0x${jsSha3Keccak256.hex(data)}`;
-}

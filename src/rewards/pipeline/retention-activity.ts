@@ -32,7 +32,7 @@ export function retentionHistory(previous: readonly EpochActivity[]): RetentionR
 }
 
 /** activity.json in an epoch's output directory (docs/rewards.md, "Retention history"). */
-export const EPOCH_ACTIVITY_VERSION = 1;
+const EPOCH_ACTIVITY_VERSION = 1;
 
 /**
  * The epoch's activity as canonical JSON: one `[modelId, userId, userKind]` per (model, identity)

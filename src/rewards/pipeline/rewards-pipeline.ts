@@ -8,12 +8,7 @@ import {
   cumulativeAmounts,
   parseCumulativeRewardTree,
 } from "../../protocol/cumulative-tree";
-import {
-  type EpochRewardsResult,
-  type RewardParams,
-  type RewardParamsInput,
-  resolveRewardParams,
-} from "../core";
+import { type EpochRewardsResult, type RewardParams, type RewardParamsInput, resolveRewardParams } from "../core";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type ChainHistory, blockHash, loadChainHistory } from "./chain-history";
