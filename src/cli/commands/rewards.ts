@@ -28,7 +28,9 @@ type PipelineOptions = {
   skipUnavailable?: boolean;
   fromGenesis?: boolean;
   verifyAll?: boolean;
-  retentionDir: string;
+  retentionDir?: string;
+  /** `compute`'s output directory: where its earlier epochs' activity.json files are. */
+  out?: string;
 };
 
 function parseEpoch(text: string): bigint {
@@ -79,7 +81,7 @@ async function withPipeline<T>(
     skipUnavailableBatches: options.skipUnavailable === true,
     trustAcceptedRoots: options.fromGenesis !== true,
     verification: options.verifyAll === true ? "full" : "sampled",
-    activityDir: path.resolve(ctx.cwd, options.retentionDir),
+    activityDir: path.resolve(ctx.cwd, options.retentionDir ?? options.out ?? "epochs"),
     onProgress: (message) => ctx.progress(message),
   });
   try {
@@ -101,8 +103,7 @@ function addPipelineOptions(command: Command): Command {
     )
     .option(
       "--retention-dir <dir>",
-      "earlier epochs' outputs: retention history is read from <dir>/<epoch>/activity.json where present",
-      "epochs",
+      "earlier epochs' outputs: retention history is read from <dir>/<epoch>/activity.json where present (default: --out, else epochs)",
     );
 }
 
