@@ -38,7 +38,3 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
-
-export function mib(bytes: number): number {
-  return round(bytes / 2 ** 20, 1);
-}

@@ -1,6 +1,6 @@
-import { type Address, type Hex, bytesToHex, getAddress, isAddress } from "viem";
+import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
-import { buildMerkleTree, rewardLeafBytes, verifyProof } from "./merkle";
+import { buildMerkleTree, bytes32ToHex, rewardLeafBytes, verifyProof } from "./merkle";
 import { KhoError } from "./errors";
 import { prettyCanonicalJson } from "./pretty-canonical-json";
 import { describeZodIssue } from "./zod-issue";
@@ -101,7 +101,7 @@ export function buildCumulativeRewardTree(
   const leaves = rows.map((row) => rewardLeafBytes(row.account, row.cumulative));
   const tree = buildMerkleTree(leaves);
   const entries = rows.map((row, i) => {
-    const leaf = bytesToHex(leaves[i]!);
+    const leaf = bytes32ToHex(leaves[i]!);
     return { ...row, leaf, proof: tree.proof(leaf) };
   });
   return { epoch, root: tree.root, total: rows.reduce((sum, r) => sum + r.cumulative, 0n), entries };
@@ -173,7 +173,7 @@ export function parseCumulativeRewardTree(json: string): CumulativeRewardTree {
         `Cumulative tree entry for ${account} does not add up to a non-zero cumulative amount.`,
       );
     }
-    if (bytesToHex(rewardLeafBytes(account, entry.cumulative)) !== entry.leaf.toLowerCase()) {
+    if (bytes32ToHex(rewardLeafBytes(account, entry.cumulative)) !== entry.leaf.toLowerCase()) {
       throw new RewardTreeError(`Cumulative tree entry for ${account} has a leaf that does not match its amount.`);
     }
     return entry;

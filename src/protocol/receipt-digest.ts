@@ -1,6 +1,6 @@
-import { keccak_256 } from "@noble/hashes/sha3";
 import { utf8ToBytes } from "@noble/hashes/utils";
 import { isAddress } from "viem";
+import { keccak256Bytes } from "./keccak";
 import { RECEIPT_TYPE_STRING, USAGE_LEDGER_EIP712_NAME, USAGE_LEDGER_EIP712_VERSION } from "./eip712";
 // Type-only: the signing worker loads this module on its own, so it must not pull receipt.ts in.
 import type { InferenceReceipt, LedgerDomain } from "./receipt";
@@ -17,10 +17,10 @@ export type ReceiptDigestErrorType = RangeError | TypeError;
 
 const EIP712_DOMAIN_TYPE_STRING = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 
-const RECEIPT_TYPEHASH = keccak_256(utf8ToBytes(RECEIPT_TYPE_STRING));
-const DOMAIN_TYPEHASH = keccak_256(utf8ToBytes(EIP712_DOMAIN_TYPE_STRING));
-const NAME_HASH = keccak_256(utf8ToBytes(USAGE_LEDGER_EIP712_NAME));
-const VERSION_HASH = keccak_256(utf8ToBytes(USAGE_LEDGER_EIP712_VERSION));
+const RECEIPT_TYPEHASH = keccak256Bytes(utf8ToBytes(RECEIPT_TYPE_STRING));
+const DOMAIN_TYPEHASH = keccak256Bytes(utf8ToBytes(EIP712_DOMAIN_TYPE_STRING));
+const NAME_HASH = keccak256Bytes(utf8ToBytes(USAGE_LEDGER_EIP712_NAME));
+const VERSION_HASH = keccak256Bytes(utf8ToBytes(USAGE_LEDGER_EIP712_VERSION));
 
 const MAX_UINT8 = 255n;
 const MAX_UINT64 = 2n ** 64n - 1n;
@@ -135,7 +135,7 @@ export function receiptDomainSeparator(domain: LedgerDomain): Uint8Array {
   for (let i = 0; i < 20; i++) {
     encoded[128 + 12 + i] = (hexDigit(ledger.charCodeAt(2 + 2 * i)) << 4) | hexDigit(ledger.charCodeAt(3 + 2 * i));
   }
-  const separator = keccak_256(encoded);
+  const separator = keccak256Bytes(encoded);
 
   if (separators.size >= MAX_CACHED_DOMAINS) separators.delete(separators.keys().next().value!);
   separators.set(key, separator);
@@ -158,7 +158,7 @@ export function receiptStructHash(receipt: InferenceReceipt): Uint8Array {
   writeUint("fee", receipt.fee, 256, 352);
   writeAddress("payer", receipt.payer, 384);
   writeBytes32("userAuth", receipt.userAuth, STRUCT, 416);
-  return keccak_256(STRUCT);
+  return keccak256Bytes(STRUCT);
 }
 
 /** keccak256(0x1901 ‖ domainSeparator ‖ structHash), as 32 fresh bytes. */
@@ -167,5 +167,5 @@ export function receiptDigest(receipt: InferenceReceipt, domain: LedgerDomain): 
   const structHash = receiptStructHash(receipt);
   DIGEST_INPUT.set(separator, 2);
   DIGEST_INPUT.set(structHash, 34);
-  return keccak_256(DIGEST_INPUT);
+  return keccak256Bytes(DIGEST_INPUT);
 }

@@ -101,7 +101,7 @@ export const receiptJsonSchema = z.strictObject({
 
 type ValidReceiptJson = z.output<typeof receiptJsonSchema>;
 
-function toReceipt(r: ValidReceiptJson): InferenceReceipt {
+function toReceipt(r: ValidReceiptJson, payer: Address = getAddress(r.payer)): InferenceReceipt {
   return {
     requestId: r.requestId.toLowerCase() as Hex,
     modelId: BigInt(r.modelId),
@@ -114,7 +114,7 @@ function toReceipt(r: ValidReceiptJson): InferenceReceipt {
     timestamp: BigInt(r.timestamp),
     epoch: BigInt(r.epoch),
     fee: BigInt(r.fee),
-    payer: getAddress(r.payer),
+    payer,
     userAuth: r.userAuth.toLowerCase() as Hex,
   };
 }
@@ -156,4 +156,75 @@ export function signedReceiptFromJson(json: unknown): SignedReceipt {
 /** Validates and converts a `kho_receipt` object; the signer comes back checksummed. */
 export function khoReceiptFromJson(json: unknown): KhoReceipt {
   return khoReceiptSchema.parse(json);
+}
+
+const SIGNED_RECEIPT_KEYS = Object.keys(signedReceiptJsonSchema.shape);
+const BYTES32_RE = /^0x[0-9a-fA-F]{64}$/;
+const UINT_RE = /^(0|[1-9][0-9]{0,77})$/;
+const UINT64_RE = /^(0|[1-9][0-9]{0,19})$/;
+const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+const SIGNATURE_RE = /^0x[0-9a-fA-F]{130}$/;
+const MAX_UINT64 = 2n ** 64n - 1n;
+const MAX_UINT256 = 2n ** 256n - 1n;
+
+const isBytes32 = (v: unknown): v is string => typeof v === "string" && BYTES32_RE.test(v);
+const isUint = (v: unknown): v is string => typeof v === "string" && UINT_RE.test(v) && BigInt(v) <= MAX_UINT256;
+const isUint64 = (v: unknown): v is string => typeof v === "string" && UINT64_RE.test(v) && BigInt(v) <= MAX_UINT64;
+
+// Batch files name few payers many times; viem's own cache of checksums cost more than the rest of a receipt.
+const checksums = new Map<string, Address>();
+function checksummed(address: string): Address {
+  let hit = checksums.get(address);
+  if (hit === undefined) {
+    hit = getAddress(address);
+    if (checksums.size >= 4096) checksums.clear();
+    checksums.set(address, hit);
+  }
+  return hit;
+}
+
+/**
+ * signedReceiptSchema's result for `json` when it is certainly valid, else null (then the schema
+ * must run, and names the problem). It accepts a subset of what the schema accepts (a mixed-case
+ * payer only when checksummed exactly as getAddress writes it) and converts the same way, so a
+ * caller that falls back to the schema on null gets the schema's answer every time; it is ~10×
+ * cheaper, which matters for a million receipts (docs/benchmarks.md, rewards-epoch).
+ */
+export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  const r = json as Record<string, unknown>;
+  let keys = 0;
+  for (const key in r) {
+    if (!Object.prototype.hasOwnProperty.call(r, key)) return null;
+    keys++;
+  }
+  if (keys !== SIGNED_RECEIPT_KEYS.length) return null;
+  const { userKind, payer } = r;
+  if (
+    !isBytes32(r.requestId) ||
+    !isUint(r.modelId) ||
+    !isUint(r.deploymentId) ||
+    !isUint(r.communityId) ||
+    !isBytes32(r.userId) ||
+    (userKind !== UserKind.SaltedHash && userKind !== UserKind.Wallet && userKind !== UserKind.KeyOwner) ||
+    !isBytes32(r.inputHash) ||
+    !isBytes32(r.outputHash) ||
+    !isUint64(r.timestamp) ||
+    !isUint64(r.epoch) ||
+    !isUint(r.fee) ||
+    typeof payer !== "string" ||
+    !ADDRESS_RE.test(payer) ||
+    !isBytes32(r.userAuth) ||
+    !isBytes32(r.hash) ||
+    typeof r.signature !== "string" ||
+    !SIGNATURE_RE.test(r.signature)
+  )
+    return null;
+  const checksum = checksummed(payer);
+  if (payer !== checksum && payer !== payer.toLowerCase()) return null;
+  return {
+    receipt: toReceipt(r as unknown as ValidReceiptJson, checksum),
+    hash: (r.hash as string).toLowerCase() as Hex,
+    signature: r.signature.toLowerCase() as Hex,
+  };
 }

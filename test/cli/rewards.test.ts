@@ -140,7 +140,7 @@ describe("kho rewards (built binary against a local chain)", () => {
     expect(accounts.reduce((sum, a) => sum + parseEther(a.amount), 0n)).toBe(
       parseEther(result.totalCumulative as string),
     );
-    for (const file of ["tree.json", "payouts.json", "report.md", "inputs.json"]) {
+    for (const file of ["tree.json", "payouts.json", "report.md", "inputs.json", "activity.json"]) {
       expect(existsSync(path.join(world.dir, "out", "0", file)), file).toBe(true);
     }
     const report = readFileSync(path.join(world.dir, "out", "0", "report.md"), "utf8");

@@ -14,7 +14,24 @@ function highS(signature: Hex): Hex {
 
 describe("signature pool", () => {
   const pool = createSignaturePool({ threads: 2 });
-  afterAll(() => pool.close());
+  const viemPool = createSignaturePool({ threads: 1, curve: "viem" });
+  afterAll(() => Promise.all([pool.close(), viemPool.close()]));
+
+  it("recovers the same signer (or null) with libsecp256k1 as with viem, also for junk signatures", async () => {
+    const items: { hash: Hex; signature: Hex }[] = [];
+    for (let i = 0; i < 64; i++) {
+      const hash = keccak256(toHex(`junk ${i}`));
+      // Random r and low s with v 27/28: mostly valid points that recover to some address, some not.
+      const r = keccak256(toHex(`r ${i}`)).slice(2);
+      const s = (BigInt(keccak256(toHex(`s ${i}`))) % (N / 2n)).toString(16).padStart(64, "0");
+      items.push({ hash, signature: `0x${r}${s}${i % 2 === 0 ? "1b" : "1c"}` as Hex });
+      items.push({ hash, signature: await sign({ hash, privateKey: generatePrivateKey(), to: "hex" }) });
+    }
+    // r = 0 and r = n are not valid signatures.
+    items.push({ hash: items[0]!.hash, signature: `0x${"00".repeat(32)}${"11".repeat(32)}1b` });
+    items.push({ hash: items[0]!.hash, signature: `0x${N.toString(16)}${"11".repeat(32)}1b` as Hex });
+    expect(await pool.recover(items)).toEqual(await viemPool.recover(items));
+  });
 
   it("recovers every signer across chunks and workers, in input order", async () => {
     const keys = [generatePrivateKey(), generatePrivateKey(), generatePrivateKey()];

@@ -30,6 +30,10 @@ type PipelineOptions = MirrorOptions & {
   threads?: string;
   skipUnavailable?: boolean;
   fromGenesis?: boolean;
+  verifyAll?: boolean;
+  retentionDir?: string;
+  /** `compute`'s output directory: where its earlier epochs' activity.json files are. */
+  out?: string;
 };
 
 function parseEpoch(text: string): bigint {
@@ -100,6 +104,8 @@ async function withPipeline<T>(
     trustAcceptedRoots: options.fromGenesis !== true,
     mirrors: mirrorsOf(ctx, options),
     onSourceFailed: (message) => ctx.progress(message),
+    verification: options.verifyAll === true ? "full" : "sampled",
+    activityDir: path.resolve(ctx.cwd, options.retentionDir ?? options.out ?? "epochs"),
     onProgress: (message) => ctx.progress(message),
   });
   try {
@@ -114,7 +120,15 @@ function addPipelineOptions(command: Command): Command {
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
     .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
-    .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root");
+    .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root")
+    .option(
+      "--verify-all",
+      "check every receipt's hash and signature, not a seeded sample per batch (the dispute check; docs/rewards.md)",
+    )
+    .option(
+      "--retention-dir <dir>",
+      "earlier epochs' outputs: retention history is read from <dir>/<epoch>/activity.json where present (default: --out, else epochs)",
+    );
 }
 
 /** Amounts in JSON output are token units (`"12.5"`), like everywhere a person reads them. */

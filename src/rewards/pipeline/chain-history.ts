@@ -1,4 +1,4 @@
-import type { Address, PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import type { BatchCommitment } from "../../protocol/batch-file";
 import {
   communityRegistryAbi,
@@ -145,4 +145,10 @@ export async function loadChainHistory(
     }
   }
   return { fromBlock, toBlock, models, communities, protocolFees, stakes, relayers, batches };
+}
+
+/** A block's hash (the sampled verification's seed is the hash of the last block of a batch window). */
+export async function blockHash(client: PublicClient, blockNumber: bigint): Promise<Hex> {
+  const block = await client.getBlock({ blockNumber });
+  return block.hash;
 }

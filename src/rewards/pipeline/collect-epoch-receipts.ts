@@ -1,5 +1,6 @@
-import { type Address, type Hex, isAddressEqual, keccak256 } from "viem";
+import { type Address, type Hex, hexToBytes, isAddressEqual } from "viem";
 import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
+import { keccak256Bytes } from "../../protocol/keccak";
 import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
 import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
 import type { BatchEvent } from "./chain-history";
@@ -8,6 +9,7 @@ import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
 import { ReceiptStore } from "./receipt-store";
 import type { SignaturePool } from "./signature-pool";
+import { fileKeccak256 } from "./file-hash";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
 export const DROP_REASONS = [
@@ -49,7 +51,48 @@ export type BatchOutcome = {
   /** Why a batch was rejected; null when accepted. */
   reason: string | null;
   accepted: number;
+  /**
+   * How the batch's receipts were checked: every hash and signature (`full`), or a seeded sample
+   * that all passed (`sampled`); a failed sample verifies the whole batch and says so here.
+   */
+  verified: "full" | "sampled" | "full-after-failed-sample";
 };
+
+/**
+ * How receipt signatures (and the receipt hashes the batch root commits to) are checked; see
+ * docs/rewards.md, "Receipt verification". `full` is the reference: every receipt's hash is
+ * recomputed from its fields and every signature recovered. `sampled` trusts a relayer's committed
+ * batch for inclusion (file bytes = on-chain dataHash, root recomputed over the file's receipt
+ * hashes) and checks `perBatch` receipts per batch chosen from `seed`, a block hash nobody knew
+ * when the batch was committed; if any of them fails, the whole batch is verified in full.
+ */
+export type ReceiptVerification = { mode: "full" } | { mode: "sampled"; seed: Hex; perBatch: number };
+
+/** Receipts checked per batch in sampled mode (docs/rewards.md gives the detection odds). */
+export const DEFAULT_SAMPLES_PER_BATCH = 32;
+
+/**
+ * Indexes of the receipts of a batch of `count` to check: every one when the batch is no larger
+ * than the sample, else `perBatch` draws from keccak256(seed ‖ relayer ‖ batchId ‖ draw), sorted
+ * and without repeats. Anyone with the chain gets the same indexes.
+ */
+export function sampleIndexes(seed: Hex, relayer: Address, batchId: bigint, count: number, perBatch: number): number[] {
+  if (count <= perBatch) return Array.from({ length: count }, (_, i) => i);
+  const input = new Uint8Array(32 + 20 + 32 + 4);
+  input.set(hexToBytes(seed), 0);
+  input.set(hexToBytes(relayer), 32);
+  const view = new DataView(input.buffer);
+  view.setBigUint64(32 + 20 + 24, batchId);
+  const picked = new Set<number>();
+  for (let draw = 0; draw < perBatch; draw++) {
+    view.setUint32(32 + 20 + 32, draw);
+    const digest = new DataView(keccak256Bytes(input).buffer);
+    // 48 bits of the digest modulo a count below 2^32: the bias is under 2^-16.
+    const value = digest.getUint32(0) * 0x10000 + digest.getUint16(4);
+    picked.add(value % count);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
 
 export type CollectEpochReceiptsParameters = {
   epoch: bigint;
@@ -63,6 +106,8 @@ export type CollectEpochReceiptsParameters = {
   pool: SignaturePool;
   /** The bytes of a batch's file (rewards-pipeline passes PublicDataSource.batchFile: mirrors, then its data URI). */
   fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
+  /** Default `{ mode: "full" }`. */
+  verification?: ReceiptVerification;
   /** Count unreachable batch files as dropped instead of failing (the result then depends on availability). */
   skipUnavailableBatches?: boolean;
   onProgress?: (message: string) => void;
@@ -94,6 +139,7 @@ export async function collectEpochReceipts(
   parameters: CollectEpochReceiptsParameters,
 ): Promise<CollectEpochReceiptsReturnType> {
   const { epoch, epochStart, epochEnd, domain, registry, relayers, pool } = parameters;
+  const verification = parameters.verification ?? { mode: "full" };
   const store = new ReceiptStore(epoch);
   const drops = emptyDropCounts();
   const dropSamples: DropSample[] = [];
@@ -127,6 +173,7 @@ export async function collectEpochReceipts(
       status: "accepted",
       reason: null,
       accepted: 0,
+      verified: "full",
     };
     outcomes.push(outcome);
     const reject = (status: "tampered" | "unavailable", reason: string) => {
@@ -155,7 +202,7 @@ export async function collectEpochReceipts(
       reject("unavailable", reason);
       continue;
     }
-    if (keccak256(fetched.bytes).toLowerCase() !== batch.dataHash.toLowerCase()) {
+    if (fileKeccak256(fetched.bytes) !== batch.dataHash.toLowerCase()) {
       reject("tampered", "file bytes do not hash to the on-chain dataHash");
       continue;
     }
@@ -185,16 +232,51 @@ export async function collectEpochReceipts(
       reject("tampered", `the file's ${header} differs from the on-chain batch`);
       continue;
     }
-    const hashes: Hex[] = file.receipts.map((r) => hashReceipt(r.receipt, domain));
-    const root = batchTree(hashes).root;
-    if (root.toLowerCase() !== batch.root.toLowerCase()) {
-      reject("tampered", "recomputed Merkle root differs from the on-chain root");
-      continue;
+    let signers: (Address | null)[] | null = null;
+    let hashes: Hex[] | null = null;
+    if (verification.mode === "sampled") {
+      // The relayer committed these bytes; the root it committed must be the tree of their hashes.
+      const stored = file.receipts.map((r) => r.hash);
+      if (batchTree(stored).root.toLowerCase() !== batch.root.toLowerCase()) {
+        reject("tampered", "recomputed Merkle root differs from the on-chain root");
+        continue;
+      }
+      const picks = sampleIndexes(
+        verification.seed,
+        batch.relayer,
+        batch.batchId,
+        file.receipts.length,
+        verification.perBatch,
+      );
+      const recovered = await pool.recover(picks.map((i) => file.receipts[i]!));
+      const passed = picks.every((i, k) => {
+        const { receipt, hash } = file.receipts[i]!;
+        return (
+          hashReceipt(receipt, domain) === hash && recovered[k] !== null && isAddressEqual(recovered[k]!, batch.relayer)
+        );
+      });
+      if (passed) outcome.verified = "sampled";
+      else {
+        outcome.verified = "full-after-failed-sample";
+        parameters.onProgress?.(
+          `epoch ${epoch}: a sampled receipt of batch ${batch.batchId} (${batch.relayer}) failed; verifying the whole batch`,
+        );
+      }
+    }
+    if (outcome.verified !== "sampled") {
+      const recomputed: Hex[] = file.receipts.map((r) => hashReceipt(r.receipt, domain));
+      const root = batchTree(recomputed).root;
+      if (root.toLowerCase() !== batch.root.toLowerCase()) {
+        reject("tampered", "recomputed Merkle root differs from the on-chain root");
+        continue;
+      }
+      hashes = recomputed;
+      signers = await pool.recover(file.receipts.map((r, i) => ({ hash: recomputed[i]!, signature: r.signature })));
     }
 
-    const signers = await pool.recover(file.receipts.map((r, i) => ({ hash: hashes[i]!, signature: r.signature })));
     file.receipts.forEach(({ receipt }, i) => {
-      const signer = signers[i];
+      // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
+      const signer = signers === null ? batch.relayer : signers[i];
       const drop = ((): DropReason | null => {
         if (!signer) return "bad_signature";
         if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, receipt.timestamp)) {
@@ -205,7 +287,9 @@ export async function collectEpochReceipts(
         // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
         // a little after its batch's block, beyond the documented tolerance it is inconsistent.
         if (receipt.timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
-        if (seenHashes.has(hashes[i]!) || seenRequests.has(receipt.requestId)) return "duplicate";
+        // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
+        // hash set is kept where hashes were recomputed, as the reference does.
+        if (seenRequests.has(receipt.requestId) || (hashes !== null && seenHashes.has(hashes[i]!))) return "duplicate";
         const model = registry.models.get(receipt.modelId);
         if (!model) return "unknown_model";
         const deployment = model.deployments.get(receipt.deploymentId);
@@ -225,7 +309,7 @@ export async function collectEpochReceipts(
         });
         return;
       }
-      seenHashes.add(hashes[i]!);
+      if (hashes !== null) seenHashes.add(hashes[i]!);
       seenRequests.add(receipt.requestId);
       store.add(receipt);
       outcome.accepted++;

@@ -1,4 +1,5 @@
-import { type Address, type Hex, bytesToHex, hexToBytes } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
+import { bytes32ToHex } from "../../protocol/merkle";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
 
 const WORD_FIELDS = ["requestId", "userId", "inputHash", "outputHash", "userAuth"] as const;
@@ -61,7 +62,8 @@ export class ReceiptStore {
     if (receipt.timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("receipt timestamp exceeds 2^53");
     if (this.count === this.kinds.length) this.grow();
     const row = this.count++;
-    WORD_FIELDS.forEach((field, k) => this.words.set(hexToBytes(receipt[field]), row * ROW_BYTES + k * 32));
+    for (let k = 0; k < WORD_FIELDS.length; k++)
+      this.words.set(hexToBytes(receipt[WORD_FIELDS[k]!]), row * ROW_BYTES + k * 32);
     this.ids[row * 4] = this.bigints.id(receipt.modelId);
     this.ids[row * 4 + 1] = this.bigints.id(receipt.deploymentId);
     this.ids[row * 4 + 2] = this.bigints.id(receipt.communityId);
@@ -72,8 +74,8 @@ export class ReceiptStore {
   }
 
   private word(row: number, k: number): Hex {
-    const at = row * ROW_BYTES + k * 32;
-    return bytesToHex(this.words.subarray(at, at + 32));
+    // A flat string: the core keys maps by these, and viem's 32-piece ropes had to be flattened first.
+    return bytes32ToHex(this.words, row * ROW_BYTES + k * 32);
   }
 
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */

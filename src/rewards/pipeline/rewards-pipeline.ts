@@ -3,32 +3,30 @@ import { epochEnd, epochStart } from "../../protocol/epoch";
 import type { LedgerDomain } from "../../protocol/receipt";
 import { getEpochClock } from "../../sdk/actions/ledger/getEpochClock";
 import type { KhoClient } from "../../sdk/client";
-import {
-  type CumulativeRewardTree,
-  buildCumulativeRewardTree,
-  cumulativeAmounts,
-} from "../../protocol/cumulative-tree";
-import {
-  type EpochRewardsResult,
-  type RewardParams,
-  type RewardParamsInput,
-  computeEpochRewards,
-  resolveRewardParams,
-} from "../core";
-import { type ChainHistory, loadChainHistory } from "./chain-history";
+import { type CumulativeRewardTree, cumulativeAmounts } from "../../protocol/cumulative-tree";
+import { type EpochRewardsResult, type RewardParams, type RewardParamsInput, resolveRewardParams } from "../core";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { type ChainHistory, blockHash, loadChainHistory } from "./chain-history";
 import { BlockClock } from "./block-clock";
-import { type BatchOutcome, type DropCounts, type DropSample, collectEpochReceipts } from "./collect-epoch-receipts";
+import {
+  type BatchOutcome,
+  DEFAULT_SAMPLES_PER_BATCH,
+  type DropCounts,
+  type DropSample,
+  type ReceiptVerification,
+  collectEpochReceipts,
+} from "./collect-epoch-receipts";
 import type { Mirror } from "../../protocol/mirror";
 import { createPublicDataSource } from "./public-data-source";
+import { computeEpochFromHistory } from "./epoch-from-history";
+import { fileKeccak256 } from "./file-hash";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
-import { communitiesSnapshot } from "./members-snapshot";
-import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
 import { registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
-import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
+import { type EpochActivity, epochActivity, parseEpochActivity } from "./retention-activity";
 import { type SignaturePool, createSignaturePool } from "./signature-pool";
-import { stakeHistories } from "./stake-histories";
 
 export type CreateRewardsPipelineParameters = {
   /** Read access is enough; the pipeline never sends a transaction. */
@@ -47,6 +45,20 @@ export type CreateRewardsPipelineParameters = {
   onSourceFailed?: (message: string) => void;
   /** Count unreachable batch files as dropped instead of failing. */
   skipUnavailableBatches?: boolean;
+  /**
+   * `sampled` (default) checks a seeded sample of receipt hashes and signatures per committed
+   * batch; `full` checks all of them, the reference anyone can run to dispute a root
+   * (docs/rewards.md, "Receipt verification").
+   */
+  verification?: "sampled" | "full";
+  /** Receipts checked per batch in sampled mode (default DEFAULT_SAMPLES_PER_BATCH). */
+  samplesPerBatch?: number;
+  /**
+   * Where earlier epochs' outputs are (`<dir>/<epoch>/activity.json`, written by writeEpochOutput):
+   * retention history is read from there instead of re-collecting up to `retentionMaxEpochs`
+   * earlier epochs. An epoch without a readable file is re-collected.
+   */
+  activityDir?: string;
   /**
    * Start from the latest accepted root before the epoch (its tree dump fetched from the proposal's
    * data URI and checked against the on-chain root) instead of recomputing every epoch from 0.
@@ -76,6 +88,14 @@ export type PreviousTreeSource = {
   source: "none" | "accepted-root" | "recomputed";
 };
 
+/** Where one earlier epoch's activity (its retention input) came from. */
+export type RetentionSource = {
+  epoch: bigint;
+  source: "file" | "recomputed";
+  /** keccak256 of activity.json when read from a file: rerun that epoch to check it. */
+  fileHash: Hex | null;
+};
+
 export type EpochInputsSummary = {
   version: 1;
   epoch: bigint;
@@ -92,6 +112,13 @@ export type EpochInputsSummary = {
   params: RewardParams;
   budget: BudgetDerivation;
   previous: PreviousTreeSource;
+  verification: {
+    mode: "sampled" | "full";
+    /** Hash of the last block of the batch window: the sample's seed (sampled mode). */
+    seed: Hex | null;
+    samplesPerBatch: number | null;
+  };
+  retention: RetentionSource[];
   counts: {
     batches: { total: number; accepted: number; tampered: number; unavailable: number };
     receipts: { committed: number; accepted: number; dropped: number };
@@ -111,6 +138,8 @@ export type EpochComputation = {
   result: EpochRewardsResult;
   tree: CumulativeRewardTree;
   summary: EpochInputsSummary;
+  /** This epoch's (model, identity) pairs, written as activity.json for later epochs' retention. */
+  activity: EpochActivity;
 };
 
 export type ComputeEpochParameters = {
@@ -152,7 +181,10 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
   let chain: { history: ChainHistory; covers: bigint } | undefined;
   // Trees depend on the distributor's funding and accepted roots, so they are dropped when its events change.
   const trees = new Map<bigint, { tree: CumulativeRewardTree; source: PreviousTreeSource }>();
-  const activity = new Map<bigint, EpochActivity>();
+  const activity = new Map<bigint, { activity: EpochActivity; source: RetentionSource }>();
+  const samplesPerBatch = parameters.samplesPerBatch ?? DEFAULT_SAMPLES_PER_BATCH;
+  if (!Number.isInteger(samplesPerBatch) || samplesPerBatch < 1)
+    throw new RewardsPipelineError(`Samples per batch ${samplesPerBatch} must be a positive integer.`);
 
   type Snapshot = {
     clock: Awaited<ReturnType<typeof getEpochClock>>;
@@ -251,15 +283,52 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     return trees.get(epoch)!;
   }
 
-  async function activityOf(epoch: bigint): Promise<EpochActivity> {
+  async function readActivityFile(epoch: bigint): Promise<{ activity: EpochActivity; fileHash: Hex } | null> {
+    if (parameters.activityDir === undefined) return null;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path.join(parameters.activityDir, epoch.toString(), "activity.json"));
+    } catch {
+      return null;
+    }
+    try {
+      return { activity: parseEpochActivity(new TextDecoder().decode(bytes), epoch), fileHash: fileKeccak256(bytes) };
+    } catch (error) {
+      progress(`epoch ${epoch}: ${error instanceof Error ? error.message : String(error)} Re-collecting it.`);
+      return null;
+    }
+  }
+
+  async function activityOf(epoch: bigint): Promise<{ activity: EpochActivity; source: RetentionSource }> {
     const cached = activity.get(epoch);
     if (cached) return cached;
-    // Activity of an epoch is only known by collecting its receipts, which computeOne caches.
+    const file = await readActivityFile(epoch);
+    if (file) {
+      const entry = { activity: file.activity, source: { epoch, source: "file" as const, fileHash: file.fileHash } };
+      activity.set(epoch, entry);
+      return entry;
+    }
+    // Without a file, an epoch's activity is only known by collecting its receipts.
     const { clock } = await init();
+    progress(`epoch ${epoch}: re-collecting receipts for retention history`);
     const collected = await collect(epoch, windowOf(clock, epoch));
-    const result = epochActivity(collected.store);
-    activity.set(epoch, result);
-    return result;
+    const entry = {
+      activity: epochActivity(collected.store),
+      source: { epoch, source: "recomputed" as const, fileHash: null },
+    };
+    activity.set(epoch, entry);
+    return entry;
+  }
+
+  /** The hash of the last block of the epoch's batch window, unknown to anyone while batches could still be committed. */
+  async function sampleSeed(epoch: bigint): Promise<Hex> {
+    const { clock, latestBlock } = await init();
+    const last = await blocks.lastBlockBefore(
+      windowOf(clock, epoch).end + clock.batchGracePeriod,
+      client.deploymentBlock,
+      latestBlock,
+    );
+    return blockHash(client.public, last ?? client.deploymentBlock);
   }
 
   async function collect(epoch: bigint, window: { start: bigint; end: bigint }) {
@@ -274,9 +343,15 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       relayers: relayerAuthority(h.relayers),
       pool: getPool(),
       fetchBatch: (batch) => source.batchFile(batch),
+      verification: await verificationOf(epoch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
       onProgress: progress,
     });
+  }
+
+  async function verificationOf(epoch: bigint): Promise<ReceiptVerification> {
+    if (parameters.verification === "full") return { mode: "full" };
+    return { mode: "sampled", seed: await sampleSeed(epoch), perBatch: samplesPerBatch };
   }
 
   /** Only a final epoch's chain history may be cached: later blocks cannot add to it. */
@@ -296,15 +371,10 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     const previous = await treeAfter(epoch - 1n);
     const h = await history(epoch);
     progress(`epoch ${epoch}: collecting receipts`);
-    const registry = registrySnapshot(h.models, window.end);
-    const collected = await collect(epoch, window);
-    activity.set(epoch, epochActivity(collected.store));
 
-    const lookback: EpochActivity[] = [];
+    const lookback: { activity: EpochActivity; source: RetentionSource }[] = [];
     for (let k = 1n; k <= BigInt(params.retentionMaxEpochs) && epoch - k >= 0n; k++)
       lookback.push(await activityOf(epoch - k));
-    for (const old of activity.keys()) if (old < epoch - BigInt(params.retentionMaxEpochs)) activity.delete(old);
-    const history_ = retentionHistory(lookback);
 
     const fundedThrough = distributor.fundedThrough(epoch);
     const fromChain = fundedThrough > previous.tree.total ? fundedThrough - previous.tree.total : 0n;
@@ -316,28 +386,28 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       );
     }
     const budget = override === undefined ? fromChain : fromChain - fundedNow + override;
-    const communities = communitiesSnapshot(h.communities, window.end);
-    const stakes = stakeHistories(h.stakes, window.start, window.end);
-
-    progress(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
-    const result = computeEpochRewards({
+    const verification = await verificationOf(epoch);
+    const computed = await computeEpochFromHistory({
       epoch,
-      epochStart: window.start,
-      epochEnd: window.end,
-      receipts: collected.store.receipts(),
-      registry: registry.toRegistry(),
-      communities,
-      stakes,
-      history: history_,
-      protocolFeeBps: protocolFeeSnapshot(h.protocolFees, window.end),
+      window,
+      history: h,
+      domain,
       params,
       budget,
-    });
-    const tree = buildCumulativeRewardTree({
-      epoch,
-      payouts: result.accounts,
       previousCumulative: cumulativeAmounts(previous.tree),
+      lookback: lookback.map((l) => l.activity),
+      pool: getPool(),
+      verification,
+      fetchBatch: (batch) => source.batchFile(batch),
+      skipUnavailableBatches: parameters.skipUnavailableBatches,
+      onProgress: progress,
     });
+    const { result, tree, collected, registry } = computed;
+    activity.set(epoch, {
+      activity: computed.activity,
+      source: { epoch, source: "recomputed", fileHash: null },
+    });
+    for (const old of activity.keys()) if (old < epoch - BigInt(params.retentionMaxEpochs)) activity.delete(old);
     trees.set(epoch, { tree, source: { epoch, root: tree.root, source: "recomputed" } });
 
     const epochEndBlock =
@@ -364,6 +434,11 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         toFund: budget > fromChain ? budget - fromChain : 0n,
       },
       previous: previous.source,
+      verification:
+        verification.mode === "sampled"
+          ? { mode: "sampled", seed: verification.seed, samplesPerBatch: verification.perBatch }
+          : { mode: "full", seed: null, samplesPerBatch: null },
+      retention: lookback.map((l) => l.source),
       counts: {
         batches: {
           total: collected.batches.length,
@@ -378,15 +453,15 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         },
         drops: collected.drops,
         models: registry.models.size,
-        communitiesWithMembers: [...communities.values()].filter((c) => c.members.size > 0).length,
-        stakeHistories: stakes.length,
-        retentionPairs: history_.length,
+        communitiesWithMembers: computed.communitiesWithMembers,
+        stakeHistories: computed.stakeHistories,
+        retentionPairs: computed.retention.length,
       },
       batches: collected.batches,
       dropSamples: collected.dropSamples,
       result: { root: tree.root, total: tree.total, accounts: result.accounts.length },
     };
-    return { result, tree, summary };
+    return { result, tree, summary, activity: computed.activity };
   }
 
   return {

@@ -4,12 +4,14 @@ import { serializeCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import { renderRewardsReport, serializeEpochRewards } from "../core";
 import { prettyCanonicalJson } from "../../protocol/pretty-canonical-json";
 import type { EpochComputation, EpochInputsSummary } from "./rewards-pipeline";
+import { serializeEpochActivity } from "./retention-activity";
 
 export const EPOCH_OUTPUT_FILES = {
   tree: "tree.json",
   payouts: "payouts.json",
   report: "report.md",
   inputs: "inputs.json",
+  activity: "activity.json",
 } as const;
 
 export type WriteEpochOutputParameters = {
@@ -63,10 +65,14 @@ export function renderEpochOutput(computation: EpochComputation, options: { deci
       renderRewardsReport(result, { tree, decimals: options.decimals, symbol: options.symbol }) +
       renderDropsSection(summary),
     inputs: prettyCanonicalJson(summary),
+    activity: serializeEpochActivity(summary.epoch, computation.activity),
   };
 }
 
-/** Writes tree.json (root, leaves, proofs), payouts.json, report.md and inputs.json for one epoch. */
+/**
+ * Writes tree.json (root, leaves, proofs), payouts.json, report.md, inputs.json and activity.json
+ * (the retention input of later epochs; the pipeline's `activityDir` reads it back) for one epoch.
+ */
 export async function writeEpochOutput(parameters: WriteEpochOutputParameters): Promise<WriteEpochOutputReturnType> {
   const dir = path.resolve(parameters.outDir, parameters.computation.tree.epoch.toString());
   await mkdir(dir, { recursive: true });

@@ -19,7 +19,13 @@ export function assertBuilt(): void {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !file.includes("__fixtures__")) {
+      // Declaration files (.d.ts) compile to nothing, so they have no built file to compare with.
+      else if (
+        entry.name.endsWith(".ts") &&
+        !entry.name.endsWith(".test.ts") &&
+        !entry.name.endsWith(".d.ts") &&
+        !file.includes("__fixtures__")
+      ) {
         const built = path.join(ROOT, "dist", path.relative(ROOT, file).replace(/\.ts$/, ".js"));
         if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs)
           stale.push(path.relative(ROOT, file));

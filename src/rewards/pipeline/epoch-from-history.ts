@@ -1,0 +1,108 @@
+import type { Address } from "viem";
+import { type CumulativeRewardTree, buildCumulativeRewardTree } from "../../protocol/cumulative-tree";
+import type { LedgerDomain } from "../../protocol/receipt";
+import { type EpochRewardsResult, type RewardParams, type RetentionRecord, computeEpochRewards } from "../core";
+import type { BatchEvent, ChainHistory } from "./chain-history";
+import {
+  type CollectEpochReceiptsReturnType,
+  type ReceiptVerification,
+  collectEpochReceipts,
+} from "./collect-epoch-receipts";
+import { communitiesSnapshot } from "./members-snapshot";
+import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
+import { type RegistrySnapshot, registrySnapshot } from "./registry-snapshot";
+import { relayerAuthority } from "./relayer-authority";
+import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
+import type { SignaturePool } from "./signature-pool";
+import { stakeHistories } from "./stake-histories";
+
+export type ComputeEpochFromHistoryParameters = {
+  epoch: bigint;
+  window: { start: bigint; end: bigint };
+  /** Chain events up to the end of the epoch's batch window. */
+  history: ChainHistory;
+  domain: LedgerDomain;
+  params: RewardParams;
+  budget: bigint;
+  /** Cumulative amounts through the previous epoch. */
+  previousCumulative: ReadonlyMap<Address, bigint>;
+  /** Activity of the previous epochs that retention looks back on (at most `retentionMaxEpochs`). */
+  lookback: readonly EpochActivity[];
+  pool: SignaturePool;
+  verification: ReceiptVerification;
+  /** The bytes of a batch's file (the pipeline reads mirrors, then the data URI). */
+  fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
+  skipUnavailableBatches?: boolean;
+  onProgress?: (message: string) => void;
+};
+
+export type ComputeEpochFromHistoryReturnType = {
+  result: EpochRewardsResult;
+  tree: CumulativeRewardTree;
+  collected: CollectEpochReceiptsReturnType;
+  /** This epoch's (model, identity) pairs: the next epochs' retention input. */
+  activity: EpochActivity;
+  registry: RegistrySnapshot;
+  communitiesWithMembers: number;
+  stakeHistories: number;
+  retention: RetentionRecord[];
+};
+
+/**
+ * One epoch from its chain facts and batch files: collect and check the receipts, rebuild the
+ * core's inputs as of the epoch's end, run the pure core, and build the cumulative tree. The
+ * pipeline calls it after reading the chain; the rewards-epoch bench calls it on facts from disk.
+ */
+export async function computeEpochFromHistory(
+  parameters: ComputeEpochFromHistoryParameters,
+): Promise<ComputeEpochFromHistoryReturnType> {
+  const { epoch, window, history, params } = parameters;
+  const registry = registrySnapshot(history.models, window.end);
+  const collected = await collectEpochReceipts({
+    epoch,
+    epochStart: window.start,
+    epochEnd: window.end,
+    domain: parameters.domain,
+    batches: history.batches.filter((b) => b.epoch === epoch),
+    registry,
+    relayers: relayerAuthority(history.relayers),
+    pool: parameters.pool,
+    verification: parameters.verification,
+    fetchBatch: parameters.fetchBatch,
+    skipUnavailableBatches: parameters.skipUnavailableBatches,
+    onProgress: parameters.onProgress,
+  });
+  const activity = epochActivity(collected.store);
+  const retention = retentionHistory(parameters.lookback);
+  const communities = communitiesSnapshot(history.communities, window.end);
+  const stakes = stakeHistories(history.stakes, window.start, window.end);
+  parameters.onProgress?.(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
+  const result = computeEpochRewards({
+    epoch,
+    epochStart: window.start,
+    epochEnd: window.end,
+    receipts: collected.store.receipts(),
+    registry: registry.toRegistry(),
+    communities,
+    stakes,
+    history: retention,
+    protocolFeeBps: protocolFeeSnapshot(history.protocolFees, window.end),
+    params,
+    budget: parameters.budget,
+  });
+  const tree = buildCumulativeRewardTree({
+    epoch,
+    payouts: result.accounts,
+    previousCumulative: parameters.previousCumulative,
+  });
+  return {
+    result,
+    tree,
+    collected,
+    activity,
+    registry,
+    communitiesWithMembers: [...communities.values()].filter((c) => c.members.size > 0).length,
+    stakeHistories: stakes.length,
+    retention,
+  };
+}
