@@ -104,7 +104,14 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  app.use(createRateLimit({ scope: "ip", perMinute: deps.config.rateLimit.perIpPerMinute, key: ipKey }));
+  app.use(
+    createRateLimit({
+      scope: "ip",
+      perMinute: deps.config.rateLimit.perIpPerMinute,
+      key: ipKey,
+      counters: deps.store.rateLimits,
+    }),
+  );
 
   app.use(
     chatCompletionsRouter({
@@ -118,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
       clock,
       userIdSalt: deps.config.userIdSalt,
       metrics,
-      idempotency: new IdempotencyGate(deps.store, receiptWriter),
+      idempotency: new IdempotencyGate(deps.store, receiptWriter, { owner: deps.signer.address }),
       fees: new FeeReservations({
         store: deps.store,
         receiptWriter,
@@ -126,6 +133,7 @@ export function createApp(deps: AppDeps): Express {
         clock,
         metrics,
         balanceTtlMs: deps.config.escrowBalanceTtlMs,
+        owner: deps.signer.address,
       }),
       receiptWriter,
       maxBodyBytes: deps.config.maxBodyBytes,

@@ -125,9 +125,9 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-crash-"));
     dbPath = path.join(dir, "relayer.sqlite");
-    const store = openStore(dbPath);
-    apiKey = createApiKey(store, { owner: builder!.address, label: "crash test" }).key;
-    store.close();
+    const store = await openStore(dbPath);
+    apiKey = (await createApiKey(store, { owner: builder!.address, label: "crash test" })).key;
+    await store.close();
 
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
@@ -237,14 +237,14 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
           functionName: "getBatch",
           args: [relayerAddress, last],
         });
-        const store = openStore(dbPath);
+        const store = await openStore(dbPath);
         try {
-          const local = store.batches.get(relayerAddress, last);
+          const local = await store.batches.get(relayerAddress, last);
           expect(local?.status).toBe("sealed");
           expect(local?.root).toBe(onChain.root);
-          expect(store.batches.txs(relayerAddress, last)).toEqual([]);
+          expect(await store.batches.txs(relayerAddress, last)).toEqual([]);
         } finally {
-          store.close();
+          await store.close();
         }
         healedBroadcasts++;
       }
