@@ -115,9 +115,13 @@ export async function openPostgresStore(url: string, options: { poolSize?: numbe
     transaction,
     async isWritable() {
       try {
-        await transaction(async () => undefined);
-        const [row] = (await pool.query<{ ro: string }>("SHOW transaction_read_only")).rows;
-        return row?.ro === "off";
+        // A standby or a read-only default answers on, and every write there would fail.
+        const [row] = (
+          await pool.query<{ writable: boolean }>(
+            "SELECT current_setting('transaction_read_only') = 'off' AS writable",
+          )
+        ).rows;
+        return row?.writable === true;
       } catch {
         return false;
       }
