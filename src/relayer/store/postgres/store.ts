@@ -117,9 +117,7 @@ export async function openPostgresStore(url: string, options: { poolSize?: numbe
       try {
         // A standby or a read-only default answers on, and every write there would fail.
         const [row] = (
-          await pool.query<{ writable: boolean }>(
-            "SELECT current_setting('transaction_read_only') = 'off' AS writable",
-          )
+          await pool.query<{ writable: boolean }>("SELECT current_setting('transaction_read_only') = 'off' AS writable")
         ).rows;
         return row?.writable === true;
       } catch {
