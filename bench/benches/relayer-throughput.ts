@@ -134,9 +134,9 @@ export const relayerThroughputBench: Bench = {
         escrowBalanceCacheMs: 2_000,
         logLevel: "silent",
       };
-      const keyStore = openStore(config.dbPath);
-      const apiKey = createApiKey(keyStore, { owner: chain.accounts[0]!.address, label: "bench" }).key;
-      keyStore.close();
+      const keyStore = await openStore(config.dbPath);
+      const apiKey = (await createApiKey(keyStore, { owner: chain.accounts[0]!.address, label: "bench" })).key;
+      await keyStore.close();
       relayer = await startRelayer(config, { logger: pino({ level: "silent" }) });
       log(
         `setup took ${round((nowMs() - setupStart) / 1000, 1)} s; relayer at ${relayer.url}, ${signerThreads} signer thread(s)`,

@@ -2,17 +2,7 @@ import { openPostgresStore } from "./postgres/store";
 import { openSqliteStore } from "./sqlite/store";
 import type { RelayerStore } from "./types";
 
-export type {
-  ApiKeyRecord,
-  BatchStatus,
-  EpochBacklog,
-  NewBatch,
-  NewReceipt,
-  RelayerStore,
-  StoreTx,
-  StoredBatch,
-  StoredReceipt,
-} from "./types";
+export type { ApiKeyRecord, NewReceipt, RelayerStore, StoreTx, StoredBatch, StoredReceipt } from "./types";
 export { type SqliteRelayerStore, openSqliteStore } from "./sqlite/store";
 
 /** Whether KHO_RELAYER_DB names a PostgreSQL database rather than a SQLite file. */

@@ -52,10 +52,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
  * a transaction each run on a pooled connection; a transaction holds one connection from BEGIN to
  * COMMIT (READ COMMITTED; fee checks take a per-payer lock, see FeesStore.lockPayer).
  */
-export async function openPostgresStore(url: string, options: { poolSize?: number } = {}): Promise<RelayerStore> {
+export async function openPostgresStore(url: string): Promise<RelayerStore> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    // Ten connections per replica: transactions are short (no network call is made inside one).
+    max: 10,
     types,
     application_name: "kho-relayer",
   });
