@@ -1,7 +1,9 @@
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserKind, ZERO_BYTES32 } from "../../src/protocol";
+import { freePort } from "../../src/devnet/free-port";
 import { type NewReceipt, type RelayerStore, openStore } from "../../src/relayer/store";
+import { isStoreBusy } from "../../src/relayer/store/errors";
 import { ReceiptWriter } from "../../src/relayer/store/receipt-writer";
 import { type PostgresCluster, startPostgresCluster } from "./helpers/postgres-cluster";
 
@@ -200,5 +202,15 @@ describe("shared rate limits on postgres", () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe("store errors", () => {
+  it("calls an unreachable PostgreSQL busy (503 store_busy, retry), and other errors not", async () => {
+    const port = await freePort();
+    const error = await openStore(`postgres://postgres@127.0.0.1:${port}/kho`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isStoreBusy(error)).toBe(true);
+    expect(isStoreBusy(new Error("duplicate key value violates unique constraint"))).toBe(false);
   });
 });
