@@ -174,9 +174,9 @@ export const relayerThroughputBench: Bench = {
       /** Starts a relayer on its own database, with an API key for the bench's caller. */
       const start = async (name: string, options: StartRelayerOptions = {}) => {
         const config = configFor(name);
-        const keyStore = openStore(config.dbPath);
-        const apiKey = createApiKey(keyStore, { owner, label: "bench" }).key;
-        keyStore.close();
+        const keyStore = await openStore(config.dbPath);
+        const apiKey = (await createApiKey(keyStore, { owner, label: "bench" })).key;
+        await keyStore.close();
         const running = await startRelayer(config, { logger: pino({ level: "silent" }), ...options });
         return { running, target: { kind: "relayer" as const, url: running.url, apiKey } };
       };

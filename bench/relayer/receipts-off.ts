@@ -36,7 +36,7 @@ function placeholderSigner(real: ReceiptSigner): ReceiptSigner {
  */
 function storeWithoutReceipts(real: RelayerStore): RelayerStore {
   const receipts = Object.create(real.receipts) as RelayerStore["receipts"];
-  receipts.insert = () => 0;
+  receipts.insert = async () => 0;
   return { ...real, receipts };
 }
 

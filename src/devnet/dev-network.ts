@@ -150,13 +150,14 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
     const dataDir = parameters.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "kho-dev-"));
     if (!parameters.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const dbPath = path.join(dataDir, "relayer.sqlite");
-    const store = openStore(dbPath);
+    const store = await openStore(dbPath);
     const apiKeys = {
-      appDeveloper: createApiKey(store, { owner: roles.appDeveloper.address, label: "demo app" }).key,
-      localBuilder: createApiKey(store, { owner: roles.localBuilder.address, label: "local builder" }).key,
-      genericBuilder: createApiKey(store, { owner: roles.genericBuilder.address, label: "generic builder" }).key,
+      appDeveloper: (await createApiKey(store, { owner: roles.appDeveloper.address, label: "demo app" })).key,
+      localBuilder: (await createApiKey(store, { owner: roles.localBuilder.address, label: "local builder" })).key,
+      genericBuilder: (await createApiKey(store, { owner: roles.genericBuilder.address, label: "generic builder" }))
+        .key,
     };
-    store.close();
+    await store.close();
 
     progress("starting the relayer");
     // Batch data URIs embed the relayer's public URL, so the port must be known before it starts.

@@ -107,7 +107,14 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  app.use(createRateLimit({ scope: "ip", perMinute: deps.config.rateLimit.perIpPerMinute, key: ipKey }));
+  app.use(
+    createRateLimit({
+      scope: "ip",
+      perMinute: deps.config.rateLimit.perIpPerMinute,
+      key: ipKey,
+      counters: deps.store.rateLimits,
+    }),
+  );
 
   app.use(
     chatCompletionsRouter({
@@ -121,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
       clock,
       userIdSalt: deps.config.userIdSalt,
       metrics,
-      idempotency: new IdempotencyGate(deps.store, receiptWriter),
+      idempotency: new IdempotencyGate(deps.store, receiptWriter, { owner: deps.signer.address }),
       fees: new FeeReservations({
         store: deps.store,
         receiptWriter,
@@ -129,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
         clock,
         metrics,
         balanceTtlMs: deps.config.escrowBalanceTtlMs,
+        owner: deps.signer.address,
       }),
       receiptWriter,
       maxBodyBytes: deps.config.maxBodyBytes,

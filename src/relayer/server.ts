@@ -109,10 +109,12 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     onBlock: (timestamp) => chainClock.observe(timestamp),
   });
   const escrow = createViemFeeEscrowClient({ clients, escrow: config.contracts.feeEscrow });
-  const store = openStore(config.dbPath);
-  // Reservations left by a previous process belong to calls that died with it: none got a receipt.
-  const abandoned = store.fees.releaseAll();
+  const store = await openStore(config.dbPath);
+  // Reservations and pending idempotency keys this relayer left when it died belong to calls that
+  // died with it: none got a receipt. Other replicas' rows (PostgreSQL) are theirs and stay.
+  const abandoned = await store.fees.releaseAllOf(ledger.relayer);
   if (abandoned > 0) logger.warn({ reservations: abandoned }, "released fee reservations of calls cut off by a crash");
+  await store.idempotency.abandonPendingOf(ledger.relayer);
   const signer = createReceiptSigner({
     privateKey: config.relayerPrivateKey,
     domain: ledger.domain,
@@ -239,7 +241,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       await mirrors.stop();
       directory.close();
       await signer.close();
-      store.close();
+      await store.close();
       logger.info("relayer stopped");
     })();
     return closing;

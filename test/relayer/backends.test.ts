@@ -98,7 +98,7 @@ describe.each(recipes)("backend recipe: $dialect.name", ({ dialect, settings }) 
     });
     r.directory.deployments[0]!.endpoint = `${stub.origin}${dialect.registeredPath}`;
     server = await listen(r.app);
-    const key = createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key;
+    const key = (await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key;
     client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -131,7 +131,7 @@ describe.each(recipes)("backend recipe: $dialect.name", ({ dialect, settings }) 
     expect(chunks.some((c) => c.usage)).toBe(true);
     const receipt = chunks.at(-1)!.kho_receipt!;
     expect(receipt.outputHash).toBe(canonicalJsonHash(assembleStreamedMessage(chunks)));
-    expect(r.store.receipts.find(receipt.hash)?.receipt.deploymentId).toBe(11n);
+    expect((await r.store.receipts.find(receipt.hash))?.receipt.deploymentId).toBe(11n);
   });
 
   it("answers 502 and receipts nothing when the operator's key is wrong", async () => {
@@ -148,12 +148,12 @@ describe.each(recipes)("backend recipe: $dialect.name", ({ dialect, settings }) 
     r.directory.deployments[0]!.endpoint = `${stub.origin}${dialect.registeredPath}`;
     await server.close();
     server = await listen(r.app);
-    const key = createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key;
+    const key = (await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key;
     const denied = await new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 }).chat.completions
       .create({ model: "pho-vi", messages })
       .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(OpenAI.InternalServerError);
     expect(denied).toMatchObject({ status: 502, code: "upstream_error" });
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ describe("malformed requests get a JSON error with the right status and never a 
   let auth: string;
   beforeAll(async () => {
     r = await startTestRelayer({ maxBodyBytes: 16 * 1024 });
-    auth = `Bearer ${createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key}`;
+    auth = `Bearer ${(await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key}`;
   });
   afterAll(() => r.close());
 
@@ -99,7 +99,7 @@ describe("malformed requests get a JSON error with the right status and never a 
     expectError(await request(r.app).get("/v1/batches/5"), 404, "not_found");
     const ok = await raw(JSON.stringify({ model: "pho-vi", messages }));
     expect(ok.status).toBe(200);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
   });
 
   it("echoes a client X-Request-Id and replaces an unsafe one", async () => {
@@ -119,8 +119,8 @@ describe("rate limits", () => {
 
   it("answers 429 with Retry-After once a caller exceeds its limit, per caller", async () => {
     const owner = "0x00000000000000000000000000000000000000aa";
-    const a = `Bearer ${createApiKey(r.store, { owner, label: "a" }).key}`;
-    const b = `Bearer ${createApiKey(r.store, { owner, label: "b" }).key}`;
+    const a = `Bearer ${(await createApiKey(r.store, { owner, label: "a" })).key}`;
+    const b = `Bearer ${(await createApiKey(r.store, { owner, label: "b" })).key}`;
     const send = (auth: string) =>
       request(r.app)
         .post("/v1/chat/completions")

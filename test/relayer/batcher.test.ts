@@ -30,16 +30,16 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
     };
   });
   const signed = await r.signer.signReceipts(receipts);
-  r.store.transaction(() => {
-    receipts.forEach((receipt, i) =>
-      r.store.receipts.insert({
+  await r.store.transaction(async (tx) => {
+    for (const [i, receipt] of receipts.entries()) {
+      await tx.receipts.insert({
         receipt,
         hash: signed[i]!.hash,
         signature: signed[i]!.signature,
         signer: r.signer.address,
         operator: "0x00000000000000000000000000000000000000c1",
-      }),
-    );
+      });
+    }
   });
   return signed.map((s) => s.hash);
 }
@@ -59,7 +59,7 @@ function makeBatcher(r: TestRelayer, config: Partial<BatcherConfig> = {}, ledger
 }
 
 /** Every receipt is in exactly one batch, and every batch's root is its receipts' tree root. */
-function expectConsistent(r: TestRelayer) {
+async function expectConsistent(r: TestRelayer) {
   const rows = r.store.db
     .prepare<[], { receipt_hash: string; status: string; batch_id: number | null }>(
       "SELECT receipt_hash, status, batch_id FROM receipts",
@@ -73,7 +73,7 @@ function expectConsistent(r: TestRelayer) {
     .all();
   ids.forEach((b, i) => expect(b.batch_id).toBe(i + 1));
   for (const b of ids) {
-    const members = r.store.receipts.inBatch(r.signer.address, BigInt(b.batch_id));
+    const members = await r.store.receipts.inBatch(r.signer.address, BigInt(b.batch_id));
     expect(members).toHaveLength(b.count);
     expect(batchTree(members.map((m) => m.hash)).root).toBe(b.root);
   }
@@ -92,14 +92,14 @@ describe("Batcher", () => {
     const { batcher, metrics } = makeBatcher(r);
     await batcher.tick();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n]);
-    expect(r.store.receipts.countByStatus()).toEqual({ unbatched: 1, batched: 6, expired: 0 });
+    expect(await r.store.receipts.countByStatus()).toEqual({ unbatched: 1, batched: 6, expired: 0 });
     r.clock.t += 30n;
     await batcher.tick();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n, 3n]);
     expect(r.ledger.batches.get(3n)!.count).toBe(1);
-    expect(r.store.batches.countByStatus()).toEqual({ sealed: 0, submitted: 0, confirmed: 3 });
+    expect(await r.store.batches.countByStatus()).toEqual({ sealed: 0, submitted: 0, confirmed: 3 });
     expect((await metrics.batchesConfirmed.get()).values[0]!.value).toBe(3);
-    expectConsistent(r);
+    await expectConsistent(r);
   });
 
   it("never mixes epochs in a batch and seals a finished epoch at once", async () => {
@@ -116,7 +116,7 @@ describe("Batcher", () => {
       [0n, 2],
       [1n, 2],
     ]);
-    expectConsistent(r);
+    await expectConsistent(r);
   });
 
   it("serves the exact committed file bytes and proofs that verify against the root", async () => {
@@ -161,17 +161,17 @@ describe("Batcher", () => {
     });
     await makeBatcher(r, {}, crashing).batcher.tick();
     expect(r.ledger.batches.size).toBe(1);
-    expect(r.store.batches.get(r.signer.address, 1n)!.status).toBe("sealed");
+    expect((await r.store.batches.get(r.signer.address, 1n))!.status).toBe("sealed");
 
     const restarted = makeBatcher(r).batcher;
     await restarted.tick();
-    expect(r.store.batches.get(r.signer.address, 1n)!.status).toBe("confirmed");
+    expect((await r.store.batches.get(r.signer.address, 1n))!.status).toBe("confirmed");
     expect(r.ledger.batches.size).toBe(1);
 
     await seed(r, 3);
     await restarted.tick();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n]);
-    expectConsistent(r);
+    await expectConsistent(r);
   });
 
   it("queues sealed batches while the chain is unreachable and submits them when it is back", async () => {
@@ -181,7 +181,7 @@ describe("Batcher", () => {
     await seed(r, 6);
     await batcher.tick();
     expect(batcher.lastError()).toMatch(/ECONNREFUSED/);
-    expect(r.store.batches.countByStatus()).toEqual({ sealed: 2, submitted: 0, confirmed: 0 });
+    expect(await r.store.batches.countByStatus()).toEqual({ sealed: 2, submitted: 0, confirmed: 0 });
     const health = await request(r.app).get("/health");
     expect(health.status).toBe(200);
     expect(health.body.status).toBe("degraded");
@@ -191,7 +191,7 @@ describe("Batcher", () => {
     await batcher.flush();
     expect(batcher.lastError()).toBeNull();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n]);
-    expectConsistent(r);
+    await expectConsistent(r);
   });
 
   it("does not seal before it has read the chain's last batch id, and never reuses a committed id", async () => {
@@ -210,11 +210,11 @@ describe("Batcher", () => {
     await seed(r, 3);
     const { batcher } = makeBatcher(r);
     await batcher.tick();
-    expect(r.store.batches.countByStatus().sealed).toBe(0);
+    expect((await r.store.batches.countByStatus()).sealed).toBe(0);
     r.ledger.reachable = true;
     await batcher.flush();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n, 3n]);
-    expect(r.store.batches.get(r.signer.address, 3n)!.status).toBe("confirmed");
+    expect((await r.store.batches.get(r.signer.address, 3n))!.status).toBe("confirmed");
   });
 
   it("re-queues a local batch whose id holds a different batch on-chain", async () => {
@@ -232,9 +232,9 @@ describe("Batcher", () => {
       .run(keccak256(toHex("other")));
     await b.tick();
     expect(r.ledger.batches.size).toBe(2);
-    expect(r.store.receipts.countByStatus().batched).toBe(3);
-    expect(r.store.batches.get(r.signer.address, 1n)).toBeNull();
-    expect(r.store.batches.get(r.signer.address, 2n)!.status).toBe("confirmed");
+    expect((await r.store.receipts.countByStatus()).batched).toBe(3);
+    expect(await r.store.batches.get(r.signer.address, 1n)).toBeNull();
+    expect((await r.store.batches.get(r.signer.address, 2n))!.status).toBe("confirmed");
   });
 
   it("marks receipts expired (kept, counted) when their epoch's window closed before they were committed", async () => {
@@ -243,7 +243,7 @@ describe("Batcher", () => {
     r.ledger.reachable = false;
     await seed(r, 4, 0n);
     await batcher.flush(); // seals 2 batches, cannot submit
-    expect(r.store.batches.countByStatus().sealed).toBe(2);
+    expect((await r.store.batches.countByStatus()).sealed).toBe(2);
     // Long outage: epoch 0's window (end + grace) passes; new traffic arrives in epoch 1.
     r.clock.t = SCHEDULE.genesis + SCHEDULE.length + SCHEDULE.batchGracePeriod + 1n;
     r.ledger.time = r.clock.t;
@@ -251,11 +251,11 @@ describe("Batcher", () => {
     r.ledger.reachable = true;
     await batcher.flush();
     await batcher.flush();
-    expect(r.store.receipts.countByStatus()).toEqual({ unbatched: 0, batched: 2, expired: 4 });
+    expect(await r.store.receipts.countByStatus()).toEqual({ unbatched: 0, batched: 2, expired: 4 });
     expect((await metrics.receiptsExpired.get()).values[0]!.value).toBe(4);
     // The epoch-1 receipts went into batch 1: on-chain ids stay contiguous.
     expect([...r.ledger.batches.entries()].map(([id, b]) => [id, b.epoch])).toEqual([[1n, 1n]]);
-    expect(r.store.receipts.find(late[0]!)!.batch!.batchId).toBe(1n);
-    expectConsistent(r);
+    expect((await r.store.receipts.find(late[0]!))!.batch!.batchId).toBe(1n);
+    await expectConsistent(r);
   });
 });

@@ -63,9 +63,9 @@ describe("the relayer on the chain's clock (real Hardhat chain over loopback)", 
       endpoint: upstream.url,
     });
     dir = mkdtempSync(path.join(tmpdir(), "kho-clock-"));
-    const store = openStore(path.join(dir, "relayer.sqlite"));
-    apiKey = createApiKey(store, { owner: world.address(ROLE.alice), label: "clock test" }).key;
-    store.close();
+    const store = await openStore(path.join(dir, "relayer.sqlite"));
+    apiKey = (await createApiKey(store, { owner: world.address(ROLE.alice), label: "clock test" })).key;
+    await store.close();
   });
   afterAll(async () => {
     await relayer?.close();

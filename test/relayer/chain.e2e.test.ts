@@ -116,8 +116,8 @@ describe("relayer against a local chain", () => {
       logLevel: "silent",
     };
     // The CLI issues keys by opening the same database file.
-    const cliStore = openStore(config.dbPath);
-    apiKey = createApiKey(cliStore, { owner: builder.address, label: "e2e" }).key;
+    const cliStore = await openStore(config.dbPath);
+    apiKey = (await createApiKey(cliStore, { owner: builder.address, label: "e2e" })).key;
     cliStore.close();
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
   });

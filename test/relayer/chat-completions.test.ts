@@ -28,7 +28,7 @@ describe("POST /v1/chat/completions", () => {
   let key: string;
   beforeEach(async () => {
     r = await startTestRelayer();
-    key = createApiKey(r.store, { owner, label: "test" }).key;
+    key = (await createApiKey(r.store, { owner, label: "test" })).key;
   });
   afterEach(() => r.close());
 
@@ -59,7 +59,7 @@ describe("POST /v1/chat/completions", () => {
     expect(receipt.outputHash).toBe(keccak256(toBytes(canonicalJson(res.body.choices[0].message))));
     expect(receipt.timestamp).toBe(r.clock.t);
     expect(receipt.epoch).toBe(0n);
-    expect(r.store.receipts.find(kr.hash)?.receipt.requestId).toBe(kr.requestId);
+    expect((await r.store.receipts.find(kr.hash))?.receipt.requestId).toBe(kr.requestId);
     // The upstream got the registered name and never the app's user field.
     expect(r.upstream.calls[0]!.body).toEqual({ model: "pho-vi", messages });
   });
@@ -128,15 +128,15 @@ describe("POST /v1/chat/completions", () => {
     });
     const idle = await post({ model: "idle-model", messages }, auth);
     expect([idle.status, idle.body.error.code, idle.body.error.type]).toEqual([503, "no_deployment", "server_error"]);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
   });
 
   it("rejects missing, malformed and revoked API keys", async () => {
     expect((await post({ model: "pho-vi", messages })).status).toBe(401);
     expect((await post({ model: "pho-vi", messages }, { Authorization: "Bearer kho_wrong" })).status).toBe(401);
     expect((await post({ model: "pho-vi", messages }, { Authorization: `Basic ${key}` })).status).toBe(401);
-    const issued = createApiKey(r.store, { owner, label: "revoked" });
-    revokeApiKey(r.store, issued.record.id);
+    const issued = await createApiKey(r.store, { owner, label: "revoked" });
+    await revokeApiKey(r.store, issued.record.id);
     const res = await post({ model: "pho-vi", messages }, { Authorization: `Bearer ${issued.key}` });
     expect([res.status, res.body.error.code]).toEqual([401, "unauthorized"]);
   });
@@ -147,7 +147,7 @@ describe("POST /v1/chat/completions", () => {
     expect([failed.status, failed.body.error.code]).toEqual([502, "upstream_error"]);
     r.upstream.behavior = { status: 200, body: { not: "a completion" } };
     expect((await post({ model: "pho-vi", messages }, { Authorization: `Bearer ${key}` })).status).toBe(502);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
   });
 
   it("answers 504 when the upstream does not answer in time", async () => {
@@ -155,11 +155,11 @@ describe("POST /v1/chat/completions", () => {
     r = await startTestRelayer({
       forward: createUpstreamForwarder({ timeoutMs: 200, maxResponseBytes: 1 << 20, allowLoopback: true }),
     });
-    key = createApiKey(r.store, { owner, label: "t" }).key;
+    key = (await createApiKey(r.store, { owner, label: "t" })).key;
     r.upstream.behavior = { status: 200, hang: true };
     const res = await post({ model: "pho-vi", messages }, { Authorization: `Bearer ${key}` });
     expect([res.status, res.body.error.code]).toEqual([504, "upstream_timeout"]);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
   });
 
   it("refuses loopback deployments unless allowed", async () => {
@@ -167,7 +167,7 @@ describe("POST /v1/chat/completions", () => {
     r = await startTestRelayer({
       forward: createUpstreamForwarder({ timeoutMs: 2000, maxResponseBytes: 1 << 20, allowLoopback: false }),
     });
-    key = createApiKey(r.store, { owner, label: "t" }).key;
+    key = (await createApiKey(r.store, { owner, label: "t" })).key;
     const res = await post({ model: "pho-vi", messages }, { Authorization: `Bearer ${key}` });
     expect([res.status, res.body.error.code]).toEqual([502, "upstream_error"]);
     expect(r.upstream.calls).toHaveLength(0);
@@ -213,7 +213,7 @@ describe("POST /v1/chat/completions", () => {
       expect(res.body.kho_receipt.userAuth).toBe(digest);
       const replay = await post({ model: "pho-vi", messages }, headers);
       expect([replay.status, replay.body.error.code]).toEqual([409, "nonce_reused"]);
-      expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+      expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
     });
 
     it("rejects expired deadlines, other messages, other models and broken signatures", async () => {
@@ -240,7 +240,7 @@ describe("POST /v1/chat/completions", () => {
       expect(
         (await post({ model: "pho-vi", messages }, { ...good.headers, Authorization: `Bearer ${key}` })).status,
       ).toBe(400);
-      expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+      expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
     });
 
     it("frees the nonce when the upstream fails, so the same signed request can be retried", async () => {

@@ -149,14 +149,14 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
           functionName: "batchCommitment",
           args: [relayerAddress, last],
         });
-        const store = openStore(dbPath);
+        const store = await openStore(dbPath);
         try {
-          const local = store.batches.get(relayerAddress, last);
+          const local = await store.batches.get(relayerAddress, last);
           expect(local?.status).toBe("sealed");
           expect(hashBatchHeader(local!)).toBe(onChain);
-          expect(store.batches.txs(relayerAddress, last)).toEqual([]);
+          expect(await store.batches.txs(relayerAddress, last)).toEqual([]);
         } finally {
-          store.close();
+          await store.close();
         }
         healedBroadcasts++;
       }

@@ -46,7 +46,7 @@ describe("failover between deployments", () => {
     r = await startTestRelayer();
     good = await startDialectStub({ name: "good", apiPath: "/v1", registeredPath: "", eol: "\n", usage: "never" });
     server = await listen(r.app);
-    const key = createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key;
+    const key = (await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key;
     client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
   });
   afterEach(async () => {

@@ -157,8 +157,8 @@ describe("paid calls against a local chain", () => {
       escrowBalanceCacheMs: 0,
       logLevel: "silent",
     };
-    const cliStore = openStore(config.dbPath);
-    apiKey = createApiKey(cliStore, { owner: payer, label: "e2e" }).key;
+    const cliStore = await openStore(config.dbPath);
+    apiKey = (await createApiKey(cliStore, { owner: payer, label: "e2e" })).key;
     cliStore.close();
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
   });
@@ -258,9 +258,15 @@ describe("paid calls against a local chain", () => {
     await deposit(PRICE);
     await relayer.close();
     // What a SIGKILL between reserving and answering leaves in the store: a reservation, no receipt.
-    const store = openStore(config.dbPath);
-    store.fees.reserve(keccak256("0xdead"), payer, PRICE, 0);
-    store.close();
+    const store = await openStore(config.dbPath);
+    await store.fees.reserve(
+      keccak256("0xdead"),
+      payer,
+      PRICE,
+      privateKeyToAccount(config.relayerPrivateKey).address,
+      0,
+    );
+    await store.close();
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
     expect((await call()).status).toBe(200);
   });

@@ -20,7 +20,7 @@ describe("paid calls", () => {
   let key: string;
   beforeEach(async () => {
     r = await startTestRelayer();
-    key = createApiKey(r.store, { owner, label: "test" }).key;
+    key = (await createApiKey(r.store, { owner, label: "test" })).key;
     r.directory.prices.set(1n, PRICE);
   });
   afterEach(() => r.close());
@@ -45,8 +45,8 @@ describe("paid calls", () => {
       },
     });
     expect(r.upstream.calls).toHaveLength(0);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(0n);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(0n);
   });
 
   it("charges the price at serving time in the receipt, and counts it as unsettled spend", async () => {
@@ -55,7 +55,7 @@ describe("paid calls", () => {
     expect(res.status).toBe(200);
     expect(res.body.kho_receipt.fee).toBe(PRICE.toString());
     expect(res.body.kho_receipt.payer).toBe(owner);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(PRICE);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(PRICE);
     r.directory.prices.set(1n, parseUnits("0.25", 18));
     const cheaper = await post();
     expect(cheaper.body.kho_receipt.fee).toBe(parseUnits("0.25", 18).toString());
@@ -73,15 +73,15 @@ describe("paid calls", () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 402)).toHaveLength(40);
     expect(r.upstream.calls).toHaveLength(10);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(10);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(PRICE * 10n);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(10);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(PRICE * 10n);
   });
 
   it("releases the reservation when the upstream fails: no fee for nothing delivered", async () => {
     r.escrow.deposit(owner, PRICE);
     r.upstream.behavior = { status: 500, body: { error: "boom" } };
     expect((await post()).status).toBe(502);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(0n);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(0n);
     r.upstream.behavior = { status: 200 };
     expect((await post()).status).toBe(200);
   });
@@ -141,7 +141,7 @@ describe("paid calls", () => {
         },
       });
       expect(r.upstream.calls).toHaveLength(0);
-      expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+      expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
       const paid = await post(await walletHeaders(1n, PRICE));
       expect(paid.status).toBe(200);
       expect(paid.body.kho_receipt.fee).toBe(PRICE.toString());
@@ -151,7 +151,7 @@ describe("paid calls", () => {
 
   it("settles each batch's fees after it is committed, once, and then frees the payer's spend", async () => {
     const other = privateKeyToAccount(generatePrivateKey()).address;
-    const otherKey = createApiKey(r.store, { owner: other, label: "other" }).key;
+    const otherKey = (await createApiKey(r.store, { owner: other, label: "other" })).key;
     r.escrow.deposit(owner, PRICE * 3n);
     r.escrow.deposit(other, PRICE);
     for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
@@ -170,7 +170,7 @@ describe("paid calls", () => {
     });
     await batcher.flush();
     expect(batcher.lastError()).toBeNull();
-    const file = parseBatchFile(r.store.batches.file(r.ledger.relayer, 1n)!);
+    const file = parseBatchFile((await r.store.batches.file(r.ledger.relayer, 1n))!);
     const sorted = [owner, other].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)) as Address[];
     const amounts = new Map([
       [owner, PRICE * 3n],
@@ -186,8 +186,8 @@ describe("paid calls", () => {
     expect(r.escrow.settled).toEqual([{ batchId: 1n, batch, ...file.settlement }]);
     expect(r.escrow.balances.get(owner)).toBe(0n);
     expect(r.escrow.credited.get(operator)).toBe(PRICE * 4n);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(0n);
-    expect(r.store.fees.isSettled(r.ledger.relayer, 1n)).toBe(true);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(0n);
+    expect(await r.store.fees.isSettled(r.ledger.relayer, 1n)).toBe(true);
     expect((await metrics.registry.getSingleMetric("kho_relayer_fees_settled_kho_total")!.get()).values[0]!.value).toBe(
       2,
     );
@@ -214,10 +214,10 @@ describe("paid calls", () => {
     await batcher.flush();
     // Forget the local record, as if the process died between the mined transaction and the write.
     r.store.db.prepare("DELETE FROM batch_settlements").run();
-    expect(r.store.fees.unsettledSpend(owner)).toBe(PRICE);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(PRICE);
     await batcher.flush();
     expect(batcher.lastError()).toBeNull();
     expect(r.escrow.settled).toHaveLength(1);
-    expect(r.store.fees.unsettledSpend(owner)).toBe(0n);
+    expect(await r.store.fees.unsettledSpend(owner)).toBe(0n);
   });
 });

@@ -19,25 +19,25 @@ describe("hostile input is refused before it costs anything", () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "kho-hostile-"));
     r = await startTestRelayer({ dbPath: path.join(dir, "relayer.sqlite") });
-    auth = `Bearer ${createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key}`;
+    auth = `Bearer ${(await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key}`;
   });
   afterAll(async () => {
     await r.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const unchanged = (before: { receipts: number; calls: number }) => {
-    const c = r.store.receipts.countByStatus();
+  const unchanged = async (before: { receipts: number; calls: number }) => {
+    const c = await r.store.receipts.countByStatus();
     expect(c.unbatched + c.batched + c.expired).toBe(before.receipts);
     expect(r.upstream.calls.length).toBe(before.calls);
   };
-  const snapshot = () => {
-    const c = r.store.receipts.countByStatus();
+  const snapshot = async () => {
+    const c = await r.store.receipts.countByStatus();
     return { receipts: c.unbatched + c.batched + c.expired, calls: r.upstream.calls.length };
   };
 
   it("400 for Content-Encoding: gzip over bytes that are not gzip (was 500)", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const res = await request(r.app)
       .post("/v1/chat/completions")
       .set("Authorization", auth)
@@ -46,11 +46,11 @@ describe("hostile input is refused before it costs anything", () => {
       .send(body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_request");
-    unchanged(before);
+    await unchanged(before);
   });
 
   it("415 for an unknown Content-Encoding, and a real gzip body is served", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const res = await request(r.app)
       .post("/v1/chat/completions")
       .set("Authorization", auth)
@@ -59,7 +59,7 @@ describe("hostile input is refused before it costs anything", () => {
       .send(body);
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe("unsupported_media_type");
-    unchanged(before);
+    await unchanged(before);
     // A real gzip body is decoded and served (supertest would re-encode a Buffer, so plain fetch).
     const server = r.app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
@@ -73,7 +73,7 @@ describe("hostile input is refused before it costs anything", () => {
   });
 
   it("401 before the body is parsed or the registry is asked (an unknown model without a key was 404)", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     let lookups = 0;
     const resolve = r.directory.resolveModel.bind(r.directory);
     r.directory.resolveModel = (ref) => {
@@ -97,11 +97,11 @@ describe("hostile input is refused before it costs anything", () => {
     } finally {
       r.directory.resolveModel = resolve;
     }
-    unchanged(before);
+    await unchanged(before);
   });
 
   it("503 store_busy with Retry-After within a fraction of a second while another process holds the write lock", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const other = new Database(path.join(dir, "relayer.sqlite"));
     other.exec("BEGIN IMMEDIATE");
     try {
@@ -119,7 +119,7 @@ describe("hostile input is refused before it costs anything", () => {
       other.exec("ROLLBACK");
       other.close();
     }
-    const c = r.store.receipts.countByStatus();
+    const c = await r.store.receipts.countByStatus();
     expect(c.unbatched + c.batched + c.expired).toBe(before.receipts);
     const retried = await request(r.app)
       .post("/v1/chat/completions")
@@ -138,7 +138,7 @@ describe("hostile input is refused before it costs anything", () => {
       endpoint: "http://127.0.0.1:6379",
       active: true,
     });
-    const before = snapshot();
+    const before = await snapshot();
     try {
       const res = await request(r.app)
         .post("/v1/chat/completions")
@@ -156,6 +156,6 @@ describe("hostile input is refused before it costs anything", () => {
       r.directory.deployments.pop();
       r.directory.deployments[0]!.active = true;
     }
-    unchanged(before);
+    await unchanged(before);
   });
 });

@@ -11,7 +11,7 @@ describe("Idempotency-Key", () => {
   let auth: string;
   beforeEach(async () => {
     r = await startTestRelayer();
-    auth = `Bearer ${createApiKey(r.store, { owner, label: "t" }).key}`;
+    auth = `Bearer ${(await createApiKey(r.store, { owner, label: "t" })).key}`;
   });
   afterEach(() => r.close());
 
@@ -32,7 +32,7 @@ describe("Idempotency-Key", () => {
     expect(second.headers["x-kho-receipt-hash"]).toBe(first.headers["x-kho-receipt-hash"]);
     expect(second.headers["idempotent-replayed"]).toBe("true");
     expect(r.upstream.calls).toHaveLength(1);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
   });
 
   it("treats reordered keys in the body as the same body", async () => {
@@ -49,11 +49,11 @@ describe("Idempotency-Key", () => {
   });
 
   it("scopes keys to the caller", async () => {
-    const other = `Bearer ${createApiKey(r.store, { owner, label: "other" }).key}`;
+    const other = `Bearer ${(await createApiKey(r.store, { owner, label: "other" })).key}`;
     const a = await send("shared");
     const b = await send("shared", body, other);
     expect(b.body.kho_receipt.requestId).not.toBe(a.body.kho_receipt.requestId);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(2);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(2);
   });
 
   it("makes exactly one receipt for 50 concurrent requests with one key", async () => {
@@ -62,7 +62,7 @@ describe("Idempotency-Key", () => {
     expect(results.every((res) => res.status === 200)).toBe(true);
     expect(hashes.size).toBe(1);
     expect(r.upstream.calls).toHaveLength(1);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
   });
 
   it("lets a retry through after an upstream failure (nothing was stored)", async () => {
@@ -71,7 +71,7 @@ describe("Idempotency-Key", () => {
     r.upstream.behavior = { status: 200 };
     const ok = await send("retry");
     expect(ok.status).toBe(200);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
   });
 
   it("rejects malformed keys", async () => {

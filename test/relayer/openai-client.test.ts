@@ -40,7 +40,8 @@ describe("the official openai client against the relayer", () => {
     });
     r.directory.deployments[0]!.endpoint = `${stub.origin}/v1`;
     server = await listen(r.app);
-    const key = createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "sdk" }).key;
+    const key = (await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "sdk" }))
+      .key;
     client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
   });
   afterEach(async () => {
@@ -194,6 +195,6 @@ describe("the official openai client against the relayer", () => {
       .create({ model: "pho-vi", messages, stream: true })
       .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
   });
 });

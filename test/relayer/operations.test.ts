@@ -3,7 +3,7 @@ import { getAddress } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiKeyError, createApiKey, listApiKeys, revokeApiKey } from "../../src/relayer/auth/api-keys";
 import { chatCompletionRequestSchema } from "../../src/relayer/schemas";
-import { openStore } from "../../src/relayer/store";
+import { openSqliteStore } from "../../src/relayer/store";
 import { type TestRelayer, startTestRelayer } from "./helpers/test-app";
 
 const owner = "0x00000000000000000000000000000000000000aa";
@@ -33,15 +33,15 @@ describe("operations endpoints", () => {
   });
 
   it("reports unavailable (503) when the store cannot be written", async () => {
-    r.store.close();
+    await r.store.close();
     const res = await request(r.app).get("/health");
     expect(res.status).toBe(503);
     expect(res.body.status).toBe("unavailable");
-    r.store = openStore(":memory:");
+    r.store = openSqliteStore(":memory:");
   });
 
   it("exposes Prometheus metrics for requests, receipts and latencies", async () => {
-    const { key } = createApiKey(r.store, { owner, label: "m" });
+    const { key } = await createApiKey(r.store, { owner, label: "m" });
     await request(r.app)
       .post("/v1/chat/completions")
       .set("Authorization", `Bearer ${key}`)
@@ -73,21 +73,21 @@ describe("operations endpoints", () => {
 });
 
 describe("API key service", () => {
-  it("creates, lists and revokes keys without storing the plaintext", () => {
-    const store = openStore(":memory:");
-    const created = createApiKey(store, { owner, label: "app" });
+  it("creates, lists and revokes keys without storing the plaintext", async () => {
+    const store = openSqliteStore(":memory:");
+    const created = await createApiKey(store, { owner, label: "app" });
     expect(created.key).toMatch(/^kho_[A-Za-z0-9_-]{43}$/);
     expect(created.record.owner).toBe(getAddress(owner));
     const dump = JSON.stringify(store.db.prepare("SELECT * FROM api_keys").all());
     expect(dump).not.toContain(created.key);
-    createApiKey(store, { owner: "0x00000000000000000000000000000000000000bb", label: "other" });
-    expect(listApiKeys(store, { owner }).map((k) => k.label)).toEqual(["app"]);
-    expect(listApiKeys(store)).toHaveLength(2);
-    expect(revokeApiKey(store, created.record.id).revokedAt).not.toBeNull();
-    expect(() => revokeApiKey(store, created.record.id)).toThrow(/already revoked/);
-    expect(() => revokeApiKey(store, "key_nope")).toThrow(ApiKeyError);
-    expect(() => createApiKey(store, { owner: "not-an-address", label: "x" })).toThrow(/not an address/);
-    expect(() => createApiKey(store, { owner, label: " " })).toThrow(/label/);
-    store.close();
+    await createApiKey(store, { owner: "0x00000000000000000000000000000000000000bb", label: "other" });
+    expect((await listApiKeys(store, { owner })).map((k) => k.label)).toEqual(["app"]);
+    expect(await listApiKeys(store)).toHaveLength(2);
+    expect((await revokeApiKey(store, created.record.id)).revokedAt).not.toBeNull();
+    await expect(revokeApiKey(store, created.record.id)).rejects.toThrow(/already revoked/);
+    await expect(revokeApiKey(store, "key_nope")).rejects.toThrow(ApiKeyError);
+    await expect(createApiKey(store, { owner: "not-an-address", label: "x" })).rejects.toThrow(/not an address/);
+    await expect(createApiKey(store, { owner, label: " " })).rejects.toThrow(/label/);
+    await store.close();
   });
 });

@@ -45,7 +45,7 @@ describe("a streaming client that disconnects", () => {
   beforeEach(async () => {
     r = await startTestRelayer();
     relayer = await listen(r.app);
-    key = createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" }).key;
+    key = (await createApiKey(r.store, { owner: "0x00000000000000000000000000000000000000aa", label: "t" })).key;
   });
   afterEach(async () => {
     await relayer.close();
@@ -80,10 +80,10 @@ describe("a streaming client that disconnects", () => {
     });
   }
 
-  async function eventually<T>(read: () => T | undefined): Promise<T> {
+  async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
     // The signer's worker thread can take seconds to start on a busy machine.
     for (let i = 0; i < 2000; i++) {
-      const value = read();
+      const value = await read();
       if (value !== undefined) return value;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -98,7 +98,7 @@ describe("a streaming client that disconnects", () => {
     r.directory.deployments[0]!.endpoint = upstream.url;
     const { requestId } = await openAndDrop(2);
     await upstream.upstreamClosed;
-    const stored = await eventually(() => r.store.receipts.find(requestId as `0x${string}`) ?? undefined);
+    const stored = await eventually(async () => (await r.store.receipts.find(requestId as `0x${string}`)) ?? undefined);
     // The receipt commits to the one content chunk the client got, not to the answer it never saw.
     expect(stored.receipt.outputHash).toBe(canonicalJsonHash({ role: "assistant", content: "Cá " }));
     expect(stored.receipt.deploymentId).toBe(11n);
@@ -120,8 +120,8 @@ describe("a streaming client that disconnects", () => {
       body: JSON.stringify({ model: "pho-vi", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(later.status).toBe(200);
-    expect(r.store.receipts.find(requestId as `0x${string}`)).toBeNull();
-    expect(r.store.receipts.countByStatus().unbatched).toBe(1);
+    expect(await r.store.receipts.find(requestId as `0x${string}`)).toBeNull();
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(1);
     upstream.release();
     await upstream.close();
   });
@@ -146,7 +146,7 @@ describe("a streaming client that disconnects", () => {
     expect(text).toMatch(/data: \{"error":\{"message":"The model deployment failed \(upstream_connection_error\)\."/);
     expect(text).not.toContain("[DONE]");
     expect(text).not.toContain("kho_receipt");
-    expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+    expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });

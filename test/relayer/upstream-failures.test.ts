@@ -77,7 +77,7 @@ describe("the chat completion route and its upstream", () => {
         stream: real.stream,
       },
     });
-    key = createApiKey(r.store, { owner, label: "t" }).key;
+    key = (await createApiKey(r.store, { owner, label: "t" })).key;
   });
   afterEach(async () => {
     forward = undefined;
@@ -145,7 +145,7 @@ describe("the chat completion route and its upstream", () => {
       // and the forwarder's own timeout (30 s) is far beyond the test's.
       await closed;
       expect(seen[0]!.signal!.aborted).toBe(true);
-      expect(r.store.receipts.countByStatus().unbatched).toBe(0);
+      expect((await r.store.receipts.countByStatus()).unbatched).toBe(0);
     } finally {
       server.closeAllConnections();
       upstream.closeAllConnections();

@@ -22,7 +22,8 @@ describe("relayer client", () => {
 
   beforeAll(async () => {
     relayer = await startTestRelayer();
-    apiKey = createApiKey(relayer.store, { owner: "0x00000000000000000000000000000000000000aa", label: "sdk" }).key;
+    apiKey = (await createApiKey(relayer.store, { owner: "0x00000000000000000000000000000000000000aa", label: "sdk" }))
+      .key;
     server = relayer.app.listen(0, "127.0.0.1");
     await new Promise<void>((resolve) => server.once("listening", () => resolve()));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { ApiKeyError, createApiKey, listApiKeys, revokeApiKey } from "../../relayer/auth/api-keys";
 import { ConfigError, loadRelayerConfig } from "../../relayer/config";
 import { startRelayer } from "../../relayer/server";
-import { type ApiKeyRecord, type RelayerStore, openStore } from "../../relayer/store";
+import { type ApiKeyRecord, type RelayerStore, isPostgresUrl, openStore } from "../../relayer/store";
 import { parseAddress } from "../args";
 import { type CliContext, DEFAULT_RPC_URL, ENV, type GlobalOptions } from "../context";
 import { CliError } from "../errors";
@@ -27,28 +27,38 @@ function dbPath(ctx: CliContext, options: DbOptions): string {
  * Opens the relayer database for one command. Reading commands never create it: a typo in --db
  * must not look like an empty key list.
  */
-function withStore<T>(ctx: CliContext, options: DbOptions, create: boolean, fn: (store: RelayerStore) => T): T {
+async function withStore<T>(
+  ctx: CliContext,
+  options: DbOptions,
+  create: boolean,
+  fn: (store: RelayerStore) => Promise<T>,
+): Promise<T> {
   const file = dbPath(ctx, options);
-  if (!create && !existsSync(file)) {
+  if (!create && !isPostgresUrl(file) && !existsSync(file)) {
     throw new CliError(
       `there is no relayer database at ${file}: pass --db <file> or set ${RELAYER_DB_ENV}, or create a key first`,
     );
   }
   let store: RelayerStore;
   try {
-    store = openStore(file);
+    store = await openStore(file);
   } catch (cause) {
-    throw new CliError(`cannot open the relayer database at ${file}`, { cause });
+    throw new CliError(`cannot open the relayer database at ${redactUrl(file)}`, { cause });
   }
   try {
-    return fn(store);
+    return await fn(store);
   } catch (error) {
     // Key errors are already sentences for people; the CLI prints them without the final period.
     if (error instanceof ApiKeyError) throw new CliError(error.message.replace(/\.$/, ""), { cause: error });
     throw error;
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+/** A PostgreSQL URL without its password, fit for an error message. */
+function redactUrl(location: string): string {
+  return isPostgresUrl(location) ? location.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@") : location;
 }
 
 function keyRow(k: ApiKeyRecord): Record<string, unknown> {
@@ -109,9 +119,11 @@ export function registerRelayerCommand(program: Command, ctx: CliContext): void 
     .requiredOption("--owner <address>", "address the key's usage is attributed to")
     .requiredOption("--label <text>", "what the key is for (1 to 100 characters)")
     .option("--db <file>", dbOption)
-    .action((opts: DbOptions & { owner: string; label: string }) => {
+    .action(async (opts: DbOptions & { owner: string; label: string }) => {
       const owner = parseAddress(opts.owner, "owner");
-      const { key, record } = withStore(ctx, opts, true, (store) => createApiKey(store, { owner, label: opts.label }));
+      const { key, record } = await withStore(ctx, opts, true, (store) =>
+        createApiKey(store, { owner, label: opts.label }),
+      );
       ctx.progress("This is the only time the key is shown: store it now. The relayer keeps only its hash.");
       ctx.print(() => `Created API key ${record.id} for ${record.owner} (${record.label}):\n${key}`, {
         ...record,
@@ -124,10 +136,10 @@ export function registerRelayerCommand(program: Command, ctx: CliContext): void 
     .description("revoke an API key; calls with it are refused from then on")
     .argument("<id>", "key id, as shown by `kho relayer keys list`")
     .option("--db <file>", dbOption)
-    .action((id: string, opts: DbOptions) => {
+    .action(async (id: string, opts: DbOptions) => {
       const keyId = parseKeyId(id);
-      const record = withStore(ctx, opts, false, (store) => {
-        if (store.apiKeys.get(keyId) === null) throw new CliError(`there is no API key ${keyId}`);
+      const record = await withStore(ctx, opts, false, async (store) => {
+        if ((await store.apiKeys.get(keyId)) === null) throw new CliError(`there is no API key ${keyId}`);
         return revokeApiKey(store, keyId);
       });
       ctx.print(() => `Revoked API key ${record.id} (${record.label}, owner ${record.owner}).`, record);
@@ -138,9 +150,9 @@ export function registerRelayerCommand(program: Command, ctx: CliContext): void 
     .description("list API keys (revoked ones included); never shows the keys themselves")
     .option("--owner <address>", "only this owner's keys")
     .option("--db <file>", dbOption)
-    .action((opts: DbOptions & { owner?: string }) => {
+    .action(async (opts: DbOptions & { owner?: string }) => {
       const owner = opts.owner === undefined ? undefined : parseAddress(opts.owner, "owner");
-      const list = withStore(ctx, opts, false, (store) => listApiKeys(store, { owner }));
+      const list = await withStore(ctx, opts, false, (store) => listApiKeys(store, { owner }));
       ctx.print(() => renderTable(list.map(keyRow)), list);
     });
 }

@@ -19,7 +19,10 @@ export function hashApiKey(key: string): Hex {
 }
 
 /** Issues a key to `owner`. The plaintext is returned once and never stored. */
-export function createApiKey(store: RelayerStore, params: CreateApiKeyParameters): CreateApiKeyReturnType {
+export async function createApiKey(
+  store: RelayerStore,
+  params: CreateApiKeyParameters,
+): Promise<CreateApiKeyReturnType> {
   if (typeof params.owner !== "string" || !isAddress(params.owner, { strict: false })) {
     throw new ApiKeyError(`API key owner ${String(params.owner)} is not an address.`);
   }
@@ -33,23 +36,30 @@ export function createApiKey(store: RelayerStore, params: CreateApiKeyParameters
     label,
     createdAt: params.now ?? Math.floor(Date.now() / 1000),
   };
-  store.apiKeys.insert(record, hashApiKey(key));
+  await store.apiKeys.insert(record, hashApiKey(key));
   return { key, record: { ...record, revokedAt: null } };
 }
 
 /** Revokes a key by id; throws when there is no such active key. */
-export function revokeApiKey(store: RelayerStore, id: string, now = Math.floor(Date.now() / 1000)): ApiKeyRecord {
-  if (!store.apiKeys.revoke(id, now)) {
-    const existing = store.apiKeys.get(id);
+export async function revokeApiKey(
+  store: RelayerStore,
+  id: string,
+  now = Math.floor(Date.now() / 1000),
+): Promise<ApiKeyRecord> {
+  if (!(await store.apiKeys.revoke(id, now))) {
+    const existing = await store.apiKeys.get(id);
     throw new ApiKeyError(existing ? `API key ${id} is already revoked.` : `There is no API key ${id}.`);
   }
-  const record = store.apiKeys.get(id);
+  const record = await store.apiKeys.get(id);
   if (!record) throw new ApiKeyError(`There is no API key ${id}.`);
   return record;
 }
 
 /** Every key (or one owner's keys), revoked ones included; never the plaintext. */
-export function listApiKeys(store: RelayerStore, params: { owner?: Address | string } = {}): ApiKeyRecord[] {
+export async function listApiKeys(
+  store: RelayerStore,
+  params: { owner?: Address | string } = {},
+): Promise<ApiKeyRecord[]> {
   if (params.owner !== undefined && !isAddress(params.owner, { strict: false })) {
     throw new ApiKeyError(`API key owner ${params.owner} is not an address.`);
   }
@@ -57,7 +67,7 @@ export function listApiKeys(store: RelayerStore, params: { owner?: Address | str
 }
 
 /** The active key record for a presented plaintext key, or null. */
-export function authenticateApiKey(store: RelayerStore, presented: string): ApiKeyRecord | null {
+export async function authenticateApiKey(store: RelayerStore, presented: string): Promise<ApiKeyRecord | null> {
   if (!KEY_PATTERN.test(presented)) return null;
   // Looking up by the hash of the presented key leaks nothing useful through timing: an attacker
   // would have to find sha256 preimages to steer the index search.

@@ -1,7 +1,7 @@
-import Database from "better-sqlite3";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { RelayerError, errorBody } from "../errors";
+import { isStoreBusy } from "../store/errors";
 
 type BodyParserError = Error & { type?: string; status?: number; expose?: boolean };
 
@@ -48,13 +48,11 @@ function fromClientHttpError(error: unknown): RelayerError | null {
 
 /**
  * SQLite answers BUSY/LOCKED when another connection holds the write lock past the short
- * busy_timeout (store/database.ts): the client is told to retry instead of the event loop waiting.
+ * busy_timeout (store/sqlite/database.ts), PostgreSQL a deadlock, a restart or no free connection:
+ * the client is told to retry instead of the event loop waiting (isStoreBusy).
  */
 function fromStoreBusy(error: unknown): RelayerError | null {
-  // The receipt writer wraps the SqliteError of the group commit it ran.
-  let cause: unknown = error;
-  while (cause instanceof Error && !(cause instanceof Database.SqliteError)) cause = cause.cause;
-  if (!(cause instanceof Database.SqliteError) || !/^SQLITE_(BUSY|LOCKED)/.test(cause.code)) return null;
+  if (!isStoreBusy(error)) return null;
   return new RelayerError("store_busy", "The relayer's receipt store is busy; retry in a moment.", {
     cause: error,
     retryAfterSeconds: 1,

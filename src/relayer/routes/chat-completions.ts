@@ -22,7 +22,7 @@ import {
 import { insertReceipt, streamChatCompletion } from "../services/chat-stream";
 import type { FeeReservations } from "../services/fee-reservations";
 import type { IdempotencyGate } from "../services/idempotency";
-import type { RelayerStore } from "../store";
+import type { RelayerStore, StoreTx } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
 
 export type ChatCompletionsRouteDeps = ServeChatCompletionDeps & {
@@ -91,7 +91,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
    * relayer one header check. API keys are checked in full here; a wallet request's headers are
    * read here and its signature verified once the body names the model it signed for.
    */
-  const authenticate: RequestHandler = (req, res, next) => {
+  const authenticate: RequestHandler = async (req, res, next) => {
     const authorization = req.headers.authorization;
     const wallet = hasWalletHeaders(req.headers);
     if (authorization !== undefined && wallet) {
@@ -105,7 +105,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     const match = typeof authorization === "string" ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
     if (!match)
       throw new RelayerError("unauthorized", "Send Authorization: Bearer <API key> or a wallet-signed request.");
-    const key = authenticateApiKey(deps.store, match[1]!);
+    const key = await authenticateApiKey(deps.store, match[1]!);
     if (!key) throw new RelayerError("unauthorized", "The API key is unknown or revoked.");
     locals(res).caller = { kind: "apiKey", keyId: key.id, owner: key.owner };
     next();
@@ -134,6 +134,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     scope: "caller",
     perMinute: deps.perCallerPerMinute,
     key: (_req, res) => callerId(locals(res).caller),
+    counters: deps.store.rateLimits,
   });
 
   const handle: RequestHandler = async (req, res) => {
@@ -171,7 +172,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
     let requestId: Hex | null = null;
     try {
       if (caller.kind === "wallet") {
-        if (!deps.store.nonces.claim(caller.user, caller.nonce, now)) {
+        if (!(await deps.store.nonces.claim(caller.user, caller.nonce, now))) {
           throw new RelayerError("nonce_reused", `Nonce ${caller.nonce} was already used by ${caller.user}.`);
         }
         nonceClaimed = true;
@@ -192,8 +193,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         // A stream that ended without a receipt (nothing delivered, or the deployment broke) is not
         // charged and used no nonce.
         if (!receipted) {
-          deps.fees.release(requestId);
-          if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
+          await deps.fees.release(requestId);
+          if (nonceClaimed && caller.kind === "wallet") await deps.store.nonces.release(caller.user, caller.nonce);
         }
         return;
       }
@@ -206,7 +207,7 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         // The receipt (and the idempotent response naming it) is durable before the client sees it.
         persist: async (receipt) => {
           body = JSON.stringify({ ...served.completion, kho_receipt: receipt.json });
-          const insert = () => insertReceipt(deps, receipt);
+          const insert = (tx: StoreTx) => insertReceipt(tx, deps, receipt);
           if (gate) await gate.complete({ status: 200, body }, insert);
           else await deps.receiptWriter.submit(insert);
         },
@@ -218,9 +219,9 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
       if (!receipted) {
         // No receipt was stored: free the reservation (no fee for nothing delivered), the nonce and
         // the key so the client can retry the same request.
-        if (requestId !== null) deps.fees.release(requestId);
-        if (nonceClaimed && caller.kind === "wallet") deps.store.nonces.release(caller.user, caller.nonce);
-        if (gate) gate.abandon();
+        if (requestId !== null) await deps.fees.release(requestId);
+        if (nonceClaimed && caller.kind === "wallet") await deps.store.nonces.release(caller.user, caller.nonce);
+        if (gate) await gate.abandon();
       }
       throw error;
     }

@@ -17,8 +17,8 @@ export function operationsRouter(deps: OperationsDeps): Router {
   });
 
   router.get("/metrics", async (_req, res) => {
-    const receipts = deps.store.receipts.countByStatus();
-    const batches = deps.store.batches.countByStatus();
+    const receipts = await deps.store.receipts.countByStatus();
+    const batches = await deps.store.batches.countByStatus();
     deps.metrics.unbatchedReceipts.set(receipts.unbatched);
     deps.metrics.pendingBatches.set(batches.sealed + batches.submitted);
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -46,18 +46,18 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
     res.json(modelObject(model));
   });
 
-  router.get("/v1/receipts/:id", (req, res) => {
+  router.get("/v1/receipts/:id", async (req, res) => {
     const id = req.params.id;
     if (!BYTES32.test(id))
       throw new RelayerError("invalid_request", "A receipt id is a 32-byte hex request id or receipt hash.");
-    const stored = deps.store.receipts.find(id as `0x${string}`);
+    const stored = await deps.store.receipts.find(id as `0x${string}`);
     if (!stored) throw new RelayerError("not_found", `There is no receipt ${id}.`);
     let batch = null;
     if (stored.batch) {
-      const meta = deps.store.batches.get(stored.batch.relayer, stored.batch.batchId);
+      const meta = await deps.store.batches.get(stored.batch.relayer, stored.batch.batchId);
       if (meta) {
         // Rebuilt from the stored receipts; the root check guards against a store that drifted from the file.
-        const tree = batchTree(deps.store.receipts.inBatch(meta.relayer, meta.batchId).map((r) => r.hash));
+        const tree = batchTree((await deps.store.receipts.inBatch(meta.relayer, meta.batchId)).map((r) => r.hash));
         if (tree.root !== meta.root)
           throw new RelayerError("internal_error", "The stored batch does not match its root.");
         const leaf = batchLeaf(stored.hash);
@@ -79,9 +79,9 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
     });
   });
 
-  const sendBatch = (relayer: Address, rawId: string, res: import("express").Response) => {
+  const sendBatch = async (relayer: Address, rawId: string, res: import("express").Response) => {
     if (!BATCH_ID.test(rawId)) throw new RelayerError("invalid_request", "A batch id is a positive decimal integer.");
-    const file = deps.store.batches.file(relayer, BigInt(rawId));
+    const file = await deps.store.batches.file(relayer, BigInt(rawId));
     if (!file) throw new RelayerError("not_found", `Relayer ${relayer} has no batch ${rawId}.`);
     res.setHeader("X-Kho-Data-Hash", keccak256(file));
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
@@ -89,10 +89,10 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
   };
 
   router.get("/v1/batches/:id", (req, res) => sendBatch(deps.signer.address, req.params.id, res));
-  router.get("/v1/batches/:relayer/:id", (req, res) => {
+  router.get("/v1/batches/:relayer/:id", async (req, res) => {
     if (!isAddress(req.params.relayer, { strict: false }))
       throw new RelayerError("invalid_request", "Not a relayer address.");
-    sendBatch(getAddress(req.params.relayer), req.params.id, res);
+    await sendBatch(getAddress(req.params.relayer), req.params.id, res);
   });
 
   return router;

@@ -117,14 +117,14 @@ export class Batcher {
     const { logger } = this.deps;
     if (Date.now() < this.nextAttemptAt && !options.force) {
       // The chain is backing off; sealing is local and still happens once reconciled.
-      if (this.chainLast !== null) this.sealDue(options.force ?? false);
+      if (this.chainLast !== null) await this.sealDue(options.force ?? false);
       return;
     }
     try {
       if (this.chainLast === null) this.chainLast = await this.deps.ledger.lastBatchId();
       // A round that re-queued receipts (conflict, gap or expiry) is followed by one that re-seals them.
       for (let round = 0; round < 3; round++) {
-        this.sealDue(options.force ?? false);
+        await this.sealDue(options.force ?? false);
         await this.expireClosedBacklog();
         if (!(await this.submitPending())) break;
       }
@@ -145,7 +145,7 @@ export class Batcher {
       this.deps.metrics.batchSubmitErrors.inc();
       logger.warn({ err: error, failures: this.failures }, "batch submission failed; will retry");
       // Even with the chain down, sealed batches keep queueing.
-      if (this.chainLast !== null) this.sealDue(options.force ?? false);
+      if (this.chainLast !== null) await this.sealDue(options.force ?? false);
     }
   }
 
@@ -153,8 +153,8 @@ export class Batcher {
     return epochEnd(this.deps.ledger.schedule, epoch) + this.deps.ledger.schedule.batchGracePeriod;
   }
 
-  /** Seals every due batch; synchronous, each batch in its own transaction. Returns the new batches. */
-  sealDue(force: boolean): StoredBatch[] {
+  /** Seals every due batch, each batch in its own transaction. Returns the new batches. */
+  async sealDue(force: boolean): Promise<StoredBatch[]> {
     if (this.chainLast === null) return [];
     const { store, clock, ledger, config } = this.deps;
     let now: bigint;
@@ -167,7 +167,7 @@ export class Batcher {
     const schedule = ledger.schedule;
     const currentEpoch = now >= schedule.genesis ? epochAt(schedule, now) : 0n;
     const sealed: StoredBatch[] = [];
-    for (const backlog of store.receipts.backlog(this.relayer)) {
+    for (const backlog of await store.receipts.backlog(this.relayer)) {
       // Closed epochs are expired (after asking the chain), never sealed.
       if (now >= this.submissionCloses(backlog.epoch)) continue;
       let remaining = backlog.count;
@@ -177,7 +177,7 @@ export class Batcher {
         backlog.epoch < currentEpoch ||
         now - backlog.oldestTimestamp >= BigInt(config.maxAgeSeconds);
       while (remaining > 0 && due()) {
-        const batch = this.sealOne(backlog.epoch);
+        const batch = await this.sealOne(backlog.epoch);
         if (!batch) break;
         sealed.push(batch);
         remaining -= batch.count;
@@ -188,12 +188,12 @@ export class Batcher {
     return sealed;
   }
 
-  private sealOne(epoch: bigint): StoredBatch | null {
+  private async sealOne(epoch: bigint): Promise<StoredBatch | null> {
     const { store, ledger, config, metrics, logger } = this.deps;
-    const batch = store.transaction(() => {
-      const receipts = store.receipts.takeUnbatched(this.relayer, epoch, config.maxReceipts);
+    const batch = await store.transaction(async (tx) => {
+      const receipts = await tx.receipts.takeUnbatched(this.relayer, epoch, config.maxReceipts);
       if (receipts.length === 0) return null;
-      const local = store.batches.maxBatchId(this.relayer);
+      const local = await tx.batches.maxBatchId(this.relayer);
       const batchId = (local > this.chainLast! ? local : this.chainLast!) + 1n;
       const operators = new Map<bigint, Address>();
       for (const r of receipts) if (r.operator !== null) operators.set(r.receipt.deploymentId, r.operator);
@@ -207,7 +207,7 @@ export class Batcher {
         operators,
       });
       const dataURI = `${config.publicUrl}/v1/batches/${getAddress(this.relayer)}/${batchId}`;
-      store.batches.insert({
+      await tx.batches.insert({
         relayer: this.relayer,
         batchId,
         epoch,
@@ -218,12 +218,12 @@ export class Batcher {
         file: built.bytes,
         sealedAt: Math.floor(Date.now() / 1000),
       });
-      store.receipts.assignBatch(
+      await tx.receipts.assignBatch(
         receipts.map((r) => r.seq),
         this.relayer,
         batchId,
       );
-      return store.batches.get(this.relayer, batchId);
+      return tx.batches.get(this.relayer, batchId);
     });
     if (batch) {
       metrics.batchesSealed.inc();
@@ -239,12 +239,12 @@ export class Batcher {
   private async expireClosedBacklog(): Promise<void> {
     const { store, clock, ledger, metrics, logger } = this.deps;
     const now = clock.now();
-    const closing = store.receipts.backlog(this.relayer).filter((b) => now >= this.submissionCloses(b.epoch));
+    const closing = (await store.receipts.backlog(this.relayer)).filter((b) => now >= this.submissionCloses(b.epoch));
     if (closing.length === 0) return;
     const chainTime = await ledger.chainTime();
     for (const b of closing) {
       if (chainTime < this.submissionCloses(b.epoch)) continue;
-      const n = store.transaction(() => store.receipts.expireEpoch(this.relayer, b.epoch));
+      const n = await store.receipts.expireEpoch(this.relayer, b.epoch);
       metrics.receiptsExpired.inc(n);
       logger.error(
         { epoch: b.epoch.toString(), receipts: n },
@@ -256,11 +256,11 @@ export class Batcher {
   /** Submits sealed batches in id order; true when it re-queued receipts that need sealing again. */
   private async submitPending(): Promise<boolean> {
     const { store, ledger } = this.deps;
-    for (const batch of store.batches.unconfirmed(this.relayer)) {
+    for (const batch of await store.batches.unconfirmed(this.relayer)) {
       const outcome = await this.settle(batch);
       if (outcome === "confirmed") continue;
       if (outcome === "renumber") {
-        this.releaseUnsent(batch.batchId);
+        await this.releaseUnsent(batch.batchId);
         return true;
       }
       if (outcome === "wait") return false;
@@ -273,13 +273,13 @@ export class Batcher {
           { batchId: batch.batchId.toString(), chainLast: last.toString() },
           "local batch ids are not contiguous with the chain; re-sealing unsent batches",
         );
-        this.releaseUnsent(batch.batchId);
+        await this.releaseUnsent(batch.batchId);
         return true;
       }
       const chainTime = await ledger.chainTime();
       if (chainTime >= this.submissionCloses(batch.epoch)) {
-        this.expireBatch(batch);
-        this.releaseUnsent(batch.batchId + 1n);
+        await this.expireBatch(batch);
+        await this.releaseUnsent(batch.batchId + 1n);
         return true;
       }
       if (chainTime < epochStart(ledger.schedule, batch.epoch)) return false;
@@ -293,17 +293,17 @@ export class Batcher {
         dataHash: batch.dataHash,
       });
       this.deps.hooks?.afterBroadcast?.(batch.batchId, sent.txHash);
-      store.transaction(() => {
-        store.batches.recordTx(this.relayer, batch.batchId, { ...sent, sentAt: Math.floor(Date.now() / 1000) });
-        store.batches.markSubmitted(this.relayer, batch.batchId);
+      await store.transaction(async (tx) => {
+        await tx.batches.recordTx(this.relayer, batch.batchId, { ...sent, sentAt: Math.floor(Date.now() / 1000) });
+        await tx.batches.markSubmitted(this.relayer, batch.batchId);
       });
       const status = await ledger.waitForTransaction(sent.txHash);
       if (status === "success") {
-        this.confirm(batch, sent.txHash);
+        await this.confirm(batch, sent.txHash);
         continue;
       }
       if (status === "pending") return false;
-      store.batches.recordError(this.relayer, batch.batchId, `submitBatch transaction ${sent.txHash} ${status}`);
+      await store.batches.recordError(this.relayer, batch.batchId, `submitBatch transaction ${sent.txHash} ${status}`);
       throw new Error(`submitBatch for batch ${batch.batchId} ${status} (tx ${sent.txHash})`);
     }
     return false;
@@ -314,7 +314,7 @@ export class Batcher {
     const { store, ledger, logger } = this.deps;
     let minedTx: Hex | null = null;
     let pending = false;
-    for (const tx of store.batches.txs(this.relayer, batch.batchId)) {
+    for (const tx of await store.batches.txs(this.relayer, batch.batchId)) {
       const status = await ledger.waitForTransaction(tx.txHash);
       if (status === "success") minedTx = tx.txHash;
       if (status === "pending") pending = true;
@@ -323,7 +323,7 @@ export class Batcher {
     if (onChain) {
       const local = hashBatchHeader(batch);
       if (onChain.toLowerCase() === local.toLowerCase()) {
-        this.confirm(batch, minedTx);
+        await this.confirm(batch, minedTx);
         return "confirmed";
       }
       // Another writer with this key committed a different batch under our id: ours never landed.
@@ -338,21 +338,19 @@ export class Batcher {
     return "send";
   }
 
-  private confirm(batch: StoredBatch, txHash: Hex | null): void {
+  private async confirm(batch: StoredBatch, txHash: Hex | null): Promise<void> {
     const { store, metrics, logger } = this.deps;
-    store.transaction(() =>
-      store.batches.markConfirmed(this.relayer, batch.batchId, txHash, Math.floor(Date.now() / 1000)),
-    );
+    await store.batches.markConfirmed(this.relayer, batch.batchId, txHash, Math.floor(Date.now() / 1000));
     if (this.chainLast === null || batch.batchId > this.chainLast) this.chainLast = batch.batchId;
     metrics.batchesConfirmed.inc();
     logger.info({ batchId: batch.batchId.toString(), txHash }, "batch confirmed on-chain");
   }
 
-  private expireBatch(batch: StoredBatch): void {
+  private async expireBatch(batch: StoredBatch): Promise<void> {
     const { store, metrics, logger } = this.deps;
-    const n = store.transaction(() => {
-      const count = store.receipts.expireBatch(this.relayer, batch.batchId);
-      store.batches.delete(this.relayer, batch.batchId);
+    const n = await store.transaction(async (tx) => {
+      const count = await tx.receipts.expireBatch(this.relayer, batch.batchId);
+      await tx.batches.delete(this.relayer, batch.batchId);
       return count;
     });
     metrics.receiptsExpired.inc(n);
@@ -363,13 +361,13 @@ export class Batcher {
   }
 
   /** Returns every unconfirmed batch from `fromId` on to the queue (none of them was sent). */
-  private releaseUnsent(fromId: bigint): void {
+  private async releaseUnsent(fromId: bigint): Promise<void> {
     const { store } = this.deps;
-    store.transaction(() => {
-      for (const b of store.batches.unconfirmed(this.relayer)) {
+    await store.transaction(async (tx) => {
+      for (const b of await tx.batches.unconfirmed(this.relayer)) {
         if (b.batchId < fromId) continue;
-        store.receipts.release(this.relayer, b.batchId);
-        store.batches.delete(this.relayer, b.batchId);
+        await tx.receipts.release(this.relayer, b.batchId);
+        await tx.batches.delete(this.relayer, b.batchId);
       }
     });
   }

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
@@ -21,6 +20,7 @@ import { type KhoReceiptJson, signedReceiptToJson } from "../../protocol/receipt
 import type { ChatCompletionRequest } from "../schemas";
 import { upstreamCompletionSchema } from "../schemas";
 import type { HashPreimage, ReceiptSigner, ReceiptToSign } from "../signer/signer";
+import { isStoreBusy } from "../store/errors";
 import { UpstreamError, UpstreamHttpError, UpstreamInvalidResponseError } from "../upstream/errors";
 import type { DeploymentHealth } from "./deployment-health";
 import type { DeploymentSelector } from "./deployment-selector";
@@ -235,9 +235,7 @@ export async function signAndPersistReceipt(
   } catch (error) {
     // Signed but not stored: the client gets an error, never the receipt, so nothing is lost
     // silently, but it is counted so an operator sees the store failing.
-    const sqlite = error instanceof Error && error.cause instanceof Database.SqliteError ? error.cause : error;
-    const busy = sqlite instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(sqlite.code);
-    deps.metrics.receiptsDropped.inc({ reason: busy ? "store_busy" : "store_error" });
+    deps.metrics.receiptsDropped.inc({ reason: isStoreBusy(error) ? "store_busy" : "store_error" });
     throw error;
   }
   deps.metrics.receiptsSigned.inc();

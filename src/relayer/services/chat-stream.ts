@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { StreamedMessageAssembler } from "../../protocol/chat-stream";
 import { relayerErrorFromUpstream } from "../errors";
 import type { StreamEvent } from "../ports";
-import type { RelayerStore } from "../store";
+import type { RelayerStore, StoreTx } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
 import {
   type ChatCall,
@@ -18,11 +18,13 @@ export type StreamChatCompletionDeps = ServeChatCompletionDeps & {
   receiptWriter: ReceiptWriter;
 };
 
-export function insertReceipt(
-  deps: Pick<StreamChatCompletionDeps, "store" | "signer">,
+/** The receipt's writes, in the transaction `tx` that makes it durable. */
+export async function insertReceipt(
+  tx: StoreTx,
+  deps: Pick<StreamChatCompletionDeps, "signer">,
   signed: SignedCallReceipt,
-): void {
-  deps.store.receipts.insert({
+): Promise<void> {
+  await tx.receipts.insert({
     receipt: signed.receipt,
     hash: signed.hash,
     signature: signed.signature,
@@ -30,7 +32,7 @@ export function insertReceipt(
     operator: signed.operator,
   });
   // The receipt's fee now counts as unsettled spend in place of the reservation.
-  deps.store.fees.release(signed.receipt.requestId);
+  await tx.fees.release(signed.receipt.requestId);
 }
 
 function waitForDrain(res: Response): Promise<void> {
@@ -91,7 +93,7 @@ export async function streamChatCompletion(
       call,
       deployment: opened.deployment,
       output: assembler.message(),
-      persist: (signed) => deps.receiptWriter.submit(() => insertReceipt(deps, signed)),
+      persist: (signed) => deps.receiptWriter.submit((tx) => insertReceipt(tx, deps, signed)),
     });
 
   try {

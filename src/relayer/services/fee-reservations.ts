@@ -16,6 +16,8 @@ export type FeeReservationsDeps = {
   metrics: RelayerMetrics;
   /** How long an escrow balance read from the chain is reused (ms). */
   balanceTtlMs: number;
+  /** This process's name on its reservations (its relayer address), so its restart drops only them. */
+  owner: string;
 };
 
 export type ReserveFeeParameters = { requestId: Hex; caller: Caller; price: bigint };
@@ -23,8 +25,9 @@ export type ReserveFeeParameters = { requestId: Hex; caller: Caller; price: bigi
 /**
  * Makes sure a call is paid for before it is forwarded. The price is reserved against the payer's
  * FeeEscrow balance minus what this relayer has not settled yet (reservations in flight and fees of
- * receipts not in a settled batch), checked and written in one SQLite step so concurrent calls
- * cannot spend the same balance twice. The reservation is dropped when the call fails, and turns
+ * receipts not in a settled batch, on every replica sharing the store), checked and written in one
+ * transaction holding the payer's lock, so concurrent calls on any replica cannot spend the same
+ * balance twice. The reservation is dropped when the call fails, and turns
  * into the receipt's fee in the transaction that stores the receipt.
  *
  * The balance is cached briefly: a deposit is seen within the TTL. A thaw seen late cannot
@@ -60,14 +63,17 @@ export class FeeReservations {
     let spendable = 0n;
     let stale = true;
     while (stale) {
-      const settlements = store.fees.settlementCount();
+      const settlements = await store.fees.settlementCount();
       const available = await this.availableOf(payer, settlements);
-      await this.deps.receiptWriter.submit(() => {
-        // A settlement recorded since the read lowered the local spend but maybe not `available`.
-        stale = store.fees.settlementCount() !== settlements;
+      await this.deps.receiptWriter.submit(async (tx) => {
+        await tx.fees.lockPayer(payer);
+        // A settlement recorded since the read lowered the unsettled spend but maybe not `available`.
+        stale = (await tx.fees.settlementCount()) !== settlements;
         if (stale) return;
-        spendable = available - store.fees.unsettledSpend(payer);
-        if (spendable >= price) store.fees.reserve(requestId, payer, price, Number(this.deps.clock.now()));
+        spendable = available - (await tx.fees.unsettledSpend(payer));
+        if (spendable >= price) {
+          await tx.fees.reserve(requestId, payer, price, this.deps.owner, Number(this.deps.clock.now()));
+        }
       });
     }
     if (spendable < price) {
@@ -81,8 +87,8 @@ export class FeeReservations {
   }
 
   /** Drops a failed call's reservation (a no-op when there was none). */
-  release(requestId: Hex): void {
-    this.deps.store.fees.release(requestId);
+  release(requestId: Hex): Promise<void> {
+    return this.deps.store.fees.release(requestId);
   }
 
   private availableOf(payer: Address, settlements: number): Promise<bigint> {

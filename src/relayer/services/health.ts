@@ -80,7 +80,7 @@ function nowOrNull(clock: Clock): bigint | null {
  */
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const reasons: string[] = [];
-  const writable = deps.store.isWritable();
+  const writable = await deps.store.isWritable();
   if (!writable) reasons.push("the receipt store is not writable");
 
   let chainTime: bigint | null = null;
@@ -103,10 +103,10 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   let pendingBatches = 0;
   let age: number | null = null;
   try {
-    receipts = deps.store.receipts.countByStatus();
-    const batches = deps.store.batches.countByStatus();
+    receipts = await deps.store.receipts.countByStatus();
+    const batches = await deps.store.batches.countByStatus();
     pendingBatches = batches.sealed + batches.submitted;
-    const oldest = deps.store.receipts.backlog(deps.ledger.relayer)[0]?.oldestTimestamp ?? null;
+    const oldest = (await deps.store.receipts.backlog(deps.ledger.relayer))[0]?.oldestTimestamp ?? null;
     age = oldest === null ? null : Number(nowOrNull(deps.clock) ?? oldest) - Number(oldest);
   } catch {
     if (writable) reasons.push("the receipt store cannot be read");

@@ -1,36 +1,50 @@
 import type { Hex } from "viem";
 import { RelayerError } from "../errors";
-import type { RelayerStore } from "../store";
+import type { RelayerStore, StoreTx } from "../store";
 import type { ReceiptWriter } from "../store/receipt-writer";
 
 export type StoredResponse = { status: number; body: string };
 
 export type IdempotencyOutcome =
   | { kind: "replay"; response: StoredResponse }
-  | { kind: "owner"; complete(response: StoredResponse, alsoWrite?: () => void): Promise<void>; abandon(): void };
+  | {
+      kind: "owner";
+      complete(response: StoredResponse, alsoWrite?: (tx: StoreTx) => Promise<void>): Promise<void>;
+      abandon(): Promise<void>;
+    };
+
+export type IdempotencyGateOptions = {
+  /** This process's name on the keys it holds (its relayer address). */
+  owner: string;
+  /** How long a request waits for another replica's request with the same key (ms; default 60 s). */
+  waitMs?: number;
+  /** How often it looks at that request's row meanwhile (ms). */
+  pollMs?: number;
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Serializes requests that share an Idempotency-Key. The first one inserts a pending row and does
- * the work; concurrent ones wait for it in memory and then replay its stored response. When the
- * owner fails before producing a receipt the row is dropped and a waiter takes over, so a retry
- * after an upstream error is a real retry.
+ * the work; concurrent ones on this process wait for it in memory, those on another replica watch
+ * its row, and then replay its stored response. When the owner fails before producing a receipt
+ * the row is dropped and a waiter takes over, so a retry after an upstream error is a real retry.
  */
 export class IdempotencyGate {
   private readonly inFlight = new Map<string, Promise<void>>();
 
+  /** Pending keys a crashed process left are dropped at its next start (startRelayer), not here. */
   constructor(
     private readonly store: RelayerStore,
     private readonly writer: ReceiptWriter,
-  ) {
-    // This process owns the database: a pending row at start-up was left by a process that died
-    // mid-request, before any receipt was written with it.
-    store.db.prepare("DELETE FROM idempotency_keys WHERE state = 'pending'").run();
-  }
+    private readonly options: IdempotencyGateOptions,
+  ) {}
 
   async enter(caller: string, key: string, bodyHash: Hex, now: number): Promise<IdempotencyOutcome> {
     const mapKey = `${caller}\u0000${key}`;
+    const giveUpAt = Date.now() + (this.options.waitMs ?? 60_000);
     for (;;) {
-      if (this.store.idempotency.reserve(caller, key, bodyHash, now)) {
+      if (await this.store.idempotency.reserve(caller, key, bodyHash, this.options.owner, now)) {
         let release!: () => void;
         this.inFlight.set(
           mapKey,
@@ -47,24 +61,24 @@ export class IdempotencyGate {
           complete: async (response, alsoWrite) => {
             try {
               // Waiters are released only once the stored response is durable, so they replay it.
-              await this.writer.submit(() => {
-                alsoWrite?.();
-                this.store.idempotency.complete(caller, key, response.status, response.body);
+              await this.writer.submit(async (tx) => {
+                await alsoWrite?.(tx);
+                await tx.idempotency.complete(caller, key, response.status, response.body);
               });
             } finally {
               finish();
             }
           },
-          abandon: () => {
+          abandon: async () => {
             try {
-              this.store.idempotency.abandon(caller, key);
+              await this.store.idempotency.abandon(caller, key);
             } finally {
               finish();
             }
           },
         };
       }
-      const existing = this.store.idempotency.get(caller, key);
+      const existing = await this.store.idempotency.get(caller, key);
       if (!existing) continue;
       if (existing.bodyHash !== bodyHash) {
         throw new RelayerError(
@@ -75,10 +89,16 @@ export class IdempotencyGate {
       if (existing.state === "done")
         return { kind: "replay", response: { status: existing.status, body: existing.body } };
       const pending = this.inFlight.get(mapKey);
-      if (!pending) {
+      if (pending) {
+        await pending;
+        continue;
+      }
+      // Another replica holds the key (or this process held it before a crash and has not cleaned
+      // up yet): watch its row until it is done or dropped.
+      if (Date.now() >= giveUpAt) {
         throw new RelayerError("idempotency_in_progress", "A request with this Idempotency-Key is still in progress.");
       }
-      await pending;
+      await sleep(this.options.pollMs ?? 50);
     }
   }
 }

@@ -90,25 +90,25 @@ export class MirrorPublisher {
     return this.running;
   }
 
-  private runOnce(force: boolean): Promise<void> {
-    if (this.deps.mirrors.length === 0) return Promise.resolve();
+  private async runOnce(force: boolean): Promise<void> {
+    if (this.deps.mirrors.length === 0) return;
     try {
-      this.scan();
+      await this.scan();
     } catch (error) {
       // The store is busy or closed: nothing new is queued this time, what is queued still goes.
       this.deps.logger.warn({ err: error }, "could not read sealed batches for the mirrors");
     }
-    return Promise.all(this.deps.mirrors.map((_, i) => this.drain(i, force))).then(() => undefined);
+    await Promise.all(this.deps.mirrors.map((_, i) => this.drain(i, force)));
   }
 
   /** Queues every batch from scanFrom on that some mirror lacks; moves scanFrom past committed, fully stored ones. */
-  private scan(): void {
+  private async scan(): Promise<void> {
     const { store, relayer } = this.deps;
-    const last = store.batches.maxBatchId(relayer);
+    const last = await store.batches.maxBatchId(relayer);
     const end = last < this.scanFrom + SCAN_PER_TICK ? last : this.scanFrom + SCAN_PER_TICK - 1n;
     let settled = true;
     for (let id = this.scanFrom; id <= end; id++) {
-      const batch = store.batches.get(relayer, id);
+      const batch = await store.batches.get(relayer, id);
       if (batch === null) {
         // A gap is a batch the batcher deleted and will re-seal under this id: look again later.
         settled = false;
@@ -138,7 +138,7 @@ export class MirrorPublisher {
     const queue = this.queues[i]!;
     for (const upload of [...queue.values()]) {
       if (!force && Date.now() < upload.nextAttemptAt) continue;
-      const file = store.batches.file(relayer, upload.batchId);
+      const file = await store.batches.file(relayer, upload.batchId);
       if (file === null || keccak256(file).toLowerCase() !== upload.hash.toLowerCase()) {
         // The batch was released before it was committed (its receipts are re-sealed under a new
         // hash, queued on its own): no committed file is lost by forgetting this one.

@@ -22,21 +22,21 @@ export type SettleConfirmedBatchesDeps = {
  */
 export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): Promise<void> {
   const { store, escrow, relayer, logger, metrics } = deps;
-  for (const { batchId } of store.fees.unsettledBatches(relayer)) {
-    const bytes = store.batches.file(relayer, batchId);
+  for (const { batchId } of await store.fees.unsettledBatches(relayer)) {
+    const bytes = await store.batches.file(relayer, batchId);
     if (bytes === null) throw new Error(`confirmed batch ${batchId} has no stored file`);
     const { charges, credits } = parseBatchFile(bytes).settlement;
     const total = charges.reduce((sum, c) => sum + c.amount, 0n);
     const at = Math.floor(Date.now() / 1000);
     if (total === 0n) {
-      store.transaction(() => store.fees.markSettled(relayer, batchId, 0n, null, at));
+      await store.fees.markSettled(relayer, batchId, 0n, null, at);
       continue;
     }
     let settled;
     try {
       settled = await escrow.settleBatch({
         batchId,
-        batch: committedHeader(store, relayer, batchId),
+        batch: await committedHeader(store, relayer, batchId),
         charges,
         credits,
       });
@@ -44,7 +44,7 @@ export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): 
       metrics.settlementErrors.inc();
       throw error;
     }
-    store.transaction(() => store.fees.markSettled(relayer, batchId, total, settled.txHash, at));
+    await store.fees.markSettled(relayer, batchId, total, settled.txHash, at);
     if (settled.outcome === "settled") {
       metrics.batchesSettled.inc();
       metrics.feesSettled.inc(Number(formatUnits(total, TOKEN_DECIMALS)));
@@ -57,8 +57,8 @@ export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): 
 }
 
 /** The header the ledger committed for a confirmed batch (FeeEscrow checks it against the ledger's hash). */
-function committedHeader(store: RelayerStore, relayer: Address, batchId: bigint): BatchHeader {
-  const stored = store.batches.get(relayer, batchId);
+async function committedHeader(store: RelayerStore, relayer: Address, batchId: bigint): Promise<BatchHeader> {
+  const stored = await store.batches.get(relayer, batchId);
   if (stored === null) throw new Error(`confirmed batch ${batchId} has no stored record`);
   return { epoch: stored.epoch, root: stored.root, count: stored.count, dataHash: stored.dataHash };
 }

@@ -1,55 +1,20 @@
-import { ApiKeysRepo } from "./api-keys-repo";
-import { BatchesRepo } from "./batches-repo";
-import { type SqliteDatabase, openDatabase } from "./database";
-import { FeesRepo } from "./fees-repo";
-import { IdempotencyRepo } from "./idempotency-repo";
-import { NoncesRepo } from "./nonces-repo";
-import { ReceiptsRepo } from "./receipts-repo";
+import { openPostgresStore } from "./postgres/store";
+import { openSqliteStore } from "./sqlite/store";
+import type { RelayerStore } from "./types";
 
-export type { ApiKeyRecord } from "./api-keys-repo";
-export type { StoredBatch } from "./batches-repo";
-export type { NewReceipt, StoredReceipt } from "./receipts-repo";
-export type { SqliteDatabase } from "./database";
+export type { ApiKeyRecord, NewReceipt, RelayerStore, StoreTx, StoredBatch, StoredReceipt } from "./types";
+export { type SqliteRelayerStore, openSqliteStore } from "./sqlite/store";
 
-/** The relayer's durable state: one SQLite file. */
-export type RelayerStore = {
-  readonly db: SqliteDatabase;
-  readonly receipts: ReceiptsRepo;
-  readonly batches: BatchesRepo;
-  readonly apiKeys: ApiKeysRepo;
-  readonly nonces: NoncesRepo;
-  readonly idempotency: IdempotencyRepo;
-  readonly fees: FeesRepo;
-  /** Runs `fn` in one IMMEDIATE transaction (all or nothing, one fsync). */
-  transaction<T>(fn: () => T): T;
-  /** Whether a write transaction can be opened and committed right now. */
-  isWritable(): boolean;
-  close(): void;
-};
+/** Whether KHO_RELAYER_DB names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
 
-export function openStore(file: string): RelayerStore {
-  const db = openDatabase(file);
-  return {
-    db,
-    receipts: new ReceiptsRepo(db),
-    batches: new BatchesRepo(db),
-    apiKeys: new ApiKeysRepo(db),
-    nonces: new NoncesRepo(db),
-    idempotency: new IdempotencyRepo(db),
-    fees: new FeesRepo(db),
-    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
-    isWritable() {
-      try {
-        db.exec("CREATE TABLE IF NOT EXISTS health_probe (at INTEGER)");
-        db.transaction(() => {
-          db.prepare("DELETE FROM health_probe").run();
-          db.prepare("INSERT INTO health_probe (at) VALUES (?)").run(Date.now());
-        }).immediate();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    close: () => db.close(),
-  };
+/**
+ * Opens the relayer store named by KHO_RELAYER_DB: a `postgres://` URL is a database shared by
+ * replicas, anything else a SQLite file (created with its directory when missing). Migrates the
+ * schema before resolving.
+ */
+export async function openStore(location: string): Promise<RelayerStore> {
+  return isPostgresUrl(location) ? openPostgresStore(location) : openSqliteStore(location);
 }

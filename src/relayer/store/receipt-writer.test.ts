@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserKind, ZERO_BYTES32 } from "../../protocol";
-import { type NewReceipt, type RelayerStore, openStore } from "./index";
+import { type NewReceipt, type RelayerStore, type StoreTx, openSqliteStore } from "./index";
 import { ReceiptWriter, ReceiptWriterError } from "./receipt-writer";
 
 const SIGNER = "0x1111111111111111111111111111111111111111";
@@ -42,11 +42,11 @@ let store: RelayerStore;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-receipt-writer-"));
   file = path.join(dir, "relayer.sqlite");
-  store = openStore(file);
+  store = openSqliteStore(file);
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -64,7 +64,9 @@ describe("ReceiptWriter", () => {
   it("commits many concurrent submissions in far fewer transactions", async () => {
     const writer = new ReceiptWriter(store);
     await Promise.all(
-      Array.from({ length: 200 }, (_, i) => writer.submit(() => void store.receipts.insert(receiptNumber(i)))),
+      Array.from({ length: 200 }, (_, i) =>
+        writer.submit(async (tx) => void (await tx.receipts.insert(receiptNumber(i)))),
+      ),
     );
     expect(committedReceiptCount()).toBe(200);
     // 64 at a time when the queue fills, the rest at the end of the turn.
@@ -75,12 +77,12 @@ describe("ReceiptWriter", () => {
     const writer = new ReceiptWriter(store);
     const duplicate = receiptNumber(1);
     const results = await Promise.allSettled([
-      writer.submit(() => void store.receipts.insert(receiptNumber(0))),
-      writer.submit(() => {
-        store.receipts.insert(duplicate);
-        store.receipts.insert(duplicate);
+      writer.submit(async (tx) => void (await tx.receipts.insert(receiptNumber(0)))),
+      writer.submit(async (tx) => {
+        await tx.receipts.insert(duplicate);
+        await tx.receipts.insert(duplicate);
       }),
-      writer.submit(() => void store.receipts.insert(receiptNumber(2))),
+      writer.submit(async (tx) => void (await tx.receipts.insert(receiptNumber(2)))),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const failure = results[1]!.status === "rejected" ? results[1].reason : null;
@@ -88,7 +90,7 @@ describe("ReceiptWriter", () => {
     expect(writer.stats()).toEqual({ transactions: 1, committed: 2, rejected: 1 });
     // The failing write's first insert was rolled back with its savepoint.
     expect(committedReceiptCount()).toBe(2);
-    expect(store.receipts.find(duplicate.receipt.requestId)).toBeNull();
+    expect(await store.receipts.find(duplicate.receipt.requestId)).toBeNull();
   });
 
   it("settles each submission only after its transaction committed", async () => {
@@ -96,7 +98,7 @@ describe("ReceiptWriter", () => {
     const seenAtResolve: number[] = [];
     const submissions = Array.from({ length: 10 }, (_, i) =>
       writer
-        .submit(() => void store.receipts.insert(receiptNumber(i)))
+        .submit(async (tx) => void (await tx.receipts.insert(receiptNumber(i))))
         .then(() => {
           seenAtResolve.push(committedReceiptCount());
         }),
@@ -111,18 +113,16 @@ describe("ReceiptWriter", () => {
     // The writes run, then the commit fails: the case where resolving early would lie.
     const failing: RelayerStore = {
       ...store,
-      transaction: <T>(fn: () => T): T =>
-        store.db
-          .transaction((): T => {
-            fn();
-            throw new Error("disk I/O error");
-          })
-          .immediate(),
+      transaction: <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> =>
+        store.transaction(async (tx) => {
+          await fn(tx);
+          throw new Error("disk I/O error");
+        }),
     };
     const writer = new ReceiptWriter(failing);
     const results = await Promise.allSettled([
-      writer.submit(() => void store.receipts.insert(receiptNumber(0))),
-      writer.submit(() => void store.receipts.insert(receiptNumber(1))),
+      writer.submit(async (tx) => void (await tx.receipts.insert(receiptNumber(0)))),
+      writer.submit(async (tx) => void (await tx.receipts.insert(receiptNumber(1)))),
     ]);
     for (const result of results) {
       expect(result.status).toBe("rejected");

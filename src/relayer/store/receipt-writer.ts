@@ -1,4 +1,4 @@
-import type { RelayerStore } from "./index";
+import type { RelayerStore, StoreTx } from "./types";
 import { KhoError } from "../../protocol/errors";
 
 export type ReceiptWriterOptions = {
@@ -17,7 +17,8 @@ export type ReceiptWriterStats = {
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
 
-type Pending = { write: () => void; resolve: () => void; reject: (error: unknown) => void };
+type Write = (tx: StoreTx) => Promise<void>;
+type Pending = { write: Write; resolve: () => void; reject: (error: unknown) => void };
 
 export class ReceiptWriterError extends KhoError {
   override readonly name = "ReceiptWriterError";
@@ -30,20 +31,20 @@ export class ReceiptWriterError extends KhoError {
 const DEFAULT_MAX_PENDING = 64;
 
 /**
- * Group commit for the writes that make a request's receipt durable. Every write submitted in one
- * event-loop turn runs in a single IMMEDIATE transaction, so many requests share one
- * `synchronous = FULL` fsync. A submission's promise settles only after that transaction has
- * committed (or failed), so a caller that awaits it before answering still answers only with a
- * durable receipt. Each write runs under its own SAVEPOINT: one that throws (a duplicate receipt,
- * say) is rolled back and rejected alone while the others commit.
+ * The writes that make a request's receipt durable, each in a transaction whose commit the caller
+ * awaits before answering (so it answers only with a durable receipt).
+ *
+ * On SQLite (store.groupCommit) this is group commit: every write submitted in one event-loop turn
+ * runs in a single IMMEDIATE transaction, so many requests share one `synchronous = FULL` fsync.
+ * Each write runs under its own SAVEPOINT: one that throws (a duplicate receipt, say) is rolled
+ * back and rejected alone while the others commit. On PostgreSQL each write is its own transaction:
+ * the server already groups WAL flushes, and a group would hold one payer's lock (fee checks) for
+ * every write in it, serializing replicas behind each other.
  */
 export class ReceiptWriter {
   private queue: Pending[] = [];
   private scheduled: NodeJS.Immediate | null = null;
   private readonly maxPending: number;
-  // A transaction function called inside another runs as a SAVEPOINT in better-sqlite3: when a
-  // write throws, only its own statements are rolled back.
-  private readonly asSavepoint: (write: () => void) => void;
   private readonly counters: ReceiptWriterStats = { transactions: 0, committed: 0, rejected: 0 };
 
   constructor(
@@ -55,18 +56,18 @@ export class ReceiptWriter {
       throw new ReceiptWriterError(`maxPending must be a positive integer, got ${maxPending}.`);
     }
     this.maxPending = maxPending;
-    this.asSavepoint = store.db.transaction((write: () => void) => write());
   }
 
-  /** Runs `write` (synchronous better-sqlite3 statements) in the next group transaction; resolves once committed. */
-  submit(write: () => void): Promise<void> {
+  /** Runs `write` (using only `tx`) in the next transaction; resolves once that transaction committed. */
+  submit(write: Write): Promise<void> {
     if (typeof write !== "function") {
       return Promise.reject(new ReceiptWriterError("submit needs a function that performs the writes."));
     }
+    if (!this.store.groupCommit) return this.commitAlone(write);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (this.queue.length >= this.maxPending) this.flush();
-      else this.scheduled ??= setImmediate(() => this.flush());
+      if (this.queue.length >= this.maxPending) void this.flush();
+      else this.scheduled ??= setImmediate(() => void this.flush());
     });
   }
 
@@ -74,8 +75,30 @@ export class ReceiptWriter {
     return { ...this.counters };
   }
 
+  private async commitAlone(write: Write): Promise<void> {
+    let failedWrite = false;
+    try {
+      await this.store.transaction(async (tx) => {
+        try {
+          await write(tx);
+        } catch (error) {
+          failedWrite = true;
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (failedWrite) {
+        this.counters.rejected += 1;
+        throw error;
+      }
+      throw new ReceiptWriterError("The receipt transaction could not be committed.", { cause: error });
+    }
+    this.counters.transactions += 1;
+    this.counters.committed += 1;
+  }
+
   /** Writes everything queued now, in one transaction. Safe to call when nothing is queued. */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.scheduled) {
       clearImmediate(this.scheduled);
       this.scheduled = null;
@@ -86,10 +109,10 @@ export class ReceiptWriter {
 
     const outcomes: Outcome[] = [];
     try {
-      this.store.transaction(() => {
+      await this.store.transaction(async (tx) => {
         for (const item of items) {
           try {
-            this.asSavepoint(item.write);
+            await tx.savepoint(() => item.write(tx));
             outcomes.push({ ok: true });
           } catch (error) {
             outcomes.push({ ok: false, error });

@@ -90,10 +90,10 @@ export async function startProcessWorld(params: ProcessWorldParameters): Promise
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-process-"));
   const dbPath = path.join(dir, "relayer.sqlite");
-  const store = openStore(dbPath);
+  const store = await openStore(dbPath);
   const owner = chain.accounts[params.apiKeyOwner ?? 2]!.address;
-  const apiKey = createApiKey(store, { owner, label: "process test" }).key;
-  store.close();
+  const apiKey = (await createApiKey(store, { owner, label: "process test" })).key;
+  await store.close();
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;

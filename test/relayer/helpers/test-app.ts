@@ -7,7 +7,7 @@ import { createMetrics } from "../../../src/relayer/metrics";
 import type { Clock, UpstreamForwarder } from "../../../src/relayer/ports";
 import { createUpstreamForwarder } from "../../../src/relayer/services/upstream-forwarder";
 import { type ReceiptSigner, createReceiptSigner } from "../../../src/relayer/signer/signer";
-import { type RelayerStore, openStore } from "../../../src/relayer/store";
+import { type SqliteRelayerStore, openSqliteStore } from "../../../src/relayer/store";
 import { createUpstreamConnections } from "../../../src/relayer/upstream/forward-chat-completion";
 import { FakeDirectory } from "./fake-directory";
 import { FakeEscrow } from "./fake-escrow";
@@ -21,7 +21,7 @@ export const SCHEDULE = { genesis: GENESIS, length: 86_400n, batchGracePeriod: 3
 
 export type TestRelayer = {
   app: Express;
-  store: RelayerStore;
+  store: SqliteRelayerStore;
   signer: ReceiptSigner;
   directory: FakeDirectory;
   ledger: FakeLedger;
@@ -38,7 +38,7 @@ export async function startTestRelayer(
   const key = generatePrivateKey();
   const domain = { chainId: CHAIN_ID, ledger: LEDGER };
   const signer = createReceiptSigner({ privateKey: key, domain, threads: 1 });
-  const store = openStore(overrides.dbPath ?? ":memory:");
+  const store = openSqliteStore(overrides.dbPath ?? ":memory:");
   const clock = { t: GENESIS + 1000n, now: () => clock.t };
   const ledger = new FakeLedger(privateKeyToAccount(key).address, domain, SCHEDULE, clock.t);
   const upstream = await startStubUpstream();
@@ -107,7 +107,7 @@ export async function startTestRelayer(
       connections.close();
       await upstream.close();
       await signer.close();
-      store.close();
+      await store.close();
     },
   };
 }

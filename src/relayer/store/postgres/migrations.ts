@@ -1,11 +1,13 @@
 /**
- * Schema migrations, applied in order inside one transaction each and recorded in
- * `schema_migrations`. Never edit a shipped migration; append a new one.
+ * The PostgreSQL schema: the SQLite schema's tables and column names (so rows read the same in
+ * both backends), with NUMERIC for token amounts (summed in SQL) and BIGINT for ids and seconds.
+ * Applied in order, one transaction each, under an advisory lock so replicas starting together
+ * migrate once. Never edit a shipped migration; append a new one.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
-    name: "initial schema",
+    name: "relayer schema for replicas",
     sql: `
       CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
@@ -13,41 +15,44 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         prefix TEXT NOT NULL,
         owner TEXT NOT NULL,
         label TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        revoked_at INTEGER
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
       );
       CREATE INDEX api_keys_owner ON api_keys (owner);
 
       CREATE TABLE wallet_nonces (
-        user TEXT NOT NULL,
+        "user" TEXT NOT NULL,
         nonce TEXT NOT NULL,
-        used_at INTEGER NOT NULL,
-        PRIMARY KEY (user, nonce)
-      ) WITHOUT ROWID;
+        used_at BIGINT NOT NULL,
+        PRIMARY KEY ("user", nonce)
+      );
 
+      -- owner: the relayer address of the replica holding a pending key.
       CREATE TABLE idempotency_keys (
         caller TEXT NOT NULL,
         key TEXT NOT NULL,
         body_hash TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        owner TEXT NOT NULL,
         response_status INTEGER,
         response_body TEXT,
-        created_at INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
         PRIMARY KEY (caller, key)
-      ) WITHOUT ROWID;
+      );
+      CREATE INDEX idempotency_keys_pending ON idempotency_keys (owner) WHERE state = 'pending';
 
       CREATE TABLE batches (
         relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        epoch INTEGER NOT NULL,
+        batch_id BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
         root TEXT NOT NULL,
         count INTEGER NOT NULL,
         data_uri TEXT NOT NULL,
         data_hash TEXT NOT NULL,
-        file BLOB NOT NULL,
+        file BYTEA NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('sealed', 'submitted', 'confirmed')),
-        sealed_at INTEGER NOT NULL,
-        confirmed_at INTEGER,
+        sealed_at BIGINT NOT NULL,
+        confirmed_at BIGINT,
         confirmed_tx TEXT,
         last_error TEXT,
         PRIMARY KEY (relayer, batch_id)
@@ -57,15 +62,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE TABLE batch_txs (
         tx_hash TEXT PRIMARY KEY,
         relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        nonce INTEGER NOT NULL,
-        sent_at INTEGER NOT NULL,
+        batch_id BIGINT NOT NULL,
+        nonce BIGINT NOT NULL,
+        sent_at BIGINT NOT NULL,
         FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
       );
       CREATE INDEX batch_txs_batch ON batch_txs (relayer, batch_id);
 
       CREATE TABLE receipts (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         request_id TEXT NOT NULL UNIQUE,
         receipt_hash TEXT NOT NULL UNIQUE,
         model_id TEXT NOT NULL,
@@ -75,50 +80,52 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         user_kind INTEGER NOT NULL,
         input_hash TEXT NOT NULL,
         output_hash TEXT NOT NULL,
-        timestamp INTEGER NOT NULL,
-        epoch INTEGER NOT NULL,
-        fee TEXT NOT NULL,
+        timestamp BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
+        fee NUMERIC(78, 0) NOT NULL,
         payer TEXT NOT NULL,
         user_auth TEXT NOT NULL,
         signature TEXT NOT NULL,
         signer TEXT NOT NULL,
+        operator TEXT,
         status TEXT NOT NULL CHECK (status IN ('unbatched', 'batched', 'expired')),
         batch_relayer TEXT,
-        batch_id INTEGER,
-        created_at INTEGER NOT NULL,
+        batch_id BIGINT,
+        created_at BIGINT NOT NULL,
         FOREIGN KEY (batch_relayer, batch_id) REFERENCES batches (relayer, batch_id)
       );
       CREATE INDEX receipts_unbatched ON receipts (status, signer, epoch, seq);
       CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
-    `,
-  },
-  {
-    version: 2,
-    name: "fees: reservations, receipt operators, batch settlements",
-    sql: `
-      -- The serving deployment's operator when the receipt was signed: the batch settlement credits it.
-      ALTER TABLE receipts ADD COLUMN operator TEXT;
       CREATE INDEX receipts_payer ON receipts (payer, status);
 
-      -- Prices reserved against a payer's escrow for calls still in flight; a row is deleted in the
-      -- transaction that stores the call's receipt, or when the call fails, or at boot (a crash).
+      -- Prices reserved against a payer's escrow for calls in flight on any replica (owner: its
+      -- relayer address); deleted in the transaction that stores the call's receipt, when the call
+      -- fails, or when the owning replica starts again after a crash.
       CREATE TABLE fee_reservations (
         request_id TEXT PRIMARY KEY,
         payer TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
+        amount NUMERIC(78, 0) NOT NULL,
+        owner TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
       CREATE INDEX fee_reservations_payer ON fee_reservations (payer);
+      CREATE INDEX fee_reservations_owner ON fee_reservations (owner);
 
-      -- Confirmed batches whose fees FeeEscrow has settled (or that had none to settle).
       CREATE TABLE batch_settlements (
         relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        total TEXT NOT NULL,
+        batch_id BIGINT NOT NULL,
+        total NUMERIC(78, 0) NOT NULL,
         tx_hash TEXT,
-        settled_at INTEGER NOT NULL,
+        settled_at BIGINT NOT NULL,
         PRIMARY KEY (relayer, batch_id),
         FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
+      );
+
+      -- Fixed-window rate-limit counters shared by the replicas (reset_at in ms since the epoch).
+      CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,
+        hits INTEGER NOT NULL,
+        reset_at BIGINT NOT NULL
       );
     `,
   },
