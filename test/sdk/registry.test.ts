@@ -84,6 +84,7 @@ describe("dataset, model, token and ledger actions", () => {
     expect(await getDataset(reader, { datasetId: 1n })).toMatchObject({
       curator,
       contentHash: fakeHash(1),
+      latestVersion: 1n,
       totalStake: 0n,
     });
     expect((await getDataset(reader, { datasetId: 2n })).curator).toBe(devnet.accounts[STEWARD]!.address);
