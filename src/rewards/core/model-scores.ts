@@ -1,4 +1,5 @@
 import type { UserUsage, UsageAggregate } from "./aggregate-usage";
+import { type ModelEntryScores, scoreModelEntries } from "./contributor-rewards";
 import { BPS } from "./fixed-point";
 import { type IdentityClass, classifyIdentity } from "./identity";
 import { type IdentityUse, allocateIdentityBudgets, useKey } from "./identity-budget";
@@ -42,6 +43,8 @@ export type ModelScore = {
   bound: PaidBound;
   /** Deployments that served at least one call, ascending id. */
   deployments: DeploymentScore[];
+  /** The credited entries the model's answers cited, scored by the usage that cited them. */
+  entryScores: ModelEntryScores;
 };
 
 export type ScoreModelsParameters = {
@@ -122,6 +125,7 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       nonMemberFees: 0n,
       bound: { protocolFees: 0n, cap: 0n },
       deployments: [],
+      entryScores: { weightedUsage: 0n, attributedUsage: 0n, entries: [] },
     };
     const nonMembers: { payer: string; allocation: bigint }[] = [];
     const weights: { usage: UserUsage; weight: bigint }[] = [];
@@ -166,6 +170,7 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
     result.deployments = [...served.keys()]
       .sort(byBigint)
       .map((deploymentId) => ({ ...model.deployments.get(deploymentId)!, ...served.get(deploymentId)! }));
+    result.entryScores = scoreModelEntries(weights, model.selfAddresses);
     return result;
   });
 }
