@@ -1,7 +1,7 @@
 import { getAddress } from "viem";
 import { AccountLedger } from "./account-ledger";
 import { aggregateUsage } from "./aggregate-usage";
-import { contributorPart, distributeContributorPart } from "./contributor-rewards";
+import { contributorPart, distributeContributorPart, entryUsageScore } from "./contributor-rewards";
 import { prepareDatasetEntries } from "./dataset-entries";
 import { RewardsInputError } from "./errors";
 import { allocateBudgetToModels } from "./model-allocation";
@@ -82,9 +82,9 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
   models.forEach((m, i) => {
     const allocation = allocations[i]!;
     const reward = allocation.memberReward + allocation.nonMemberReward;
-    const contributors = contributorPart(reward, m.entryScores, params.contributorShareBps);
-    const roles = splitModelReward(reward - contributors, params);
-    pools.contributors += contributors;
+    const contributors = contributorPart(allocation, m.entryScores, params.contributorShareBps);
+    const roles = splitModelReward(reward - contributors.total, params);
+    pools.contributors += contributors.total;
     const entryPayouts = distributeContributorPart(contributors, m.entryScores);
     m.entryScores.entries.forEach((e, j) => {
       const amount = entryPayouts[j]!;
@@ -95,7 +95,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
           datasetId: e.entry.datasetId,
           entryId: e.entry.entryId,
           amount,
-          usageScore: e.usageScore,
+          usageScore: entryUsageScore(e),
           users: e.users,
         });
       }
@@ -108,7 +108,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
         amount: 0n,
       };
       stats.modelIds.push(m.model.modelId);
-      stats.usageScore += e.usageScore;
+      stats.usageScore += entryUsageScore(e);
       stats.amount += amount;
       entryStats.set(e.entry.key, stats);
     });
@@ -167,7 +167,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
       builderPayout: roles.builder,
       operatorPayout: roles.operators,
       stakerShare: roles.stakers,
-      contributorPart: contributors,
+      contributorPart: contributors.total,
       deploymentStats: m.deployments.map((d) => ({
         deploymentId: d.deploymentId,
         operator: d.operator,

@@ -1,5 +1,5 @@
 import type { UserUsage, UsageAggregate } from "./aggregate-usage";
-import { type ModelEntryScores, scoreModelEntries } from "./contributor-rewards";
+import { type ModelEntryScores, type UserWeight, emptyEntryScores, scoreModelEntries } from "./contributor-rewards";
 import { BPS } from "./fixed-point";
 import { type IdentityClass, classifyIdentity } from "./identity";
 import { type IdentityUse, allocateIdentityBudgets, useKey } from "./identity-budget";
@@ -125,17 +125,17 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       nonMemberFees: 0n,
       bound: { protocolFees: 0n, cap: 0n },
       deployments: [],
-      entryScores: { weightedUsage: 0n, attributedUsage: 0n, entries: [] },
+      entryScores: emptyEntryScores,
     };
     const nonMembers: { payer: string; allocation: bigint }[] = [];
-    const weights: { usage: UserUsage; weight: bigint }[] = [];
+    const weights: UserWeight[] = [];
     for (const user of classified.get(modelId)!) {
       result.distinctUsers++;
       if (isReturningUser(user.usage.days.size, user.previousEpochs)) result.returningUsers++;
       if (user.identityClass === "self") {
         result.selfUsers++;
         result.selfCalls += user.usage.calls;
-        weights.push({ usage: user.usage, weight: 0n });
+        weights.push({ usage: user.usage, weight: 0n, member: false });
         continue;
       }
       result.eligibleCalls += user.usage.calls;
@@ -143,14 +143,14 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       if (user.identityClass === "member") {
         result.memberUsers++;
         result.memberScore += allocation;
-        weights.push({ usage: user.usage, weight: allocation });
+        weights.push({ usage: user.usage, weight: allocation, member: true });
       } else {
         result.nonMemberUsers++;
         result.nonMemberFees += user.usage.fees;
         // A free model's non-member usage paid nothing, so it earns nothing.
         const weight = free ? 0n : (allocation * BigInt(params.nonMemberWeightBps)) / BPS;
         if (!free) nonMembers.push({ payer: clusterPayer(user.usage), allocation });
-        weights.push({ usage: user.usage, weight });
+        weights.push({ usage: user.usage, weight, member: false });
       }
     }
     result.nonMemberPayers = new Set(nonMembers.map((n) => n.payer)).size;
