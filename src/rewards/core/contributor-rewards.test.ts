@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { addr, calls, fullStake, input, model, receipt, recognized } from "./__fixtures__/epoch";
 import { computeEpochRewards } from "./compute-epoch-rewards";
+import { contributorIncome as readContributorIncome } from "./contributor-income";
+import { renderRewardsReport } from "./render-report";
+import { serializeEpochRewards } from "./serialize-epoch-rewards";
 import type { DatasetEntryCredit, EpochRewardsInput, RewardReceipt } from "./types";
 
 const B = addr(101);
@@ -146,5 +149,29 @@ describe("contributor pool", () => {
     const r = epoch([...cite(U3, 3, [[V2, "canh-chua"]]), ...cite(U4, 1, [[V1, "ca-kho-to"]])]);
     const paid = r.accounts.reduce((sum, a) => sum + a.amount, 0n);
     expect(paid + r.carry.total).toBe(r.budget);
+  });
+});
+
+describe("contributor income from a payouts file", () => {
+  it("reads an account's income by entry back from the serialized result", () => {
+    const r = epoch([...cite(U3, 4, [[V2, "canh-chua"]]), ...cite(U4, 1, [[V2, "ca-kho-to"]])]);
+    const json = JSON.parse(serializeEpochRewards(r)) as unknown;
+    expect(readContributorIncome(json, MAI.toLowerCase() as `0x${string}`)).toEqual([
+      { epoch: r.epoch, datasetId: 1n, entryId: "canh-chua", modelId: 1n, amount: (100_000n * 40n) / 41n },
+    ]);
+    expect(readContributorIncome(json, S)).toEqual([]);
+    expect(() => readContributorIncome({ epoch: "x" }, MAI, "p.json")).toThrow(
+      /^p\.json is not an epoch payouts file: epoch must be a decimal integer\.$/,
+    );
+  });
+});
+
+describe("the report", () => {
+  it("lists contributor payouts per entry and explains each contributor's income", () => {
+    const r = epoch([...cite(U3, 4, [[V2, "canh-chua"]]), ...cite(U4, 1, [[V2, "ca-kho-to"]])]);
+    const report = renderRewardsReport(r);
+    expect(report).toContain("## Contributors by entry");
+    expect(report).toMatch(new RegExp(`\\| 1 \\| canh-chua \\| ${MAI} \\| 1 \\| 4(\\.0+)? \\| `));
+    expect(report).toContain("entry canh-chua of dataset 1: cited in answers to 1 user of model 1");
   });
 });
