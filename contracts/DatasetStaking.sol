@@ -45,6 +45,8 @@ contract DatasetStaking is IDatasetStaking, AccessControlDefaultAdminRules, Reen
 
     /// @notice Each dataset (its id field included); written by stewards and the curator.
     mapping(uint256 datasetId => Dataset dataset) private _datasets;
+    /// @notice Every published version of each dataset, from 1; written by registerDataset and publishDatasetVersion.
+    mapping(uint256 datasetId => mapping(uint64 version => DatasetVersion data)) private _versions;
     /// @notice Stake history per dataset and staker, checkpointed by timestamp; written by stake and unstake.
     mapping(uint256 datasetId => mapping(address staker => Checkpoints.Trace208 history)) private _stakes;
     /// @notice Total stake history per dataset, checkpointed by timestamp; written by stake and unstake.
@@ -96,22 +98,30 @@ contract DatasetStaking is IDatasetStaking, AccessControlDefaultAdminRules, Reen
             locale: locale,
             metadataURI: metadataURI,
             contentHash: contentHash,
-            registeredAt: uint64(block.timestamp)
+            registeredAt: uint64(block.timestamp),
+            latestVersion: 1
         });
         emit DatasetRegistered(datasetId, communityId, curator, locale, metadataURI, contentHash);
+        _recordVersion(datasetId, 1, metadataURI, contentHash);
     }
 
     /// @inheritdoc IDatasetStaking
-    function updateDataset(uint256 datasetId, string calldata metadataURI, bytes32 contentHash) external {
+    function publishDatasetVersion(
+        uint256 datasetId,
+        string calldata uri,
+        bytes32 contentHash
+    ) external returns (uint64 version) {
         Dataset storage dataset = _requireDataset(datasetId);
         if (msg.sender != dataset.curator && !_COMMUNITIES.isSteward(dataset.communityId, msg.sender)) {
             revert NotDatasetManager(datasetId, msg.sender);
         }
-        KhoStrings.checkURI("metadataURI", metadataURI);
+        KhoStrings.checkURI("uri", uri);
         if (contentHash == bytes32(0)) revert ZeroHash("contentHash");
-        dataset.metadataURI = metadataURI;
+        version = dataset.latestVersion + 1;
+        dataset.latestVersion = version;
+        dataset.metadataURI = uri;
         dataset.contentHash = contentHash;
-        emit DatasetUpdated(datasetId, metadataURI, contentHash, msg.sender);
+        _recordVersion(datasetId, version, uri, contentHash);
     }
 
     /// @inheritdoc IDatasetStaking
@@ -228,6 +238,21 @@ contract DatasetStaking is IDatasetStaking, AccessControlDefaultAdminRules, Reen
     }
 
     /// @inheritdoc IDatasetStaking
+    function getDatasetVersion(
+        uint256 datasetId,
+        uint64 version
+    ) external view returns (DatasetVersion memory datasetVersion) {
+        Dataset storage dataset = _requireDataset(datasetId);
+        if (version == 0 || version > dataset.latestVersion) revert DatasetVersionNotFound(datasetId, version);
+        return _versions[datasetId][version];
+    }
+
+    /// @inheritdoc IDatasetStaking
+    function latestDatasetVersion(uint256 datasetId) external view returns (uint64 version) {
+        return _datasets[datasetId].latestVersion;
+    }
+
+    /// @inheritdoc IDatasetStaking
     function datasetCount() external view returns (uint256 count) {
         return _datasetCount;
     }
@@ -334,6 +359,16 @@ contract DatasetStaking is IDatasetStaking, AccessControlDefaultAdminRules, Reen
                 low = mid + 1;
             }
         }
+    }
+
+    function _recordVersion(uint256 datasetId, uint64 version, string calldata uri, bytes32 contentHash) private {
+        _versions[datasetId][version] = DatasetVersion({
+            contentHash: contentHash,
+            uri: uri,
+            publisher: msg.sender,
+            publishedAt: uint64(block.timestamp)
+        });
+        emit DatasetVersionPublished(datasetId, version, contentHash, uri, msg.sender);
     }
 
     function _requireDataset(uint256 datasetId) private view returns (Dataset storage dataset) {

@@ -40,6 +40,8 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     mapping(uint256 modelId => mapping(uint256 version => Version info)) private _versions;
     /// @notice Datasets linked to each model; written by its builder.
     mapping(uint256 modelId => EnumerableSet.UintSet datasetIds) private _linked;
+    /// @notice The dataset version each link is pinned to; written by linkDataset and pinDatasetVersion.
+    mapping(uint256 modelId => mapping(uint256 datasetId => uint64 version)) private _pinned;
     /// @notice Every deployment id ever added to each model; appended by addDeployment.
     mapping(uint256 modelId => uint256[] deploymentIds) private _modelDeployments;
     /// @notice Each model's Active or Paused deployments; written by addDeployment and removals.
@@ -139,7 +141,21 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
         if (linked.contains(datasetId)) revert DatasetAlreadyLinked(modelId, datasetId);
         if (linked.length() == MAX_LINKED_DATASETS) revert TooManyLinkedDatasets(modelId, MAX_LINKED_DATASETS);
         linked.add(datasetId);
+        uint64 version = _DATASETS.latestDatasetVersion(datasetId);
+        _pinned[modelId][datasetId] = version;
         emit DatasetLinked(modelId, datasetId);
+        emit DatasetVersionPinned(modelId, datasetId, version);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pinDatasetVersion(uint256 modelId, uint256 datasetId, uint64 version) external onlyBuilder(modelId) {
+        if (_models[modelId].retired) revert ModelIsRetired(modelId);
+        if (!_linked[modelId].contains(datasetId)) revert DatasetNotLinked(modelId, datasetId);
+        if (version == 0 || version > _DATASETS.latestDatasetVersion(datasetId)) {
+            revert DatasetVersionNotFound(datasetId, version);
+        }
+        _pinned[modelId][datasetId] = version;
+        emit DatasetVersionPinned(modelId, datasetId, version);
     }
 
     /// @inheritdoc IModelRegistry
@@ -308,6 +324,13 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     function linkedDatasets(uint256 modelId) external view returns (uint256[] memory datasetIds) {
         _requireModel(modelId);
         return _linked[modelId].values();
+    }
+
+    /// @inheritdoc IModelRegistry
+    function linkedDatasetVersion(uint256 modelId, uint256 datasetId) external view returns (uint64 version) {
+        _requireModel(modelId);
+        if (!_linked[modelId].contains(datasetId)) revert DatasetNotLinked(modelId, datasetId);
+        return _pinned[modelId][datasetId];
     }
 
     /// @inheritdoc IModelRegistry

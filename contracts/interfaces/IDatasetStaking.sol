@@ -8,9 +8,11 @@ import {IKhoErrors} from "./IKhoErrors.sol";
  * @author Kho
  * @notice Community datasets and the stake placed on them.
  *
- * Datasets are registered by a steward of their community; ids start at 1 and are never reused. The curator named
- * at registration may update the dataset's metadata and content hash, as may any steward of the community; only a
- * steward can replace the curator, so a steward who is removed loses control of the datasets it curated.
+ * Datasets are registered by a steward of their community; ids start at 1 and are never reused. A dataset grows by
+ * versions: registration publishes version 1, and the curator named at registration (or any steward of the
+ * community) publishes the next ones. Every version keeps its content hash and URI forever, so a model can pin one
+ * and a verifier can fetch and check any version an answer cited. Only a steward can replace the curator, so a
+ * steward who is removed loses control of the datasets it curated.
  *
  * Stake history is checkpointed by `block.timestamp` per (dataset, staker) and per dataset, so stake x time over
  * any window `[from, to)` can be recomputed from chain state (or from the {Staked} / {UnstakeRequested} events):
@@ -23,7 +25,7 @@ import {IKhoErrors} from "./IKhoErrors.sol";
  * without transfer fees (tokens sent to the contract directly are not accounted and stay locked).
  */
 interface IDatasetStaking is IKhoErrors {
-    /// @notice A dataset as stored, plus its id.
+    /// @notice A dataset as stored, plus its id. `metadataURI` and `contentHash` are those of `latestVersion`.
     struct Dataset {
         uint256 id;
         uint256 communityId;
@@ -32,6 +34,15 @@ interface IDatasetStaking is IKhoErrors {
         string metadataURI;
         bytes32 contentHash;
         uint64 registeredAt;
+        uint64 latestVersion;
+    }
+
+    /// @notice One published version of a dataset: what its content hashes to, where it is, who published it when.
+    struct DatasetVersion {
+        bytes32 contentHash;
+        string uri;
+        address publisher;
+        uint64 publishedAt;
     }
 
     /// @notice Tokens unstaked from `datasetId`, withdrawable from `releaseTime` on.
@@ -72,8 +83,15 @@ interface IDatasetStaking is IKhoErrors {
         bytes32 contentHash
     );
 
-    /// @notice The metadata URI / content hash of `datasetId` changed; `by` is the curator or steward.
-    event DatasetUpdated(uint256 indexed datasetId, string metadataURI, bytes32 contentHash, address indexed by);
+    /// @notice `publisher` (the curator or a steward) published `version` of `datasetId`: content hash and URI.
+    /// Registration emits version 1.
+    event DatasetVersionPublished(
+        uint256 indexed datasetId,
+        uint64 indexed version,
+        bytes32 contentHash,
+        string uri,
+        address indexed publisher
+    );
 
     /// @notice A steward (`by`) of the dataset's community replaced the curator of `datasetId`.
     event DatasetCuratorChanged(
@@ -102,11 +120,12 @@ interface IDatasetStaking is IKhoErrors {
     event UnbondingPeriodChanged(uint64 oldPeriod, uint64 newPeriod);
 
     /**
-     * @notice Registers a dataset of `communityId`. Only a steward of that community.
+     * @notice Registers a dataset of `communityId` and publishes its version 1. Only a steward of that community.
+     * Emits {DatasetRegistered} and {DatasetVersionPublished}.
      * @param communityId The community (must exist).
      * @param locale BCP-47 locale tag, 2..35 bytes.
-     * @param metadataURI Dataset card URI, 1..512 bytes.
-     * @param contentHash Non-zero hash of the dataset content.
+     * @param metadataURI URI of version 1's content, 1..512 bytes.
+     * @param contentHash Non-zero hash of version 1's content.
      * @param curator Non-zero address that may update the metadata.
      * @return datasetId The new id.
      */
@@ -119,12 +138,18 @@ interface IDatasetStaking is IKhoErrors {
     ) external returns (uint256 datasetId);
 
     /**
-     * @notice Updates the metadata URI and content hash of `datasetId`. Curator or community steward.
+     * @notice Publishes the next version of `datasetId`; earlier versions stay readable. Curator or community
+     * steward. Emits {DatasetVersionPublished}.
      * @param datasetId The dataset.
-     * @param metadataURI New URI, 1..512 bytes.
-     * @param contentHash New non-zero content hash.
+     * @param uri Where the version's content is, 1..512 bytes.
+     * @param contentHash Non-zero hash of the version's content.
+     * @return version The new version number (the previous latest + 1).
      */
-    function updateDataset(uint256 datasetId, string calldata metadataURI, bytes32 contentHash) external;
+    function publishDatasetVersion(
+        uint256 datasetId,
+        string calldata uri,
+        bytes32 contentHash
+    ) external returns (uint64 version);
 
     /**
      * @notice Replaces the curator of `datasetId`, e.g. to take the dataset back from a steward who was removed.
@@ -166,6 +191,24 @@ interface IDatasetStaking is IKhoErrors {
      * @return dataset Its data.
      */
     function getDataset(uint256 datasetId) external view returns (Dataset memory dataset);
+
+    /**
+     * @notice Version `version` of `datasetId`.
+     * @param datasetId The dataset (must exist).
+     * @param version 1 to the dataset's latest version.
+     * @return datasetVersion Its content hash, URI, publisher and time.
+     */
+    function getDatasetVersion(
+        uint256 datasetId,
+        uint64 version
+    ) external view returns (DatasetVersion memory datasetVersion);
+
+    /**
+     * @notice The latest version of `datasetId` (never reverts).
+     * @param datasetId The id.
+     * @return version 0 for an unknown dataset.
+     */
+    function latestDatasetVersion(uint256 datasetId) external view returns (uint64 version);
 
     /**
      * @notice Number of datasets ever registered (the highest id).

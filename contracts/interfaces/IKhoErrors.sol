@@ -35,6 +35,9 @@ interface IKhoErrors {
     /// @notice No dataset has id `datasetId` in the dataset registry.
     error DatasetNotFound(uint256 datasetId);
 
+    /// @notice `datasetId` has no version `version` (versions count from 1 to the latest).
+    error DatasetVersionNotFound(uint256 datasetId, uint64 version);
+
     /// @notice `caller` is not a steward of `communityId`.
     error NotCommunitySteward(uint256 communityId, address caller);
 

@@ -129,6 +129,9 @@ interface IModelRegistry is IKhoErrors {
     /// @notice `datasetId` was linked to `modelId`.
     event DatasetLinked(uint256 indexed modelId, uint256 indexed datasetId);
 
+    /// @notice `modelId` now uses `version` of its linked dataset `datasetId` (emitted on linking and on pinning).
+    event DatasetVersionPinned(uint256 indexed modelId, uint256 indexed datasetId, uint64 version);
+
     /// @notice `datasetId` was unlinked from `modelId`.
     event DatasetUnlinked(uint256 indexed modelId, uint256 indexed datasetId);
 
@@ -200,11 +203,21 @@ interface IModelRegistry is IKhoErrors {
     ) external returns (uint256 version);
 
     /**
-     * @notice Links an existing dataset to `modelId`. Builder only, model not retired, at most 32 links.
+     * @notice Links an existing dataset to `modelId`, pinned at the dataset's latest version. Builder only, model
+     * not retired, at most 32 links. Emits {DatasetLinked} and {DatasetVersionPinned}.
      * @param modelId The model.
      * @param datasetId The dataset.
      */
     function linkDataset(uint256 modelId, uint256 datasetId) external;
+
+    /**
+     * @notice Pins `modelId` to `version` of its linked dataset `datasetId` (a newer one after the dataset grew, or
+     * an older one to roll back). Builder only, model not retired. Emits {DatasetVersionPinned}.
+     * @param modelId The model.
+     * @param datasetId A dataset linked to the model.
+     * @param version A published version of the dataset.
+     */
+    function pinDatasetVersion(uint256 modelId, uint256 datasetId, uint64 version) external;
 
     /**
      * @notice Unlinks `datasetId` from `modelId`. Builder only.
@@ -333,6 +346,14 @@ interface IModelRegistry is IKhoErrors {
      * @return datasetIds At most 32 ids.
      */
     function linkedDatasets(uint256 modelId) external view returns (uint256[] memory datasetIds);
+
+    /**
+     * @notice The version of `datasetId` that `modelId` is pinned to.
+     * @param modelId The model (must exist).
+     * @param datasetId A dataset linked to the model.
+     * @return version The pinned version.
+     */
+    function linkedDatasetVersion(uint256 modelId, uint256 datasetId) external view returns (uint64 version);
 
     /**
      * @notice The deployment with id `deploymentId`.

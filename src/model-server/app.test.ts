@@ -71,6 +71,7 @@ describe("model server app", () => {
         completion_tokens: expect.any(Number),
         total_tokens: 7 + res.body.usage.completion_tokens,
       },
+      kho_attribution: [{ contentHash: datasetContentHash(dataset), entryId: "ca-kho-to" }],
     });
     expect(content).toMatch(/nồi đất/);
     expect(content).toMatch(/nước màu/);
@@ -128,6 +129,16 @@ describe("model server app", () => {
     expect(text).toBe(whole.choices[0].message.content);
     expect(chunks.length).toBeGreaterThan(4);
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: whole.usage });
+    expect(chunks.at(-2)).toMatchObject({
+      choices: [{ finish_reason: "stop" }],
+      kho_attribution: whole.kho_attribution,
+    });
+  });
+
+  it("attributes nothing when it does not know the answer", async () => {
+    const res = await ask("How do I make sushi rice for a party?").expect(200);
+    expect(res.body.choices[0].message.content).toMatch(/^I don't know/);
+    expect(res.body.kho_attribution).toEqual([]);
   });
 
   it("returns 404 for another model name and for unknown routes, 405 for a wrong method", async () => {

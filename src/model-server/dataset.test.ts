@@ -104,8 +104,30 @@ describe("loadDataset errors", () => {
     ["an unsupported locale", { locale: "fr-FR" }, /locale must be a supported BCP 47 locale/],
     ["a zero version", { version: 0 }, /version must be positive/],
     ["no entries", { entries: [] }, /entries must have at least one entry/],
+    [
+      "a contributor that is not an address",
+      { entries: [{ ...minimal().entries[0]!, contributor: "lan" }] },
+      /^dataset is not a valid dataset: entries\.0\.contributor must be a 0x address \(lower-case or EIP-55 checksummed\)\.$/,
+    ],
+    [
+      "a contributor with a wrong checksum",
+      { entries: [{ ...minimal().entries[0]!, contributor: "0x70997970c51812dc3A010C7d01b50e0d17dc79C8" }] },
+      /entries\.0\.contributor must be a 0x address/,
+    ],
   ])("rejects %s", (_name, overrides, message) => {
     expect(() => parseDataset(minimal(overrides as Partial<Dataset>))).toThrow(message);
+  });
+
+  it("accepts entries credited to a contributor, and the credit is part of the content hash", () => {
+    const credited = minimal({
+      entries: [{ ...minimal().entries[0]!, contributor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" }],
+    });
+    expect(parseDataset(credited).entries[0]!.contributor).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    const other = minimal({
+      entries: [{ ...minimal().entries[0]!, contributor: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc" }],
+    });
+    expect(datasetContentHash(credited)).not.toBe(datasetContentHash(other));
+    expect(datasetContentHash(credited)).not.toBe(datasetContentHash(minimal()));
   });
 
   it("rejects unknown fields so typos are not silently ignored", () => {

@@ -58,8 +58,25 @@ describe("serveModelCommand", () => {
     [{ dataset: DATASET, port: 70000 }, /^--port must be at most 65535\.$/],
     [{ dataset: DATASET, port: 1.5 }, /^--port must be an integer\.$/],
     [{ dataset: "/no/such/file.json", port: 0 }, /^Cannot read dataset file \/no\/such\/file\.json \(ENOENT\)\.$/],
+    [{ dataset: DATASET, port: 0, contentHash: "0x12" }, /^--content-hash must be a 32-byte 0x hex hash\.$/],
+    [
+      { dataset: DATASET, port: 0, contentHash: `0x${"ab".repeat(32)}` },
+      /^Dataset file .*vi-VN-home-cooking\.json is vi-VN\/home-cooking v\d+ with contentHash 0x[0-9a-f]{64}, not the pinned version 0x(ab){32}\.$/,
+    ],
   ])("rejects %o with one sentence", async (options, message) => {
     await expect(serveModelCommand(options, fakeIo().io)).rejects.toThrow(message);
+  });
+
+  it("serves the version it is pinned to", async () => {
+    const unpinned = await startModelServer({ datasetPath: DATASET, port: 0 });
+    await unpinned.close();
+    const pinned = await serveModelCommand(
+      { dataset: DATASET, port: 0, contentHash: unpinned.contentHash.toUpperCase().replace("0X", "0x") },
+      fakeIo().io,
+    );
+    const health = (await (await fetch(`${pinned.url}/health`)).json()) as { dataset: { contentHash: string } };
+    expect(health.dataset.contentHash).toBe(unpinned.contentHash);
+    await pinned.close();
   });
 
   it("reports a port that is already taken", async () => {

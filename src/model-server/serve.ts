@@ -1,3 +1,4 @@
+import type { Hex } from "viem";
 import { z } from "zod";
 import { type StartModelServerReturnType, startModelServer } from "./server";
 import { KhoError } from "../protocol/errors";
@@ -14,6 +15,11 @@ const optionsSchema = z.object({
     .default(DEFAULT_MODEL_SERVER_PORT),
   host: z.string().min(1, "--host must not be empty").default("127.0.0.1"),
   model: z.string().min(1, "--model must not be empty").optional(),
+  contentHash: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "--content-hash must be a 32-byte 0x hex hash")
+    .transform((s) => s as Hex)
+    .optional(),
 });
 
 /** Options of `kho model serve`, as commander passes them (the port may still be a string). */
@@ -22,6 +28,8 @@ export type ServeModelCommandOptions = {
   port?: number | string;
   host?: string;
   model?: string;
+  /** Serve only this dataset version (its on-chain content hash). */
+  contentHash?: string;
 };
 
 /** What the command needs from the process; tests pass fakes. */
@@ -60,8 +68,14 @@ export async function serveModelCommand(
   if (!parsed.success) {
     throw new ServeModelCommandError(`${parsed.error.issues[0]!.message}.`, { cause: parsed.error });
   }
-  const { dataset, port, host, model } = parsed.data;
-  const server = await startModelServer({ datasetPath: dataset, port, host, modelName: model });
+  const { dataset, port, host, model, contentHash } = parsed.data;
+  const server = await startModelServer({
+    datasetPath: dataset,
+    port,
+    host,
+    modelName: model,
+    pinnedContentHash: contentHash,
+  });
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));

@@ -13,6 +13,12 @@ export type StartModelServerParameters = {
   host?: string;
   modelName?: string;
   bodyLimit?: string;
+  /**
+   * The dataset version the model is pinned to on chain (`ModelRegistry.linkedDatasetVersion`'s
+   * content hash): the server refuses to start from a file that is another version, so what it cites
+   * is what the chain names.
+   */
+  pinnedContentHash?: Hex;
 };
 
 export type StartModelServerReturnType = {
@@ -41,11 +47,19 @@ export async function startModelServer({
   host = "127.0.0.1",
   modelName,
   bodyLimit,
+  pinnedContentHash,
 }: StartModelServerParameters): Promise<StartModelServerReturnType> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new StartModelServerError(`Port must be an integer from 0 to 65535, got ${port}.`);
   }
   const dataset = loadDataset(datasetPath);
+  const contentHash = datasetContentHash(dataset);
+  if (pinnedContentHash !== undefined && pinnedContentHash.toLowerCase() !== contentHash) {
+    throw new StartModelServerError(
+      `Dataset file ${datasetPath} is ${dataset.id} v${dataset.version} with contentHash ${contentHash}, ` +
+        `not the pinned version ${pinnedContentHash}.`,
+    );
+  }
   const name = modelName ?? defaultModelName(dataset);
   const app = createModelServerApp({ dataset, modelName: name, bodyLimit });
 
@@ -75,7 +89,7 @@ export async function startModelServer({
     url: `http://${hostForUrl}:${address.port}`,
     modelName: name,
     dataset,
-    contentHash: datasetContentHash(dataset),
+    contentHash,
     close,
   };
 }

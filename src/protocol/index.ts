@@ -16,3 +16,4 @@ export * from "./zod-issue";
 export * from "./errors";
 export * from "./cumulative-tree";
 export * from "./token-units";
+export * from "./attribution";

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datasetContentHash } from "../../src/model-server/dataset/content-hash";
@@ -83,6 +84,68 @@ describe("kho token and kho datasets (built binary against a local chain)", () =
       STEWARD,
     );
     expect(fromHash.stdout).toMatch(/^Registered dataset 2 in community 1 /);
+  });
+
+  it("grows a dataset: a member contributes an entry, a steward accepts it and publishes the version", async () => {
+    const dir = await cliWorkdir(devnet);
+    const entryFile = path.join(dir, "entry.json");
+    writeFileSync(
+      entryFile,
+      JSON.stringify({
+        id: "ca-kho-lang-vu-dai",
+        title: { vi: "Cá kho làng Vũ Đại", en: "Vũ Đại village braised fish" },
+        tags: ["cá kho làng vũ đại", "ca kho lang vu dai"],
+        answer: { vi: "Kho cá trắm trong niêu đất một ngày.", en: "Braise black carp in a clay pot for a day." },
+      }),
+    );
+    const member = devnet.accounts[STAKER]!.address;
+    const contributed = await kho(
+      ["datasets", "contribute", "--dataset", DATASET_FILE, "--entry", entryFile, "--out", path.join(dir, "c.json")],
+      STAKER,
+    );
+    expect(contributed.stderr).toBe("");
+    expect(contributed.stdout).toMatch(
+      new RegExp(`entry ca-kho-lang-vu-dai for vi-VN/home-cooking v\\d+, credited to ${member}\\.`),
+    );
+    const reviewed = await kho(
+      [
+        "--json",
+        "datasets",
+        "review",
+        "--dataset",
+        DATASET_FILE,
+        "--accept",
+        path.join(dir, "c.json"),
+        "--out",
+        path.join(dir, "v2.json"),
+      ],
+      STEWARD,
+    );
+    const review = JSON.parse(reviewed.stdout) as { contentHash: string; version: number; accepted: unknown };
+    expect(review.accepted).toEqual([{ entryId: "ca-kho-lang-vu-dai", contributor: member }]);
+    expect(review.contentHash).toBe(datasetContentHash(loadDataset(path.join(dir, "v2.json"))));
+    expect(JSON.parse(readFileSync(path.join(dir, "v2.json"), "utf8")).entries.at(-1).contributor).toBe(member);
+
+    const published = await kho(
+      ["datasets", "publish-version", "1", "--uri", "ipfs://d1-v2", "--file", path.join(dir, "v2.json")],
+      STEWARD,
+    );
+    expect(published.stdout).toMatch(
+      new RegExp(`^Published version 2 of dataset 1 \\(content ${review.contentHash}\\)`),
+    );
+    const versions = JSON.parse((await kho(["--json", "datasets", "versions", "1"])).stdout) as {
+      versions: { version: string; contentHash: string; uri: string }[];
+    };
+    expect(versions.versions.map((v) => [v.version, v.uri])).toEqual([
+      ["1", "ipfs://d1"],
+      ["2", "ipfs://d1-v2"],
+    ]);
+    expect(versions.versions[1]!.contentHash).toBe(review.contentHash);
+    const refused = await kho(
+      ["datasets", "publish-version", "1", "--uri", "ipfs://x", "--content-hash", fakeHash(9)],
+      STAKER,
+    );
+    expect(errorLine(refused)).toMatch(/NotDatasetManager\(1, /);
   });
 
   it("stakes (approving first), shows the position, unstakes and withdraws after unbonding", async () => {

@@ -230,6 +230,39 @@ describe("kho rewards (built binary against a local chain)", () => {
     });
     expect(status.history).toEqual([{ epoch: "0", root, earned: builderAmount, cumulative: builderAmount }]);
 
+    // Contributor income by entry, from payouts files: this epoch's (no entry cited) and one that credits the builder.
+    const credited = path.join(world.dir, "credited-payouts.json");
+    await writeFile(
+      credited,
+      JSON.stringify({
+        epoch: "3",
+        accounts: [
+          {
+            account: builder.toLowerCase(),
+            contributor: [{ modelId: "1", datasetId: "2", entryId: "ca-kho-to", amount: "1500000000000000000" }],
+          },
+        ],
+      }),
+    );
+    const withIncome = await kho([
+      "--json",
+      "rewards",
+      "show",
+      "--account",
+      builder,
+      "--payouts",
+      path.join(world.dir, "out", "0", "payouts.json"),
+      credited,
+    ]);
+    expect(withIncome.code, withIncome.stderr).toBe(0);
+    expect((JSON.parse(withIncome.stdout) as { contributorIncome: unknown }).contributorIncome).toEqual([
+      { epoch: "3", datasetId: "2", entryId: "ca-kho-to", modelId: "1", amount: "1.5" },
+    ]);
+    const human = await kho(["rewards", "show", "--account", builder, "--payouts", credited]);
+    expect(human.stdout).toMatch(
+      /Contributor income by entry:\nepoch\s+dataset\s+entry\s+model\s+earned\n[- ]+\n3\s+2\s+ca-kho-to\s+1\s+1\.5 KHO\n/,
+    );
+
     // Carol pays for the builder's claim; the builder receives the tokens.
     const before = await balanceOf(world.client(), { account: builder });
     const claimed = await kho(["--json", "rewards", "claim", "--account", builder], ROLE.carol);

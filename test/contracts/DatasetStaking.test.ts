@@ -94,8 +94,15 @@ describe("DatasetStaking", () => {
       const hash = ethers.id("new dataset");
       await expect(staking.connect(steward).registerDataset(communityId, "vi-VN", "ipfs://d3", hash, curator.address))
         .to.emit(staking, "DatasetRegistered")
-        .withArgs(3n, communityId, curator.address, "vi-VN", "ipfs://d3", hash);
+        .withArgs(3n, communityId, curator.address, "vi-VN", "ipfs://d3", hash)
+        .and.to.emit(staking, "DatasetVersionPublished")
+        .withArgs(3n, 1n, hash, "ipfs://d3", steward.address);
       const dataset = await staking.getDataset(3n);
+      expect(dataset.latestVersion).to.equal(1n);
+      expect(await staking.latestDatasetVersion(3n)).to.equal(1n);
+      const v1 = await staking.getDatasetVersion(3n, 1n);
+      expect([v1.contentHash, v1.uri, v1.publisher]).to.deep.equal([hash, "ipfs://d3", steward.address]);
+      expect(v1.publishedAt).to.equal(BigInt(await time.latest()));
       expect(dataset.id).to.equal(3n);
       expect(dataset.communityId).to.equal(communityId);
       expect(dataset.curator).to.equal(curator.address);
@@ -146,38 +153,58 @@ describe("DatasetStaking", () => {
     });
   });
 
-  describe("updateDataset", () => {
-    it("lets the curator and a steward update metadata", async () => {
+  describe("publishDatasetVersion", () => {
+    it("lets the curator and a steward publish versions and keeps every earlier one", async () => {
       const { staking, datasetIds, steward, curator } = await loadFixture(deployCommunityFixture);
       const [id] = datasetIds;
-      const h1 = ethers.id("v2");
-      await expect(staking.connect(curator).updateDataset(id, "ipfs://v2", h1))
-        .to.emit(staking, "DatasetUpdated")
-        .withArgs(id, "ipfs://v2", h1, curator.address);
-      const h2 = ethers.id("v3");
-      await expect(staking.connect(steward).updateDataset(id, "ipfs://v3", h2))
-        .to.emit(staking, "DatasetUpdated")
-        .withArgs(id, "ipfs://v3", h2, steward.address);
+      const v1 = await staking.getDatasetVersion(id, 1n);
+      const h2 = ethers.id("v2");
+      await expect(staking.connect(curator).publishDatasetVersion(id, "ipfs://v2", h2))
+        .to.emit(staking, "DatasetVersionPublished")
+        .withArgs(id, 2n, h2, "ipfs://v2", curator.address);
+      const h3 = ethers.id("v3");
+      await expect(staking.connect(steward).publishDatasetVersion(id, "ipfs://v3", h3))
+        .to.emit(staking, "DatasetVersionPublished")
+        .withArgs(id, 3n, h3, "ipfs://v3", steward.address);
       const dataset = await staking.getDataset(id);
-      expect(dataset.metadataURI).to.equal("ipfs://v3");
-      expect(dataset.contentHash).to.equal(h2);
+      expect([dataset.metadataURI, dataset.contentHash, dataset.latestVersion]).to.deep.equal(["ipfs://v3", h3, 3n]);
+      expect(await staking.latestDatasetVersion(id)).to.equal(3n);
+      // History is kept: version 1 is unchanged and version 2 is still readable.
+      expect(await staking.getDatasetVersion(id, 1n)).to.deep.equal(v1);
+      const v2 = await staking.getDatasetVersion(id, 2n);
+      expect([v2.contentHash, v2.uri, v2.publisher]).to.deep.equal([h2, "ipfs://v2", curator.address]);
     });
 
     it("rejects others, unknown datasets and bad inputs", async () => {
       const { staking, datasetIds, curator, outsider } = await loadFixture(deployCommunityFixture);
       const [id] = datasetIds;
-      await expect(staking.connect(outsider).updateDataset(id, "ipfs://v2", ethers.id("v2")))
+      await expect(staking.connect(outsider).publishDatasetVersion(id, "ipfs://v2", ethers.id("v2")))
         .to.be.revertedWithCustomError(staking, "NotDatasetManager")
         .withArgs(id, outsider.address);
-      await expect(staking.connect(curator).updateDataset(9n, "ipfs://v2", ethers.id("v2")))
+      await expect(staking.connect(curator).publishDatasetVersion(9n, "ipfs://v2", ethers.id("v2")))
         .to.be.revertedWithCustomError(staking, "DatasetNotFound")
         .withArgs(9n);
-      await expect(staking.connect(curator).updateDataset(id, "", ethers.id("v2")))
+      await expect(staking.connect(curator).publishDatasetVersion(id, "", ethers.id("v2")))
         .to.be.revertedWithCustomError(staking, "StringTooShort")
-        .withArgs("metadataURI", 0n, 1n);
-      await expect(staking.connect(curator).updateDataset(id, "ipfs://v2", ethers.ZeroHash))
+        .withArgs("uri", 0n, 1n);
+      await expect(staking.connect(curator).publishDatasetVersion(id, "ipfs://v2", ethers.ZeroHash))
         .to.be.revertedWithCustomError(staking, "ZeroHash")
         .withArgs("contentHash");
+    });
+
+    it("reads only published versions", async () => {
+      const { staking, datasetIds } = await loadFixture(deployCommunityFixture);
+      const [id] = datasetIds;
+      await expect(staking.getDatasetVersion(id, 0n))
+        .to.be.revertedWithCustomError(staking, "DatasetVersionNotFound")
+        .withArgs(id, 0n);
+      await expect(staking.getDatasetVersion(id, 2n))
+        .to.be.revertedWithCustomError(staking, "DatasetVersionNotFound")
+        .withArgs(id, 2n);
+      await expect(staking.getDatasetVersion(9n, 1n))
+        .to.be.revertedWithCustomError(staking, "DatasetNotFound")
+        .withArgs(9n);
+      expect(await staking.latestDatasetVersion(9n)).to.equal(0n);
     });
   });
 
@@ -514,7 +541,7 @@ describe("DatasetStaking", () => {
         .to.emit(staking, "DatasetCuratorChanged")
         .withArgs(id, builder.address, steward.address, steward.address);
       expect((await staking.getDataset(id)).curator).to.equal(steward.address);
-      await expect(staking.connect(builder).updateDataset(id, "ipfs://hijack", ethers.id("evil")))
+      await expect(staking.connect(builder).publishDatasetVersion(id, "ipfs://hijack", ethers.id("evil")))
         .to.be.revertedWithCustomError(staking, "NotDatasetManager")
         .withArgs(id, builder.address);
     });

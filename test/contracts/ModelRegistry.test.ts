@@ -207,6 +207,49 @@ describe("ModelRegistry", () => {
       await expect(models.linkedDatasets(2n)).to.be.revertedWithCustomError(models, "ModelNotFound").withArgs(2n);
     });
 
+    it("pins a linked dataset's version: the latest on linking, then any published one", async () => {
+      const { models, staking, curator, builder, modelId, datasetIds } = await loadFixture(modelFixture);
+      const [d1] = datasetIds;
+      await staking.connect(curator).publishDatasetVersion(d1, "ipfs://d1-v2", ethers.id("d1 v2"));
+      await expect(models.connect(builder).linkDataset(modelId, d1))
+        .to.emit(models, "DatasetVersionPinned")
+        .withArgs(modelId, d1, 2n);
+      expect(await models.linkedDatasetVersion(modelId, d1)).to.equal(2n);
+      await staking.connect(curator).publishDatasetVersion(d1, "ipfs://d1-v3", ethers.id("d1 v3"));
+      // A new dataset version does not move the model: the builder pins it.
+      expect(await models.linkedDatasetVersion(modelId, d1)).to.equal(2n);
+      await expect(models.connect(builder).pinDatasetVersion(modelId, d1, 3n))
+        .to.emit(models, "DatasetVersionPinned")
+        .withArgs(modelId, d1, 3n);
+      await models.connect(builder).pinDatasetVersion(modelId, d1, 1n);
+      expect(await models.linkedDatasetVersion(modelId, d1)).to.equal(1n);
+    });
+
+    it("rejects pins of unpublished versions, unlinked datasets, by others and on retired models", async () => {
+      const { models, builder, outsider, modelId, datasetIds } = await loadFixture(modelFixture);
+      const [d1, d2] = datasetIds;
+      await models.connect(builder).linkDataset(modelId, d1);
+      await expect(models.connect(builder).pinDatasetVersion(modelId, d1, 2n))
+        .to.be.revertedWithCustomError(models, "DatasetVersionNotFound")
+        .withArgs(d1, 2n);
+      await expect(models.connect(builder).pinDatasetVersion(modelId, d1, 0n))
+        .to.be.revertedWithCustomError(models, "DatasetVersionNotFound")
+        .withArgs(d1, 0n);
+      await expect(models.connect(builder).pinDatasetVersion(modelId, d2, 1n))
+        .to.be.revertedWithCustomError(models, "DatasetNotLinked")
+        .withArgs(modelId, d2);
+      await expect(models.linkedDatasetVersion(modelId, d2))
+        .to.be.revertedWithCustomError(models, "DatasetNotLinked")
+        .withArgs(modelId, d2);
+      await expect(models.connect(outsider).pinDatasetVersion(modelId, d1, 1n))
+        .to.be.revertedWithCustomError(models, "NotModelBuilder")
+        .withArgs(modelId, outsider.address);
+      await models.connect(builder).retireModel(modelId);
+      await expect(models.connect(builder).pinDatasetVersion(modelId, d1, 1n))
+        .to.be.revertedWithCustomError(models, "ModelIsRetired")
+        .withArgs(modelId);
+    });
+
     it("bounds links at 32 and refuses new links on retired models", async () => {
       const { models, staking, steward, curator, builder, modelId, communityId } = await loadFixture(modelFixture);
       for (let i = 0; i < 31; i++) {

@@ -21,6 +21,10 @@ describe("npm run economics, quick mode", () => {
         "lone tiny stake",
         "cross-model",
         "member collusion",
+        "contributor: flooding trivial entries",
+        "contributor: model citing unused entries",
+        "contributor: using own entries",
+        "contributor: splitting one entry",
       ]),
     );
     expect(thesis.map((c) => c.multiple)).toEqual([1, 10, 100]);

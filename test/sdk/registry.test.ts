@@ -17,9 +17,12 @@ import {
   getModel,
   getStake,
   linkDataset,
+  listDatasetVersions,
   listDatasets,
   listModels,
   mint,
+  pinDatasetVersion,
+  publishDatasetVersion,
   publishVersion,
   registerDataset,
   registerModel,
@@ -84,6 +87,7 @@ describe("dataset, model, token and ledger actions", () => {
     expect(await getDataset(reader, { datasetId: 1n })).toMatchObject({
       curator,
       contentHash: fakeHash(1),
+      latestVersion: 1n,
       totalStake: 0n,
     });
     expect((await getDataset(reader, { datasetId: 2n })).curator).toBe(devnet.accounts[STEWARD]!.address);
@@ -203,6 +207,32 @@ describe("dataset, model, token and ledger actions", () => {
     await expect(addDeployment(builder, { modelId, operator: "0xnope", endpoint: "http://x" })).rejects.toThrow(
       'operator "0xnope" is not an address',
     );
+  });
+
+  it("publishes dataset versions (curator or steward), keeps them all, and pins a model to one", async () => {
+    const curator = devnet.client(4);
+    const { version } = await publishDatasetVersion(curator, {
+      datasetId: 1n,
+      uri: "ipfs://dataset-1-v2",
+      contentHash: fakeHash(21),
+    });
+    expect(version).toBe(2n);
+    const versions = await listDatasetVersions(devnet.client(), { datasetId: 1n });
+    expect(versions.map((v) => [v.version, v.contentHash, v.uri, v.publisher])).toEqual([
+      [1n, fakeHash(1), "ipfs://dataset-1", devnet.accounts[STEWARD]!.address],
+      [2n, fakeHash(21), "ipfs://dataset-1-v2", devnet.accounts[4]!.address],
+    ]);
+    await expect(
+      publishDatasetVersion(devnet.client(STAKER), { datasetId: 1n, uri: "ipfs://x", contentHash: fakeHash(22) }),
+    ).rejects.toMatchObject({ errorName: "NotDatasetManager" });
+    await expect(listDatasetVersions(devnet.client(), { datasetId: 9n })).rejects.toThrow("dataset 9 does not exist");
+
+    const builder = devnet.client(BUILDER);
+    await pinDatasetVersion(builder, { modelId: 1n, datasetId: 1n, version: 2n });
+    await expect(pinDatasetVersion(builder, { modelId: 1n, datasetId: 1n, version: 3n })).rejects.toMatchObject({
+      errorName: "DatasetVersionNotFound",
+      errorArgs: [1n, 3n],
+    });
   });
 
   it("resolves all-digit model names that are not ids, and lists models with filters", async () => {

@@ -1,14 +1,25 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 import { datasetContentHash } from "../../model-server/dataset/content-hash";
+import {
+  type Contribution,
+  acceptContributions,
+  createContribution,
+  parseContribution,
+} from "../../model-server/dataset/contributions";
 import { loadDataset } from "../../model-server/dataset/load-dataset";
+import type { Dataset as KhoDataset } from "../../model-server/dataset/schema";
 import {
   type Dataset,
   KhoRevertError,
   getDataset,
   getStake,
+  listDatasetVersions,
   listDatasets,
+  publishDatasetVersion,
   registerDataset,
   resolveCommunity,
   stake,
@@ -34,21 +45,54 @@ type RegisterOptions = {
   curator?: string;
 };
 
-/** The content hash and locale to register: given directly, or computed from a Kho dataset file. */
-function datasetContent(ctx: CliContext, opts: RegisterOptions): { contentHash: Hex; locale: string } {
+/** A dataset version's content hash: given directly, or computed from a Kho dataset file (returned too). */
+function contentHashOf(
+  ctx: CliContext,
+  opts: { contentHash?: string; file?: string },
+): { contentHash: Hex; dataset?: KhoDataset } {
   if (opts.contentHash !== undefined && opts.file !== undefined) {
     throw new CliError("give either --content-hash or --file, not both");
   }
   if (opts.file !== undefined) {
     const dataset = loadDataset(path.resolve(ctx.cwd, opts.file));
-    return { contentHash: datasetContentHash(dataset), locale: opts.locale ?? dataset.locale };
+    return { contentHash: datasetContentHash(dataset), dataset };
   }
   if (opts.contentHash === undefined) throw new CliError("give the dataset's --content-hash, or --file to hash it");
-  if (opts.locale === undefined) throw new CliError("give the dataset's --locale");
-  return { contentHash: parseHash(opts.contentHash), locale: opts.locale };
+  return { contentHash: parseHash(opts.contentHash) };
 }
 
-/** `kho datasets …`: register community datasets, stake on them and withdraw unstaked tokens. */
+/** The content hash and locale to register: given directly, or computed from a Kho dataset file. */
+function datasetContent(ctx: CliContext, opts: RegisterOptions): { contentHash: Hex; locale: string } {
+  const { contentHash, dataset } = contentHashOf(ctx, opts);
+  const locale = opts.locale ?? dataset?.locale;
+  if (locale === undefined) throw new CliError("give the dataset's --locale");
+  return { contentHash, locale };
+}
+
+/** Reads a JSON file, failing with one sentence that names it. */
+function readJson(ctx: CliContext, file: string): unknown {
+  const resolved = path.resolve(ctx.cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, "utf8");
+  } catch (cause) {
+    throw new CliError(`cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? "unknown error"})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new CliError(`${file} is not valid JSON: ${(cause as Error).message}`);
+  }
+}
+
+/** Writes a JSON file people read and edit: two-space indented, final newline. */
+function writeJson(ctx: CliContext, file: string, value: unknown): string {
+  const resolved = path.resolve(ctx.cwd, file);
+  writeFileSync(resolved, `${JSON.stringify(value, null, 2)}\n`);
+  return resolved;
+}
+
+/** `kho datasets …`: register community datasets, grow them by versions, stake on them and withdraw. */
 export function registerDatasetsCommand(program: Command, ctx: CliContext): void {
   const group = program.command("datasets").description("community datasets and the stake placed on them");
 
@@ -82,6 +126,103 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
           contentHash,
           hash,
         },
+      );
+    });
+
+  group
+    .command("versions")
+    .description("every published version of a dataset: content hash, URI, publisher, time")
+    .argument("<dataset>", "dataset id")
+    .action(async (id: string) => {
+      const datasetId = parseId(id, "dataset");
+      const versions = await listDatasetVersions(await ctx.readClient(), { datasetId });
+      ctx.print(
+        () =>
+          renderTable(
+            versions.map((v) => ({
+              version: v.version,
+              "content hash": v.contentHash,
+              uri: v.uri,
+              publisher: v.publisher,
+              published: formatTime(v.publishedAt),
+            })),
+          ),
+        { datasetId, versions },
+      );
+    });
+
+  group
+    .command("publish-version")
+    .description("publish a dataset's next version, e.g. one that accepts contributions (curator or steward)")
+    .argument("<dataset>", "dataset id")
+    .requiredOption("--uri <uri>", "where the version's dataset file is")
+    .option("--file <dataset.json>", "Kho dataset file to hash (keccak256 of its canonical JSON)")
+    .option("--content-hash <hash>", "0x-prefixed 32-byte content hash")
+    .action(async (id: string, opts: { uri: string; file?: string; contentHash?: string }) => {
+      const datasetId = parseId(id, "dataset");
+      const { contentHash } = contentHashOf(ctx, opts);
+      const { version, hash } = await publishDatasetVersion(await ctx.writeClient(), {
+        datasetId,
+        uri: opts.uri,
+        contentHash,
+      });
+      ctx.print(() => `Published version ${version} of dataset ${datasetId} (content ${contentHash}) in ${hash}.`, {
+        datasetId,
+        version,
+        contentHash,
+        hash,
+      });
+    });
+
+  group
+    .command("contribute")
+    .description("propose an entry for a dataset's next version, credited to you (a file a steward reviews)")
+    .requiredOption("--dataset <dataset.json>", "the dataset file the entry is written for (its latest version)")
+    .requiredOption("--entry <entry.json>", "the entry: id, title, tags, question, answer (see datasets/README.md)")
+    .requiredOption("--out <contribution.json>", "where to write the contribution")
+    .option("--contributor <address>", "who is credited (default: the key's address)")
+    .action((opts: { dataset: string; entry: string; out: string; contributor?: string }) => {
+      const key = ctx.privateKey();
+      const contributor: Address | undefined =
+        opts.contributor !== undefined
+          ? parseAddress(opts.contributor, "contributor")
+          : key === undefined
+            ? undefined
+            : privateKeyToAddress(key);
+      if (contributor === undefined) {
+        throw new CliError("give --contributor, or a key with --private-key or KHO_PRIVATE_KEY");
+      }
+      const base = loadDataset(path.resolve(ctx.cwd, opts.dataset));
+      const contribution = createContribution(base, readJson(ctx, opts.entry), contributor);
+      const file = writeJson(ctx, opts.out, contribution);
+      ctx.print(
+        () =>
+          `Wrote ${file}: entry ${contribution.entry.id} for ${base.id} v${base.version + 1}, credited to ${contributor}.`,
+        { file, contribution },
+      );
+    });
+
+  group
+    .command("review")
+    .description("accept contributions into the dataset's next version file and print its content hash (steward)")
+    .requiredOption("--dataset <dataset.json>", "the dataset's latest version file")
+    .requiredOption("--accept <contribution.json...>", "contribution files to accept, in order")
+    .requiredOption("--out <dataset.json>", "where to write the next version")
+    .action((opts: { dataset: string; accept: string[]; out: string }) => {
+      const base = loadDataset(path.resolve(ctx.cwd, opts.dataset));
+      const contributions: Contribution[] = opts.accept.map((f) => parseContribution(readJson(ctx, f), f));
+      const next = acceptContributions(base, contributions);
+      const file = writeJson(ctx, opts.out, next);
+      const contentHash = datasetContentHash(next);
+      const accepted = contributions.map((c) => ({ entryId: c.entry.id, contributor: c.entry.contributor }));
+      ctx.print(
+        () =>
+          [
+            `Wrote ${file}: ${next.id} v${next.version}, content ${contentHash}.`,
+            renderTable(accepted.map((a) => ({ entry: a.entryId, contributor: a.contributor }))),
+            `Publish it with: kho datasets publish-version <dataset id> --uri <where it is> --file ${opts.out}`,
+          ].join("\n"),
+        { file, id: next.id, version: next.version, contentHash, accepted },
       );
     });
 

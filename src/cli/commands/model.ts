@@ -12,7 +12,11 @@ export function registerModelCommand(program: Command, ctx: CliContext): void {
     .option("--port <port>", "port to listen on", String(DEFAULT_MODEL_SERVER_PORT))
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--model <name>", "model name to answer as (default: kho-<dataset id>)")
-    .action(async (options: { dataset: string; port: string; host: string; model?: string }) => {
+    .option(
+      "--content-hash <hash>",
+      "serve only this dataset version: the content hash the model's on-chain link pins (refuses any other file)",
+    )
+    .action(async (options: { dataset: string; port: string; host: string; model?: string; contentHash?: string }) => {
       const server = await serveModelCommand(options, {
         log: (line) => ctx.io.stdout(`${line}\n`),
         signals: process,

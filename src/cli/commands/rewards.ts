@@ -11,7 +11,9 @@ import { parseCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import {
   EPOCH_OUTPUT_FILES,
   type EpochComputation,
+  type ContributorIncomeEntry,
   type RewardParamsInput,
+  contributorIncome,
   createRewardsPipeline,
   verifyEpoch,
   writeEpochOutput,
@@ -394,13 +396,28 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
     group
       .command("show")
       .description("claimable and claimed rewards of an account and its amount in every accepted root")
-      .option("--account <address>", "the account (default: the key's address)"),
+      .option("--account <address>", "the account (default: the key's address)")
+      .option(
+        "--payouts <payouts.json...>",
+        "epoch payouts files (from kho rewards compute): also list the account's contributor income by entry",
+      ),
     "a mirror to read accepted trees from before their data URIs",
-  ).action(async (options: MirrorOptions & { account?: string }) => {
+  ).action(async (options: MirrorOptions & { account?: string; payouts?: string[] }) => {
     const mirrors = mirrorsOf(ctx, options);
     const client = await ctx.readClient();
     const account = options.account !== undefined ? parseAddress(options.account, "account") : client.account?.address;
     if (account === undefined) throw new CliError("give --account, or a key with --private-key or KHO_PRIVATE_KEY");
+    const income: ContributorIncomeEntry[] = [];
+    for (const file of options.payouts ?? []) {
+      const resolved = path.resolve(ctx.cwd, file);
+      let json: unknown;
+      try {
+        json = JSON.parse(await readFile(resolved, "utf8"));
+      } catch (cause) {
+        throw new CliError(`cannot read payouts file ${resolved}: ${(cause as Error).message}`, { cause });
+      }
+      income.push(...contributorIncome(json, account, resolved));
+    }
     const status = await getRewardStatus(client, {
       account,
       mirrors,
@@ -426,6 +443,23 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
               cumulative: amount(h.cumulative),
             })),
           ),
+          ...(options.payouts === undefined
+            ? []
+            : [
+                "",
+                "Contributor income by entry:",
+                income.length === 0
+                  ? "(none)"
+                  : renderTable(
+                      income.map((e) => ({
+                        epoch: e.epoch,
+                        dataset: e.datasetId,
+                        entry: e.entryId,
+                        model: e.modelId,
+                        earned: `${formatTokenAmount(e.amount)} ${TOKEN_SYMBOL}`,
+                      })),
+                    ),
+              ]),
         ].join("\n"),
       {
         ...status,
@@ -437,6 +471,9 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
           earned: h.earned === null ? null : tokens(h.earned),
           cumulative: h.cumulative === null ? null : tokens(h.cumulative),
         })),
+        ...(options.payouts === undefined
+          ? {}
+          : { contributorIncome: income.map((e) => ({ ...e, amount: tokens(e.amount) })) }),
       },
     );
   });

@@ -1,3 +1,4 @@
+import { isAddress } from "viem";
 import { z } from "zod";
 
 /** Language codes a localized text may carry. English is the registry's common language. */
@@ -29,6 +30,12 @@ export const datasetEntrySchema = z.strictObject({
     .min(1, "must have at least one tag"),
   question: localizedTextSchema.optional(),
   answer: localizedTextSchema,
+  // Who wrote the entry: the address the contributor pool pays when answers built on it bring people back.
+  // Part of the content hash, so the version committed on chain records it. No entry without one is paid.
+  contributor: z
+    .string()
+    .refine((s) => isAddress(s, { strict: true }), "must be a 0x address (lower-case or EIP-55 checksummed)")
+    .optional(),
 });
 export type DatasetEntry = z.infer<typeof datasetEntrySchema>;
 

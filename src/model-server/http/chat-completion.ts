@@ -1,4 +1,5 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
+import type { AttributedEntry } from "../../protocol/attribution";
 import { canonicalJson } from "../../protocol/canonical-json";
 import { countTokens, truncateToTokens } from "../retrieval/normalize";
 import type { RetrievalModel } from "../retrieval/model";
@@ -21,6 +22,11 @@ export type ChatCompletion = {
     },
   ];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /**
+   * The dataset entries the answer was built from (empty for an "I don't know this well"), outside the
+   * message so the output hash is the message alone; the relayer commits to it in the receipt.
+   */
+  kho_attribution: AttributedEntry[];
 };
 
 export type CreateChatCompletionParameters = {
@@ -89,12 +95,14 @@ export function createChatCompletion({
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
     },
+    kho_attribution: reply.entryId === null ? [] : [{ contentHash: datasetHash, entryId: reply.entryId }],
   };
 }
 
 /**
  * The same answer as `chat.completion.chunk` events (OpenAI's streaming format): a role chunk, the
- * content word by word, a finish chunk, and a usage chunk when `stream_options.include_usage` asks.
+ * content word by word, a finish chunk carrying `kho_attribution`, and a usage chunk when
+ * `stream_options.include_usage` asks.
  */
 export function chatCompletionChunks(completion: ChatCompletion, includeUsage: boolean): object[] {
   const base = {
@@ -113,7 +121,7 @@ export function chatCompletionChunks(completion: ChatCompletion, includeUsage: b
   return [
     choice({ role: "assistant", content: "" }),
     ...words.map((word) => choice({ content: word })),
-    choice({}, first.finish_reason),
+    { ...choice({}, first.finish_reason), kho_attribution: completion.kho_attribution },
     ...(includeUsage ? [{ ...base, choices: [], usage: completion.usage }] : []),
   ];
 }

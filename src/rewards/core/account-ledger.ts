@@ -1,6 +1,13 @@
 import type { Address } from "viem";
 import { byString } from "./prepare-inputs";
-import type { AccountReward, BuilderExplanation, OperatorExplanation, RewardRole, StakerExplanation } from "./types";
+import type {
+  AccountReward,
+  BuilderExplanation,
+  ContributorExplanation,
+  OperatorExplanation,
+  RewardRole,
+  StakerExplanation,
+} from "./types";
 
 /** Merges every role's payouts per address, so one account that is builder, operator and staker gets one total. */
 export class AccountLedger {
@@ -13,10 +20,11 @@ export class AccountLedger {
       entry = {
         account,
         amount: 0n,
-        byRole: { builder: 0n, operator: 0n, staker: 0n },
+        byRole: { builder: 0n, operator: 0n, staker: 0n, contributor: 0n },
         builder: [],
         operator: [],
         staker: [],
+        contributor: [],
       };
       this.#accounts.set(key, entry);
     }
@@ -44,6 +52,12 @@ export class AccountLedger {
     const entry = this.#get(account);
     entry.staker.push(explanation);
     this.#credit(entry, "staker", explanation.amount);
+  }
+
+  contributor(account: Address, explanation: ContributorExplanation): void {
+    const entry = this.#get(account);
+    entry.contributor.push(explanation);
+    this.#credit(entry, "contributor", explanation.amount);
   }
 
   total(): bigint {

@@ -1,7 +1,9 @@
-import type { InferenceReceipt } from "../../protocol/receipt";
+import { type CreditedEntry, type DatasetEntryIndex, resolveCitations } from "./dataset-entries";
 import { RewardsInputError } from "./errors";
+import { SCORE_SCALE } from "./fixed-point";
 import { type UserIdentity, userIdentity } from "./identity";
 import type { PreparedModel } from "./prepare-inputs";
+import type { RewardReceipt } from "./types";
 
 /** One identity's activity on one model: all the calculator keeps of its receipts. */
 export type UserUsage = {
@@ -15,6 +17,11 @@ export type UserUsage = {
   payers: Map<string, number>;
   /** Σ fee of the identity's calls on the model. */
   fees: bigint;
+  /**
+   * Credited entry key → Σ over the identity's calls of the share of the call that cited it
+   * (SCORE_SCALE per call, split equally among the call's counted citations).
+   */
+  citations: Map<string, { entry: CreditedEntry; units: bigint }>;
 };
 
 export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
@@ -22,8 +29,9 @@ export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
 export type UsageAggregate = { receipts: number; models: Map<bigint, ModelUsage> };
 
 export type AggregateUsageParameters = {
-  receipts: Iterable<InferenceReceipt>;
+  receipts: Iterable<RewardReceipt>;
   registry: ReadonlyMap<bigint, PreparedModel>;
+  entries: DatasetEntryIndex;
   epoch: bigint;
   epochStart: bigint;
   epochEnd: bigint;
@@ -38,7 +46,7 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  * deployment) and (model, user, payer), so memory grows with distinct users, not with calls.
  */
 export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggregate {
-  const { registry, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
+  const { registry, entries, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
   const models = new Map<bigint, ModelUsage>();
   let receipts = 0;
   for (const receipt of parameters.receipts) {
@@ -76,7 +84,15 @@ export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggre
     }
     let user = modelUsage.users.get(identity.key);
     if (!user) {
-      user = { identity, calls: 0, days: new Map(), deployments: new Map(), payers: new Map(), fees: 0n };
+      user = {
+        identity,
+        calls: 0,
+        days: new Map(),
+        deployments: new Map(),
+        payers: new Map(),
+        fees: 0n,
+        citations: new Map(),
+      };
       modelUsage.users.set(identity.key, user);
     }
     modelUsage.calls++;
@@ -85,6 +101,13 @@ export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggre
     user.deployments.set(receipt.deploymentId, (user.deployments.get(receipt.deploymentId) ?? 0) + 1);
     user.payers.set(payer, (user.payers.get(payer) ?? 0) + 1);
     user.fees += receipt.fee;
+    const { valid, credited } = resolveCitations(entries, model, receipt.attribution);
+    for (const entry of credited) {
+      const cited = user.citations.get(entry.key) ?? { entry, units: 0n };
+      // Citing more entries splits the call, never multiplies it.
+      cited.units += SCORE_SCALE / BigInt(valid);
+      user.citations.set(entry.key, cited);
+    }
   }
   return { receipts, models };
 }

@@ -1,16 +1,19 @@
+import { getAddress } from "viem";
 import { AccountLedger } from "./account-ledger";
 import { aggregateUsage } from "./aggregate-usage";
+import { contributorPart, distributeContributorPart, entryUsageScore } from "./contributor-rewards";
+import { prepareDatasetEntries } from "./dataset-entries";
 import { RewardsInputError } from "./errors";
 import { allocateBudgetToModels } from "./model-allocation";
 import { scoreModels } from "./model-scores";
 import { distributeOperatorShare } from "./operator-rewards";
 import { resolveRewardParams } from "./params";
-import { prepareCommunities, prepareHistory, prepareRegistry } from "./prepare-inputs";
+import { byString, prepareCommunities, prepareHistory, prepareRegistry } from "./prepare-inputs";
 import { identityCap } from "./retention";
 import { splitModelReward } from "./role-split";
 import { measureStakeTime } from "./stake-time";
 import { distributeStakerShares } from "./staker-rewards";
-import type { CarryBreakdown, EpochRewardsInput, EpochRewardsResult, ModelStats } from "./types";
+import type { CarryBreakdown, EntryStats, EpochRewardsInput, EpochRewardsResult, ModelStats } from "./types";
 
 export type ComputeEpochRewardsParameters = EpochRewardsInput;
 export type ComputeEpochRewardsReturnType = EpochRewardsResult;
@@ -52,6 +55,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
   const usage = aggregateUsage({
     receipts: input.receipts,
     registry,
+    entries: prepareDatasetEntries(input.datasetEntries),
     epoch,
     epochStart,
     epochEnd,
@@ -71,13 +75,43 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
   );
 
   const ledger = new AccountLedger();
-  const pools = { builders: 0n, operators: 0n, stakers: 0n };
+  const pools = { builders: 0n, operators: 0n, stakers: 0n, contributors: 0n };
+  const entryStats = new Map<string, EntryStats>();
   const modelStats: ModelStats[] = [];
   const stakerShares: { modelId: bigint; datasetIds: bigint[]; share: bigint }[] = [];
   models.forEach((m, i) => {
     const allocation = allocations[i]!;
     const reward = allocation.memberReward + allocation.nonMemberReward;
-    const roles = splitModelReward(reward, params);
+    const contributors = contributorPart(allocation, m.entryScores, params.contributorShareBps);
+    const roles = splitModelReward(reward - contributors.total, params);
+    pools.contributors += contributors.total;
+    const entryPayouts = distributeContributorPart(contributors, m.entryScores);
+    m.entryScores.entries.forEach((e, j) => {
+      const amount = entryPayouts[j]!;
+      const contributor = getAddress(e.entry.contributor);
+      if (amount > 0n) {
+        ledger.contributor(contributor, {
+          modelId: m.model.modelId,
+          datasetId: e.entry.datasetId,
+          entryId: e.entry.entryId,
+          amount,
+          usageScore: entryUsageScore(e),
+          users: e.users,
+        });
+      }
+      const stats = entryStats.get(e.entry.key) ?? {
+        datasetId: e.entry.datasetId,
+        entryId: e.entry.entryId,
+        contributor,
+        modelIds: [],
+        usageScore: 0n,
+        amount: 0n,
+      };
+      stats.modelIds.push(m.model.modelId);
+      stats.usageScore += entryUsageScore(e);
+      stats.amount += amount;
+      entryStats.set(e.entry.key, stats);
+    });
     pools.builders += roles.builder;
     pools.operators += roles.operators;
     pools.stakers += roles.stakers;
@@ -133,6 +167,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
       builderPayout: roles.builder,
       operatorPayout: roles.operators,
       stakerShare: roles.stakers,
+      contributorPart: contributors.total,
       deploymentStats: m.deployments.map((d) => ({
         deploymentId: d.deploymentId,
         operator: d.operator,
@@ -196,6 +231,12 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
     accounts: ledger.sorted(),
     models: modelStats,
     datasets: stakers.datasets,
+    entries: [...entryStats.values()].sort(
+      (a, b) =>
+        (a.datasetId < b.datasetId ? -1 : a.datasetId > b.datasetId ? 1 : 0) ||
+        byString(a.entryId, b.entryId) ||
+        byString(a.contributor.toLowerCase(), b.contributor.toLowerCase()),
+    ),
     totals: {
       receipts: usage.receipts,
       eligibleReceipts: models.reduce((sum, m) => sum + m.eligibleCalls, 0),

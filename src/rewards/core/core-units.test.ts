@@ -206,6 +206,7 @@ describe("input validation", () => {
       nonMemberWeightBps: 2500,
       paidRewardCapBps: 5000,
       minEffectiveStake: 100n * 10n ** 18n,
+      contributorShareBps: 1000,
     });
     expect(resolveRewardParams({})).toEqual(defaultRewardParams);
     expect(resolveRewardParams({ minEffectiveStake: "5" }).minEffectiveStake).toBe(5n);

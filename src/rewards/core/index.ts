@@ -14,3 +14,5 @@ export { renderRewardsReport } from "./render-report";
 export type { RenderRewardsReportOptions } from "./render-report";
 export { serializeEpochRewards } from "./serialize-epoch-rewards";
 export type * from "./types";
+export { contributorIncome } from "./contributor-income";
+export type { ContributorIncomeEntry } from "./contributor-income";

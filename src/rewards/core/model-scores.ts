@@ -1,4 +1,5 @@
 import type { UserUsage, UsageAggregate } from "./aggregate-usage";
+import { type ModelEntryScores, type UserWeight, emptyEntryScores, scoreModelEntries } from "./contributor-rewards";
 import { BPS } from "./fixed-point";
 import { type IdentityClass, classifyIdentity } from "./identity";
 import { type IdentityUse, allocateIdentityBudgets, useKey } from "./identity-budget";
@@ -42,6 +43,8 @@ export type ModelScore = {
   bound: PaidBound;
   /** Deployments that served at least one call, ascending id. */
   deployments: DeploymentScore[];
+  /** The credited entries the model's answers cited, scored by the usage that cited them. */
+  entryScores: ModelEntryScores;
 };
 
 export type ScoreModelsParameters = {
@@ -122,16 +125,17 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       nonMemberFees: 0n,
       bound: { protocolFees: 0n, cap: 0n },
       deployments: [],
+      entryScores: emptyEntryScores,
     };
     const nonMembers: { payer: string; allocation: bigint }[] = [];
-    const weights: { usage: UserUsage; weight: bigint }[] = [];
+    const weights: UserWeight[] = [];
     for (const user of classified.get(modelId)!) {
       result.distinctUsers++;
       if (isReturningUser(user.usage.days.size, user.previousEpochs)) result.returningUsers++;
       if (user.identityClass === "self") {
         result.selfUsers++;
         result.selfCalls += user.usage.calls;
-        weights.push({ usage: user.usage, weight: 0n });
+        weights.push({ usage: user.usage, weight: 0n, member: false });
         continue;
       }
       result.eligibleCalls += user.usage.calls;
@@ -139,14 +143,14 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
       if (user.identityClass === "member") {
         result.memberUsers++;
         result.memberScore += allocation;
-        weights.push({ usage: user.usage, weight: allocation });
+        weights.push({ usage: user.usage, weight: allocation, member: true });
       } else {
         result.nonMemberUsers++;
         result.nonMemberFees += user.usage.fees;
         // A free model's non-member usage paid nothing, so it earns nothing.
         const weight = free ? 0n : (allocation * BigInt(params.nonMemberWeightBps)) / BPS;
         if (!free) nonMembers.push({ payer: clusterPayer(user.usage), allocation });
-        weights.push({ usage: user.usage, weight });
+        weights.push({ usage: user.usage, weight, member: false });
       }
     }
     result.nonMemberPayers = new Set(nonMembers.map((n) => n.payer)).size;
@@ -166,6 +170,7 @@ export function scoreModels(parameters: ScoreModelsParameters): ModelScore[] {
     result.deployments = [...served.keys()]
       .sort(byBigint)
       .map((deploymentId) => ({ ...model.deployments.get(deploymentId)!, ...served.get(deploymentId)! }));
+    result.entryScores = scoreModelEntries(weights, model.selfAddresses);
     return result;
   });
 }

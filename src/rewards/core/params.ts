@@ -31,6 +31,11 @@ export const rewardParamsSchema = z
     paidRewardCapBps: z.number().int().min(0).max(9_999).default(5_000),
     /** A staker's stake counts only while it is at least this many token units (wei). */
     minEffectiveStake: tokenUnits.default(100n * 10n ** 18n),
+    /**
+     * The contributor pool: share of a model's reward paid to the contributors of the entries its
+     * answers cited, scaled by the share of its counted usage those answers were (taken before the role split).
+     */
+    contributorShareBps: bps.default(1_000),
   })
   .refine((p) => p.builderShareBps + p.operatorShareBps + p.stakerShareBps === 10_000, {
     message: "builderShareBps + operatorShareBps + stakerShareBps must equal 10000",
@@ -52,6 +57,7 @@ export const defaultRewardParams: RewardParams = {
   nonMemberWeightBps: 2_500,
   paidRewardCapBps: 5_000,
   minEffectiveStake: 100n * 10n ** 18n,
+  contributorShareBps: 1_000,
 };
 
 /** Fills defaults and validates; throws RewardsInputError naming the first bad field. */

@@ -62,6 +62,16 @@ function roleRows(account: AccountReward, amount: (v: bigint) => string): string
       ),
     );
   }
+  if (account.contributor.length > 0) {
+    add(
+      "contributor",
+      account.byRole.contributor,
+      account.contributor.map(
+        (c) =>
+          `entry ${c.entryId} of dataset ${c.datasetId}: cited in answers to ${count(c.users, "user")} of model ${c.modelId} (usage score ${score(c.usageScore)})`,
+      ),
+    );
+  }
   return rows;
 }
 
@@ -174,6 +184,27 @@ export function renderRewardsReport(result: EpochRewardsResult, options: RenderR
       : "No model was used.",
     "",
   );
+
+  if (result.entries.length > 0) {
+    out.push("## Contributors by entry", "");
+    out.push(
+      `The contributor pool takes ${result.params.contributorShareBps / 100}% of the reward that answers built on ` +
+        "credited entries earned (the contributor's own use counts zero) and pays each entry by the usage that cited it.",
+      "",
+      table(
+        ["Dataset", "Entry", "Contributor", "Cited by models", "Usage score", "Paid"],
+        result.entries.map((e) => [
+          `${e.datasetId}`,
+          e.entryId,
+          e.contributor,
+          e.modelIds.join(", "),
+          score(e.usageScore),
+          amount(e.amount),
+        ]),
+      ),
+      "",
+    );
+  }
 
   out.push("## Datasets", "");
   out.push(

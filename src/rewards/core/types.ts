@@ -1,8 +1,29 @@
 import type { Address, Hex } from "viem";
+import type { AttributedEntry } from "../../protocol/attribution";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
 import type { RewardParams, RewardParamsInput } from "./params";
 
-export type { InferenceReceipt, RewardParams, RewardParamsInput };
+export type { AttributedEntry, InferenceReceipt, RewardParams, RewardParamsInput };
+
+/**
+ * A receipt as the calculator reads it: the signed fields, plus the dataset entries its answer
+ * cited, as listed in the batch file (the receipt's attributionHash commits to them). No list: the
+ * backend reported nothing and the call credits no entry.
+ */
+export type RewardReceipt = InferenceReceipt & { attribution?: readonly AttributedEntry[] };
+
+/**
+ * One entry of a published dataset version, read from the version's file (its contribution
+ * manifest), which the version's on-chain content hash commits to. `contributor` null: the entry is
+ * credited to nobody (the dataset's original content).
+ */
+export type DatasetEntryCredit = {
+  datasetId: bigint;
+  version: bigint;
+  contentHash: Hex;
+  entryId: string;
+  contributor: Address | null;
+};
 
 /** A deployment of a model. List every deployment that served the epoch, deactivated ones too. */
 export type RegistryDeployment = { deploymentId: bigint; operator: Address };
@@ -51,13 +72,15 @@ export type EpochRewardsInput = {
   /** Unix seconds, exclusive (= next epoch's start). */
   epochEnd: bigint;
   /** Valid, signature-checked, deduplicated receipts of this epoch (with `fee` and `payer`). Streamed once. */
-  receipts: Iterable<InferenceReceipt>;
+  receipts: Iterable<RewardReceipt>;
   /** Every model that has receipts in the epoch (more is fine). */
   registry: Iterable<RegistryModel>;
   /** Community id → recognition and attested members at epoch end. Missing = unrecognized, no members. */
   communities: ReadonlyMap<bigint, CommunityState>;
   stakes: Iterable<StakeHistory>;
   history: Iterable<RetentionRecord>;
+  /** Entries of every dataset version the receipts cite (more is fine); without it no entry is credited. */
+  datasetEntries?: Iterable<DatasetEntryCredit>;
   /** FeeEscrow.protocolFeeBps() at epoch end: the part of every fee that funds the reward treasury. */
   protocolFeeBps: number;
   params: RewardParamsInput;
@@ -65,7 +88,7 @@ export type EpochRewardsInput = {
   budget: bigint;
 };
 
-export type RewardRole = "builder" | "operator" | "staker";
+export type RewardRole = "builder" | "operator" | "staker" | "contributor";
 
 export type BuilderExplanation = {
   modelId: bigint;
@@ -96,6 +119,17 @@ export type StakerExplanation = {
   stakeAtEnd: bigint;
 };
 
+export type ContributorExplanation = {
+  modelId: bigint;
+  datasetId: bigint;
+  entryId: string;
+  amount: bigint;
+  /** Σ over the model's users of (user's weight × share of the user's calls whose answer cited the entry). */
+  usageScore: bigint;
+  /** Users whose answers cited the entry (the contributor's own use excluded). */
+  users: number;
+};
+
 export type AccountReward = {
   /** Checksummed address. */
   account: Address;
@@ -104,6 +138,7 @@ export type AccountReward = {
   builder: BuilderExplanation[];
   operator: OperatorExplanation[];
   staker: StakerExplanation[];
+  contributor: ContributorExplanation[];
 };
 
 export type DeploymentStats = {
@@ -155,6 +190,11 @@ export type ModelStats = {
   operatorPayout: bigint;
   /** Staker part of R_m assigned to its datasets (before stake-time coverage). */
   stakerShare: bigint;
+  /**
+   * C_m: contributorShareBps of R_m × the share of the model's counted usage whose answers cited
+   * credited entries, taken before the role split and paid to those entries' contributors.
+   */
+  contributorPart: bigint;
   deploymentStats: DeploymentStats[];
 };
 
@@ -170,6 +210,17 @@ export type DatasetStats = {
   stakeTime: bigint;
   coveredSeconds: bigint;
   stakers: number;
+};
+
+export type EntryStats = {
+  datasetId: bigint;
+  entryId: string;
+  /** Checksummed address. */
+  contributor: Address;
+  /** Models whose answers cited it, ascending. */
+  modelIds: bigint[];
+  usageScore: bigint;
+  amount: bigint;
 };
 
 export type CarryReason =
@@ -206,13 +257,15 @@ export type EpochRewardsResult = {
   /** The most one identity can count across all models this epoch (SCORE_SCALE): every day of the epoch + H earlier epochs. */
   identityCap: bigint;
   /** Σ over models of the role shares they assigned (staker part before coverage). */
-  pools: { builders: bigint; operators: bigint; stakers: bigint };
+  pools: { builders: bigint; operators: bigint; stakers: bigint; contributors: bigint };
   /** Sorted by lower-case address; amounts merged across roles. */
   accounts: AccountReward[];
   /** Sorted by model id; only models with receipts. */
   models: ModelStats[];
   /** Sorted by dataset id; every dataset linked by a model with receipts or holding stake. */
   datasets: DatasetStats[];
+  /** Contributor income by entry, sorted by dataset id, entry id, contributor; only entries paid or scored. */
+  entries: EntryStats[];
   totals: EpochRewardsTotals;
   carry: CarryBreakdown;
   /** budget − paid = carry.total: add it to the next epoch's budget. */

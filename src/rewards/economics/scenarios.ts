@@ -15,6 +15,9 @@ import {
   UNSTAKED_DATASET,
   type World,
   address,
+  cite,
+  contributor,
+  contributorBaseline,
   honestBaseline,
   localBuilder,
   localOperator,
@@ -262,6 +265,122 @@ function memberCollusion(k: number): ScenarioOutcome {
   };
 }
 
+const attackContributor = address(ATTACKER, 20);
+const CONTRIBUTOR_GROUPS = {
+  flood: "contributor: flooding trivial entries",
+  miscite: "contributor: model citing unused entries",
+  ownUse: "contributor: using own entries",
+  split: "contributor: splitting one entry",
+};
+
+/** The attacker's `n` trivial entries, accepted into the local dataset's version and credited to it. */
+function floodEntries(world: World, n: number): string[] {
+  const ids = Array.from({ length: n }, (_, i) => `trivial-${i}`);
+  for (const entryId of ids) {
+    world.datasetEntries.push({
+      datasetId: LOCAL_DATASET,
+      version: 1n,
+      contentHash: world.datasetEntries[0]!.contentHash,
+      entryId,
+      contributor: attackContributor,
+    });
+  }
+  return ids;
+}
+
+/**
+ * A contributor gets `n` trivial entries accepted. Answers cite the entries they were built from,
+ * so nobody's answer cites them unless someone asks for them: with `askers`, that many fresh wallets
+ * the attacker pays for ask for one trivial entry each, every day. Income follows usage, not entry count.
+ */
+function contributorFlood(n: number, askers: number): ScenarioOutcome {
+  const base = computeEpochRewards(contributorBaseline().input());
+  const world = contributorBaseline();
+  const ids = floodEntries(world, n);
+  const wallets = Array.from({ length: askers }, (_, i) => alt(i));
+  wallets.forEach((w, i) => {
+    for (let day = 0; day < 7; day++) world.calls(LOCAL_MODEL, wallet(w), w, day, 1, [cite(ids[i % n]!)]);
+  });
+  const who = [attackContributor, ...wallets];
+  const result = computeEpochRewards(world.input());
+  return {
+    reward: rewardOf(result, who) - rewardOf(base, who),
+    cost: { fees: feeCost(world, wallets, false), bond: 0n, stakeTime: 0n },
+  };
+}
+
+/**
+ * The local builder makes its model cite an accomplice's entry on every answer besides the entry it
+ * used. It can only move its own model's contributor part (documented bound); citing an entry of a
+ * dataset the model does not link moves nothing.
+ */
+function miscite(linked: boolean): ScenarioOutcome {
+  const base = computeEpochRewards(contributorBaseline().input());
+  const world = contributorBaseline();
+  const accompliceHash = linked ? world.datasetEntries[0]!.contentHash : cite("x", `0x${"ee".repeat(32)}`).contentHash;
+  world.datasetEntries.push({
+    datasetId: linked ? LOCAL_DATASET : 77n,
+    version: 1n,
+    contentHash: accompliceHash,
+    entryId: "accomplice",
+    contributor: attackContributor,
+  });
+  for (const r of world.receipts) {
+    if (r.modelId === LOCAL_MODEL) r.attribution = [...r.attribution!, cite("accomplice", accompliceHash)];
+  }
+  const who = [localBuilder, localOperator, attackContributor];
+  const result = computeEpochRewards(world.input());
+  return {
+    reward: rewardOf(result, who) - rewardOf(base, who),
+    cost: { fees: 0n, bond: 0n, stakeTime: 0n },
+    bound: linked ? result.models.find((m) => m.modelId === LOCAL_MODEL)!.contributorPart : 0n,
+  };
+}
+
+/**
+ * A contributor makes the model cite its own entry: as a returning member (its own use counts zero
+ * for its entry), or through `wallets` fresh wallets it pays for (non-member usage, held to its fees).
+ */
+function ownEntryUse(wallets: number): ScenarioOutcome {
+  const world = contributorBaseline();
+  const self = member(0); // a member who wrote entry-0
+  world.datasetEntries[0] = { ...world.datasetEntries[0]!, contributor: self };
+  const baseWorld = contributorBaseline();
+  baseWorld.datasetEntries[0] = { ...baseWorld.datasetEntries[0]!, contributor: self };
+  const before = computeEpochRewards(baseWorld.input());
+  const alts = Array.from({ length: wallets }, (_, i) => alt(i));
+  if (wallets === 0) {
+    for (let day = 0; day < 7; day++) world.calls(LOCAL_MODEL, wallet(self), self, day, 5, [cite("entry-0")]);
+  }
+  for (const w of alts)
+    for (let day = 0; day < 7; day++) world.calls(LOCAL_MODEL, wallet(w), w, day, 1, [cite("entry-0")]);
+  const who = [self, ...alts];
+  const result = computeEpochRewards(world.input());
+  const payers = wallets === 0 ? [self] : alts;
+  // The member's own baseline calls are paid in both worlds; only the added calls are the attack's cost.
+  const baselineFees = feeCost(baseWorld, payers, false);
+  return {
+    reward: rewardOf(result, who) - rewardOf(before, who),
+    cost: { fees: feeCost(world, payers, false) - baselineFees, bond: 0n, stakeTime: 0n },
+  };
+}
+
+/** An honest contributor's entry (entry-0) is split into `k` entries; its askers now get one part each. */
+function splitEntry(k: number, citeAll: boolean): ScenarioOutcome {
+  const base = computeEpochRewards(contributorBaseline().input());
+  const world = contributorBaseline();
+  const parts = Array.from({ length: k }, (_, i) => `entry-0-part-${i}`);
+  for (const entryId of parts) world.datasetEntries.push({ ...world.datasetEntries[0]!, entryId });
+  let next = 0;
+  for (const r of world.receipts) {
+    if (r.attribution?.[0]?.entryId !== "entry-0") continue;
+    r.attribution = citeAll ? parts.map((p) => cite(p)) : [cite(parts[next++ % k]!)];
+  }
+  const who = [contributor(0)];
+  const result = computeEpochRewards(world.input());
+  return { reward: rewardOf(result, who) - rewardOf(base, who), cost: { fees: 0n, bond: 0n, stakeTime: 0n } };
+}
+
 export function scenarios(): Scenario[] {
   const list: Scenario[] = [];
   for (const mode of ["one call", "daily", "aged"] as const) {
@@ -324,6 +443,50 @@ export function scenarios(): Scenario[] {
       run: () => memberCollusion(k),
     });
   }
+  for (const [n, askers] of [
+    [1_000, 0],
+    [100, 100],
+    [1_000, 1_000],
+  ] as const) {
+    list.push({
+      group: CONTRIBUTOR_GROUPS.flood,
+      name: askers === 0 ? `${n} entries nobody asks for` : `${n} entries, ${askers} paid wallets asking daily`,
+      heavy: askers === 1_000,
+      run: () => contributorFlood(n, askers),
+    });
+  }
+  list.push({
+    group: CONTRIBUTOR_GROUPS.miscite,
+    name: "builder cites an accomplice's entry on every answer",
+    run: () => miscite(true),
+  });
+  list.push({
+    group: CONTRIBUTOR_GROUPS.miscite,
+    name: "cites an entry of a dataset it does not link",
+    run: () => miscite(false),
+  });
+  list.push({
+    group: CONTRIBUTOR_GROUPS.ownUse,
+    name: "a member-contributor asks for its entry daily",
+    run: () => ownEntryUse(0),
+  });
+  list.push({
+    group: CONTRIBUTOR_GROUPS.ownUse,
+    name: "100 paid fresh wallets ask for it daily",
+    run: () => ownEntryUse(100),
+  });
+  for (const k of [10, 100]) {
+    list.push({
+      group: CONTRIBUTOR_GROUPS.split,
+      name: `into ${k} parts, one cited per answer`,
+      run: () => splitEntry(k, false),
+    });
+  }
+  list.push({
+    group: CONTRIBUTOR_GROUPS.split,
+    name: "into 10 parts, all cited per answer",
+    run: () => splitEntry(10, true),
+  });
   return list;
 }
 

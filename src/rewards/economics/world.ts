@@ -1,11 +1,14 @@
 import { type Address, type Hex, getAddress, keccak256, toHex } from "viem";
-import { type InferenceReceipt, UserKind, addressUserId } from "../../protocol/receipt";
+import { UserKind, addressUserId } from "../../protocol/receipt";
 import type {
+  AttributedEntry,
   CommunityState,
+  DatasetEntryCredit,
   EpochRewardsInput,
   RegistryModel,
   RetentionRecord,
   RewardParamsInput,
+  RewardReceipt,
   StakeHistory,
 } from "../core";
 
@@ -42,7 +45,9 @@ export type User = { kind: "address"; address: Address } | { kind: "pseudonym"; 
 export class World {
   readonly models = new Map<bigint, RegistryModel>();
   readonly communities = new Map<bigint, { recognized: boolean; members: Address[] }>();
-  readonly receipts: InferenceReceipt[] = [];
+  readonly receipts: RewardReceipt[] = [];
+  /** Entries of the published dataset versions (their contribution manifests). */
+  readonly datasetEntries: DatasetEntryCredit[] = [];
   readonly history: RetentionRecord[] = [];
   readonly stakes: StakeHistory[] = [];
   params: RewardParamsInput = {};
@@ -76,8 +81,11 @@ export class World {
     return model;
   }
 
-  /** `count` calls by `user` on `day`, paid by `payer` at the model's price, served round-robin by its deployments. */
-  calls(modelId: bigint, user: User, payer: Address, day: number, count = 1): void {
+  /**
+   * `count` calls by `user` on `day`, paid by `payer` at the model's price, served round-robin by its
+   * deployments, each answer citing `attribution` (none by default).
+   */
+  calls(modelId: bigint, user: User, payer: Address, day: number, count = 1, attribution?: AttributedEntry[]): void {
     const model = this.models.get(modelId)!;
     for (let i = 0; i < count; i++) {
       this.#requests++;
@@ -96,6 +104,7 @@ export class World {
         fee: model.pricePerCall,
         payer,
         userAuth: toHex(0, { size: 32 }),
+        ...(attribution === undefined ? {} : { attribution }),
       });
     }
   }
@@ -132,6 +141,7 @@ export class World {
       communities,
       stakes: this.stakes,
       history: this.history,
+      datasetEntries: this.datasetEntries,
       protocolFeeBps: PROTOCOL_FEE_BPS,
       params: this.params,
       budget: BUDGET,
@@ -200,6 +210,38 @@ export function honestBaseline(options: BaselineOptions = {}): World {
   });
   for (let v = 0; v < visitors; v++) world.calls(GENERIC_MODEL, wallet(visitor(v)), visitor(v), v % 7);
   for (const s of honestStakers) world.stake(LOCAL_DATASET, s, HONEST_STAKE);
+  return world;
+}
+
+/** The local dataset's published version the contributor scenarios cite. */
+export const LOCAL_DATASET_V1: Hex = keccak256(toHex("vi-VN/home-cooking v1"));
+export const contributor = (i: number) => address(HONEST, 500 + i);
+export const cite = (entryId: string, contentHash: Hex = LOCAL_DATASET_V1): AttributedEntry => ({
+  contentHash,
+  entryId,
+});
+
+/**
+ * The honest baseline with a dataset that names its contributors: 5 entries of the local dataset,
+ * each written by its own member-contributor, and every member's answers cite entry `i mod 5` (a
+ * retrieval model cites the one entry it answered from).
+ */
+export function contributorBaseline(options: BaselineOptions = {}): World {
+  const world = honestBaseline(options);
+  for (let i = 0; i < 5; i++) {
+    world.datasetEntries.push({
+      datasetId: LOCAL_DATASET,
+      version: 1n,
+      contentHash: LOCAL_DATASET_V1,
+      entryId: `entry-${i}`,
+      contributor: contributor(i),
+    });
+  }
+  const members = options.members ?? 20;
+  const entryOf = new Map(Array.from({ length: members }, (_, i) => [addressUserId(member(i)), `entry-${i % 5}`]));
+  for (const r of world.receipts) {
+    if (r.modelId === LOCAL_MODEL) r.attribution = [cite(entryOf.get(r.userId)!)];
+  }
   return world;
 }
 

@@ -15,6 +15,8 @@ export type Dataset = {
   contentHash: Hex;
   /** Unix seconds. */
   registeredAt: bigint;
+  /** The latest published version; `metadataURI` and `contentHash` are its. */
+  latestVersion: bigint;
   /** Active stake on the dataset, all stakers (token base units). */
   totalStake: bigint;
 };
@@ -36,6 +38,7 @@ export async function getDataset(client: KhoClient, parameters: GetDatasetParame
     metadataURI: d.metadataURI,
     contentHash: d.contentHash,
     registeredAt: BigInt(d.registeredAt),
+    latestVersion: BigInt(d.latestVersion),
     totalStake,
   };
 }

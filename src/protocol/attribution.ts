@@ -1,0 +1,45 @@
+import { type Hex, zeroHash } from "viem";
+import { z } from "zod";
+import { canonicalJsonHash } from "./canonical-json";
+
+/**
+ * Most entries one answer may cite. A retrieval answer cites one; the bound keeps a backend from
+ * bloating receipts and batch files with citations.
+ */
+export const MAX_ATTRIBUTED_ENTRIES = 16;
+
+/**
+ * One dataset entry an answer used: the dataset version by its on-chain content hash (a verifier
+ * finds which dataset and version it is from `DatasetVersionPublished` events, among the datasets the
+ * model links) and the entry's id inside that version's file.
+ */
+export type AttributedEntry = { contentHash: Hex; entryId: string };
+
+export const attributedEntrySchema = z.strictObject({
+  contentHash: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/, "must be 32-byte lower-case hex")
+    .transform((s) => s as Hex),
+  entryId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lower-case kebab-case entry id"),
+});
+
+/** What a backend reports (`kho_attribution`) and what a batch file lists per receipt. */
+export const attributionSchema = z
+  .array(attributedEntrySchema)
+  .max(MAX_ATTRIBUTED_ENTRIES, `must cite at most ${MAX_ATTRIBUTED_ENTRIES} entries`);
+
+/** Sorted by content hash then entry id, duplicates removed: one list, one hash, whatever order a backend used. */
+export function normalizeAttribution(entries: readonly AttributedEntry[]): AttributedEntry[] {
+  const key = (e: AttributedEntry) => `${e.contentHash}#${e.entryId}`;
+  const unique = new Map(entries.map((e) => [key(e), { contentHash: e.contentHash, entryId: e.entryId }]));
+  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+}
+
+/**
+ * The receipt's `attributionHash`: zero when the answer cites nothing (so a backend that reports
+ * nothing attributes nothing), else `canonicalJsonHash` of the normalized list.
+ */
+export function attributionHash(entries: readonly AttributedEntry[]): Hex {
+  const normalized = normalizeAttribution(entries);
+  return normalized.length === 0 ? zeroHash : canonicalJsonHash(normalized);
+}
