@@ -292,7 +292,9 @@ describe("relayer replicas on PostgreSQL", () => {
     const [a, b] = replicas as [Replica, Replica];
     let killed = false;
     let servedByBAfterKill = 0;
+    let answered = 0;
     let stop = false;
+    let finished = false;
     const worker = async (w: number) => {
       const key = callerKeys[2 + w]!;
       for (let i = 0; !stop && i < PER_CALLER_PER_MINUTE - 2; i++) {
@@ -301,6 +303,7 @@ describe("relayer replicas on PostgreSQL", () => {
           const answer = await chat(target, { key, content: `load ${w}.${i}` });
           // Before or after the kill, an answer that came back is a success.
           expect(answer.status).toBe(200);
+          answered++;
           if (killed && target === b) servedByBAfterKill++;
         } catch (error) {
           // Only calls to the killed replica may fail, and only at the connection.
@@ -309,11 +312,16 @@ describe("relayer replicas on PostgreSQL", () => {
         await sleep(20);
       }
     };
-    const load = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
-    await sleep(1_500);
+    const load = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w))).finally(() => (finished = true));
+    // Kill and stop by progress, not time: a fast machine finishes the load in under a second, a
+    // loaded one takes many; the kill lands with about a third of the calls answered.
+    const until = async (done: () => boolean) => {
+      for (let waited = 0; !done() && !finished && waited < 60_000; waited += 10) await sleep(10);
+    };
+    await until(() => answered >= 30);
     killed = true;
     await a.process!.kill("SIGKILL");
-    await sleep(1_500);
+    await until(() => servedByBAfterKill >= 5);
     stop = true;
     await load;
     expect(servedByBAfterKill).toBeGreaterThan(0);
