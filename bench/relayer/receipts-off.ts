@@ -7,7 +7,7 @@
  */
 import type { AppDeps } from "../../src/relayer/app";
 import type { ReceiptSigner } from "../../src/relayer/signer/signer";
-import type { RelayerStore } from "../../src/relayer/store";
+import type { RelayerStore, StoreTx } from "../../src/relayer/store";
 
 /** A well-formed (low-s) but meaningless signature: the answer keeps its shape and size. */
 const PLACEHOLDER_HASH = `0x${"00".repeat(32)}` as const;
@@ -30,14 +30,21 @@ function placeholderSigner(real: ReceiptSigner): ReceiptSigner {
 }
 
 /**
- * The real store, except that a receipt is never written: nothing is persisted, so the batcher
- * never has anything to seal, commit or settle. The (now empty) group-commit transaction each
- * answer waits for still runs.
+ * The real store, except that a receipt is never written (on the store or inside a transaction):
+ * nothing is persisted, so the batcher never has anything to seal, commit or settle. The (now empty)
+ * group-commit transaction each answer waits for still runs.
  */
 function storeWithoutReceipts(real: RelayerStore): RelayerStore {
-  const receipts = Object.create(real.receipts) as RelayerStore["receipts"];
-  receipts.insert = async () => 0;
-  return { ...real, receipts };
+  const withoutInsert = <T extends { receipts: RelayerStore["receipts"] }>(repos: T): T => {
+    const receipts = Object.create(repos.receipts) as RelayerStore["receipts"];
+    receipts.insert = async () => 0;
+    // Prototype-linked, so the real store's methods (transaction, close, …) keep their `this`.
+    return Object.assign(Object.create(repos) as T, { receipts });
+  };
+  const store = withoutInsert(real);
+  return Object.assign(store, {
+    transaction: <T>(fn: (tx: StoreTx) => Promise<T>) => real.transaction((tx) => fn(withoutInsert(tx))),
+  });
 }
 
 /** For startRelayer's adjustAppDeps: the app's dependencies with receipt issuance switched off. */
