@@ -1,8 +1,9 @@
-import { type Address, type Hex, keccak256, toBytes } from "viem";
+import { keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserKind, ZERO_BYTES32 } from "../../src/protocol";
 import { freePort } from "../../src/devnet/free-port";
-import { type NewReceipt, type RelayerStore, openStore } from "../../src/relayer/store";
+import { ZERO_BYTES32 } from "../../src/protocol";
+import { type RelayerStore, openStore } from "../../src/relayer/store";
+import { PAYER, SIGNER, receiptNumber } from "../../src/relayer/store/__fixtures__/receipts";
 import { isStoreBusy } from "../../src/relayer/store/errors";
 import { ReceiptWriter } from "../../src/relayer/store/receipt-writer";
 import { type PostgresCluster, startPostgresCluster } from "./helpers/postgres-cluster";
@@ -12,35 +13,6 @@ import { type PostgresCluster, startPostgresCluster } from "./helpers/postgres-c
  * PostgreSQL (a throwaway cluster). Concurrency cases use two stores on one PostgreSQL database,
  * as two replicas would.
  */
-
-const SIGNER = "0x1111111111111111111111111111111111111111" as Address;
-const PAYER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address;
-const OPERATOR = "0x00000000000000000000000000000000000000c1" as Address;
-
-function receiptNumber(n: number, fee = 0n): NewReceipt {
-  const id = (tag: string): Hex => keccak256(toBytes(`${tag}:${n}`));
-  return {
-    receipt: {
-      requestId: id("request"),
-      modelId: 1n,
-      deploymentId: 1n,
-      communityId: 1n,
-      userId: id("user"),
-      userKind: UserKind.KeyOwner,
-      inputHash: id("input"),
-      outputHash: id("output"),
-      timestamp: 1_700_000_000n + BigInt(n),
-      epoch: 1n,
-      fee,
-      payer: PAYER,
-      userAuth: ZERO_BYTES32,
-    },
-    hash: id("hash"),
-    signature: `0x${"ab".repeat(65)}`,
-    signer: SIGNER,
-    operator: OPERATOR,
-  };
-}
 
 let cluster: PostgresCluster;
 let databases = 0;

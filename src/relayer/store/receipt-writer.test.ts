@@ -2,38 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UserKind, ZERO_BYTES32 } from "../../protocol";
-import { type NewReceipt, type RelayerStore, type StoreTx, openSqliteStore } from "./index";
+import { receiptNumber } from "./__fixtures__/receipts";
+import { type RelayerStore, type StoreTx, openSqliteStore } from "./index";
 import { ReceiptWriter, ReceiptWriterError } from "./receipt-writer";
-
-const SIGNER = "0x1111111111111111111111111111111111111111";
-
-function receiptNumber(n: number): NewReceipt {
-  const id = (tag: string): Hex => keccak256(toBytes(`${tag}:${n}`));
-  return {
-    receipt: {
-      requestId: id("request"),
-      modelId: 1n,
-      deploymentId: 1n,
-      communityId: 1n,
-      userId: id("user"),
-      userKind: UserKind.KeyOwner,
-      inputHash: id("input"),
-      outputHash: id("output"),
-      timestamp: 1_700_000_000n,
-      epoch: 1n,
-      fee: 0n,
-      payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-      userAuth: ZERO_BYTES32,
-    },
-    hash: id("hash"),
-    signature: bytesToHex(new Uint8Array(65).fill(n % 256)),
-    signer: SIGNER,
-    operator: SIGNER,
-  };
-}
 
 let dir: string;
 let file: string;
