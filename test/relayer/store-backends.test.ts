@@ -1,3 +1,4 @@
+import pg from "pg";
 import { keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/devnet/free-port";
@@ -171,6 +172,30 @@ describe("shared rate limits on postgres", () => {
         resetAt: now + 120_000,
       });
     } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+  it("deletes ended windows once a window, on a hit, and keeps the running ones", async () => {
+    const url = await cluster.createDatabase(`store_test_${++databases}`);
+    const [a, b] = [await openStore(url), await openStore(url)];
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    const keys = async () =>
+      (await reader.query<{ key: string }>("SELECT key FROM rate_limits ORDER BY key")).rows.map((r) => r.key);
+    try {
+      const now = 1_000_000;
+      await a.rateLimits!.hit("ip:old", 60_000, now);
+      await b.rateLimits!.hit("ip:running", 60_000, now + 30_000);
+      // a pruned at its first hit; its next prune is due when that window ends.
+      await a.rateLimits!.hit("ip:other", 60_000, now + 59_999);
+      expect(await keys()).toEqual(["ip:old", "ip:other", "ip:running"]);
+      await a.rateLimits!.hit("ip:new", 60_000, now + 60_000);
+      expect(await keys()).toEqual(["ip:new", "ip:other", "ip:running"]);
+      // A pruned key starts a fresh window, as an ended one would.
+      expect(await b.rateLimits!.hit("ip:old", 60_000, now + 60_001)).toEqual({ hits: 1, resetAt: now + 120_001 });
+    } finally {
+      await reader.end();
       await a.close();
       await b.close();
     }

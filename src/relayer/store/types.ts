@@ -164,6 +164,7 @@ export interface FeesStore {
 
 /** Fixed-window hit counters shared by every process on the database. */
 export interface RateLimitsStore {
+  /** Counts one hit of `key`; at most once a window it also deletes every key's ended window. */
   hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
   /** Takes back one hit (express-rate-limit's skip-on-success options). */
   unhit(key: string): Promise<void>;

@@ -134,6 +134,9 @@ const SQL = {
     RETURNING hits, reset_at`,
   rate_unhit: "UPDATE rate_limits SET hits = GREATEST(hits - 1, 0) WHERE key = $1",
   rate_reset: "DELETE FROM rate_limits WHERE key = $1",
+  // A row whose window ended counts as absent (rate_hit restarts it at 1), so deleting it changes
+  // no answer; a row another replica renewed meanwhile fails the re-checked condition and stays.
+  rate_prune: "DELETE FROM rate_limits WHERE reset_at <= $1",
 } as const;
 
 type StatementName = keyof typeof SQL;
@@ -393,10 +396,18 @@ class PgFees implements FeesStore {
 }
 
 export class PgRateLimits implements RateLimitsStore {
+  /** When this process next deletes ended windows (ms since the epoch). */
+  private nextPruneAt = 0;
+
   constructor(private readonly db: Queryable) {}
 
   async hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit> {
     const [row] = await rows<{ hits: number; reset_at: number }>(this.db, "rate_hit", [key, nowMs, windowMs]);
+    // Every caller and IP ever seen leaves a row: once a window, the ended ones are deleted.
+    if (nowMs >= this.nextPruneAt) {
+      this.nextPruneAt = nowMs + windowMs;
+      await changes(this.db, "rate_prune", [nowMs]);
+    }
     return { hits: row!.hits, resetAt: row!.reset_at };
   }
 
