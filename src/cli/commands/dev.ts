@@ -171,8 +171,5 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       await web.close();
       await network.close();
       ctx.progress("stopped");
-      // Every server and the chain are closed, but viem's event pollers keep their next 2-second
-      // poll timer after unwatching, which would hold the process up to 3 s after "stopped".
-      process.exit(0);
     });
 }

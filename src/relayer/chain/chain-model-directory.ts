@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import { modelRegistryAbi } from "../../protocol";
 import { RelayerError } from "../errors";
 import type { ModelDeployment, ModelDirectory, RegisteredModel } from "../ports";
+import { pollLogs } from "./poll-logs";
 import type { RelayerChainClients } from "./viem-clients";
 
 /** ModelRegistry.Status.Active */
@@ -42,7 +43,7 @@ export type CreateChainModelDirectoryParameters = {
 /**
  * Models and their Active deployments read from ModelRegistry. Lookups serve a snapshot that is
  * reloaded when older than the TTL, and invalidated by any registry event (polled with
- * watchContractEvent), so a paused deployment or retired model stops receiving traffic within a
+ * getLogs), so a paused deployment or retired model stops receiving traffic within a
  * polling interval rather than a TTL.
  */
 export function createChainModelDirectory(params: CreateChainModelDirectoryParameters): ChainModelDirectory {
@@ -149,15 +150,13 @@ export function createChainModelDirectory(params: CreateChainModelDirectoryParam
   const unwatch =
     params.watch === false
       ? () => {}
-      : publicClient.watchContractEvent({
-          ...contract,
-          poll: true,
-          pollingInterval: 2_000,
+      : pollLogs({
+          client: publicClient,
+          address: params.registry,
+          intervalMs: 2_000,
           onLogs: () => {
             if (snapshot) snapshot.invalidated = true;
           },
-          // A failed poll only delays invalidation; the TTL still bounds staleness.
-          onError: () => {},
         });
 
   return {
