@@ -1,3 +1,26 @@
+import {
+  API_KEYS_TABLE,
+  BATCHES_TABLE,
+  BATCH_SETTLEMENTS_TABLE,
+  BATCH_TXS_TABLE,
+  type ColumnKind,
+  FEE_RESERVATIONS_TABLE,
+  IDEMPOTENCY_KEYS_TABLE,
+  RECEIPTS_TABLE,
+  WALLET_NONCES_TABLE,
+  createTableSql,
+} from "../rows";
+
+/** SQLite's type for each column kind of the shared tables (rows.ts). */
+const TYPES: Readonly<Record<ColumnKind, string>> = {
+  text: "TEXT",
+  integer: "INTEGER",
+  bigint: "INTEGER",
+  amount: "TEXT",
+  bytes: "BLOB",
+  serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+};
+
 /**
  * Schema migrations, applied in order inside one transaction each and recorded in
  * `schema_migrations`. Never edit a shipped migration; append a new one.
@@ -7,87 +30,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 1,
     name: "initial schema",
     sql: `
-      CREATE TABLE api_keys (
-        id TEXT PRIMARY KEY,
-        key_hash TEXT NOT NULL UNIQUE,
-        prefix TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        label TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        revoked_at INTEGER
-      );
+      ${createTableSql(API_KEYS_TABLE, TYPES)};
       CREATE INDEX api_keys_owner ON api_keys (owner);
 
-      CREATE TABLE wallet_nonces (
-        user TEXT NOT NULL,
-        nonce TEXT NOT NULL,
-        used_at INTEGER NOT NULL,
-        PRIMARY KEY (user, nonce)
-      ) WITHOUT ROWID;
+      ${createTableSql(WALLET_NONCES_TABLE, TYPES)} WITHOUT ROWID;
 
-      CREATE TABLE idempotency_keys (
-        caller TEXT NOT NULL,
-        key TEXT NOT NULL,
-        body_hash TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
-        response_status INTEGER,
-        response_body TEXT,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (caller, key)
-      ) WITHOUT ROWID;
+      ${createTableSql(IDEMPOTENCY_KEYS_TABLE, TYPES)} WITHOUT ROWID;
 
-      CREATE TABLE batches (
-        relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        epoch INTEGER NOT NULL,
-        root TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        data_uri TEXT NOT NULL,
-        data_hash TEXT NOT NULL,
-        file BLOB NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('sealed', 'submitted', 'confirmed')),
-        sealed_at INTEGER NOT NULL,
-        confirmed_at INTEGER,
-        confirmed_tx TEXT,
-        last_error TEXT,
-        PRIMARY KEY (relayer, batch_id)
-      );
+      ${createTableSql(BATCHES_TABLE, TYPES)};
       CREATE INDEX batches_status ON batches (status);
 
-      CREATE TABLE batch_txs (
-        tx_hash TEXT PRIMARY KEY,
-        relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        nonce INTEGER NOT NULL,
-        sent_at INTEGER NOT NULL,
-        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
-      );
+      ${createTableSql(BATCH_TXS_TABLE, TYPES)};
       CREATE INDEX batch_txs_batch ON batch_txs (relayer, batch_id);
 
-      CREATE TABLE receipts (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        request_id TEXT NOT NULL UNIQUE,
-        receipt_hash TEXT NOT NULL UNIQUE,
-        model_id TEXT NOT NULL,
-        deployment_id TEXT NOT NULL,
-        community_id TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        user_kind INTEGER NOT NULL,
-        input_hash TEXT NOT NULL,
-        output_hash TEXT NOT NULL,
-        timestamp INTEGER NOT NULL,
-        epoch INTEGER NOT NULL,
-        fee TEXT NOT NULL,
-        payer TEXT NOT NULL,
-        user_auth TEXT NOT NULL,
-        signature TEXT NOT NULL,
-        signer TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('unbatched', 'batched', 'expired')),
-        batch_relayer TEXT,
-        batch_id INTEGER,
-        created_at INTEGER NOT NULL,
-        FOREIGN KEY (batch_relayer, batch_id) REFERENCES batches (relayer, batch_id)
-      );
+      ${createTableSql(RECEIPTS_TABLE, TYPES)};
       CREATE INDEX receipts_unbatched ON receipts (status, signer, epoch, seq);
       CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
     `,
@@ -102,24 +58,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 
       -- Prices reserved against a payer's escrow for calls still in flight; a row is deleted in the
       -- transaction that stores the call's receipt, or when the call fails, or at boot (a crash).
-      CREATE TABLE fee_reservations (
-        request_id TEXT PRIMARY KEY,
-        payer TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
+      ${createTableSql(FEE_RESERVATIONS_TABLE, TYPES)} WITHOUT ROWID;
       CREATE INDEX fee_reservations_payer ON fee_reservations (payer);
 
       -- Confirmed batches whose fees FeeEscrow has settled (or that had none to settle).
-      CREATE TABLE batch_settlements (
-        relayer TEXT NOT NULL,
-        batch_id INTEGER NOT NULL,
-        total TEXT NOT NULL,
-        tx_hash TEXT,
-        settled_at INTEGER NOT NULL,
-        PRIMARY KEY (relayer, batch_id),
-        FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE
-      );
+      ${createTableSql(BATCH_SETTLEMENTS_TABLE, TYPES)};
     `,
   },
   {
