@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {BaselineLedger} from "./BaselineLedger.sol";
+
 /**
  * @title EventOnlyLedger
  * @author Kho bench
@@ -8,39 +10,10 @@ pragma solidity 0.8.28;
  * emits the batch and nothing is stored. Logs can be checked off-chain only: no contract (FeeEscrow,
  * `verifyReceipt`) can tell later that a batch was committed.
  */
-contract EventOnlyLedger {
-    /// @notice Keys allowed to submit; set once by the deployer.
-    mapping(address relayer => bool allowed) public isRelayer;
-
-    /// @notice The caller is not an authorized relayer.
-    error NotRelayer(address account);
-
-    /// @notice Same signature as IUsageLedger.BatchSubmitted, so both emit the same bytes.
-    event BatchSubmitted(
-        address indexed relayer,
-        uint64 indexed batchId,
-        uint64 indexed epoch,
-        bytes32 root,
-        uint32 count,
-        string dataURI,
-        bytes32 dataHash
-    );
-
+contract EventOnlyLedger is BaselineLedger {
     /// @param relayer The one key allowed to submit.
-    constructor(address relayer) {
-        isRelayer[relayer] = true;
-    }
+    constructor(address relayer) BaselineLedger(relayer) {}
 
-    /// @notice Same arguments as UsageLedger.submitBatch, so both pay the same calldata.
-    function submitBatch(
-        uint64 epoch,
-        uint64 batchId,
-        bytes32 root,
-        uint32 count,
-        string calldata dataURI,
-        bytes32 dataHash
-    ) external {
-        if (!isRelayer[msg.sender]) revert NotRelayer(msg.sender);
-        emit BatchSubmitted(msg.sender, batchId, epoch, root, count, dataURI, dataHash);
-    }
+    /// @dev Nothing: the event is the only record.
+    function _store(uint64, bytes32) internal override {}
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {BaselineLedger} from "./BaselineLedger.sol";
+
 /**
  * @title RootOnlyLedger
  * @author Kho bench
@@ -9,42 +11,15 @@ pragma solidity 0.8.28;
  * stores the batch root in one new slot and emits the same event as Kho's ledger. No batch id order,
  * no epoch window, no argument checks.
  */
-contract RootOnlyLedger {
-    /// @notice Keys allowed to submit; set once by the deployer.
-    mapping(address relayer => bool allowed) public isRelayer;
+contract RootOnlyLedger is BaselineLedger {
     /// @notice Each relayer's batch roots by id; written by submitBatch.
     mapping(address relayer => mapping(uint64 batchId => bytes32 root)) public roots;
 
-    /// @notice The caller is not an authorized relayer.
-    error NotRelayer(address account);
-
-    /// @notice Same signature as IUsageLedger.BatchSubmitted, so both emit the same bytes.
-    event BatchSubmitted(
-        address indexed relayer,
-        uint64 indexed batchId,
-        uint64 indexed epoch,
-        bytes32 root,
-        uint32 count,
-        string dataURI,
-        bytes32 dataHash
-    );
-
     /// @param relayer The one key allowed to submit.
-    constructor(address relayer) {
-        isRelayer[relayer] = true;
-    }
+    constructor(address relayer) BaselineLedger(relayer) {}
 
-    /// @notice Same arguments as UsageLedger.submitBatch, so both pay the same calldata.
-    function submitBatch(
-        uint64 epoch,
-        uint64 batchId,
-        bytes32 root,
-        uint32 count,
-        string calldata dataURI,
-        bytes32 dataHash
-    ) external {
-        if (!isRelayer[msg.sender]) revert NotRelayer(msg.sender);
+    /// @dev One new slot: the root under the relayer and batch id.
+    function _store(uint64 batchId, bytes32 root) internal override {
         roots[msg.sender][batchId] = root;
-        emit BatchSubmitted(msg.sender, batchId, epoch, root, count, dataURI, dataHash);
     }
 }

@@ -43,9 +43,11 @@ export function compileBaselines(
       outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
     },
   };
+  // A baseline's own imports ("./BaselineLedger.sol") reach solc as names beside it; others are packages.
   const findImport = (file: string) => {
+    const local = path.join(__dirname, file);
     try {
-      return { contents: fs.readFileSync(require.resolve(file), "utf8") };
+      return { contents: fs.readFileSync(fs.existsSync(local) ? local : require.resolve(file), "utf8") };
     } catch {
       return { error: `not found: ${file}` };
     }
