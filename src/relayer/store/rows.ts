@@ -178,12 +178,7 @@ export function emptyBatchCounts(): Record<BatchStatus, number> {
   return { sealed: 0, submitted: 0, confirmed: 0 };
 }
 
-/**
- * The tables both schemas share, as both migrations create them: each column's name, its kind (a
- * backend's migrations map kinds to their dialect's types) and its portable constraints, then the
- * table constraints. Shipped migrations are built from these, so like them they never change: a new
- * column is added by a new migration in each backend (ALTER TABLE), not here.
- */
+/** A column's type in both schemas: a backend's migrations map each kind to its dialect's type. */
 export type ColumnKind =
   /** Text both ways. */
   | "text"
@@ -197,141 +192,136 @@ export type ColumnKind =
   /** The receipts' insertion order, assigned by the database. */
   | "serial";
 
-export type ColumnSpec = readonly [name: string, kind: ColumnKind, constraints?: string];
-export type TableSpec = { name: string; columns: readonly ColumnSpec[]; constraints: readonly string[] };
+type ColumnSpec = readonly [name: string, kind: ColumnKind, constraints?: string];
+type TableSpec = { columns: readonly ColumnSpec[]; constraints: readonly string[] };
 
-export const API_KEYS_TABLE: TableSpec = {
-  name: "api_keys",
-  columns: [
-    ["id", "text", "PRIMARY KEY"],
-    ["key_hash", "text", "NOT NULL UNIQUE"],
-    ["prefix", "text", "NOT NULL"],
-    ["owner", "text", "NOT NULL"],
-    ["label", "text", "NOT NULL"],
-    ["created_at", "bigint", "NOT NULL"],
-    ["revoked_at", "bigint"],
-  ],
-  constraints: [],
-};
+/**
+ * The tables both schemas share, as both migrations create them: each column's name, its kind and
+ * its portable constraints, then the table constraints. Shipped migrations are built from these, so like them they never change: a new
+ * column is added by a new migration in each backend (ALTER TABLE), not here.
+ */
+const SHARED_TABLES = {
+  api_keys: {
+    columns: [
+      ["id", "text", "PRIMARY KEY"],
+      ["key_hash", "text", "NOT NULL UNIQUE"],
+      ["prefix", "text", "NOT NULL"],
+      ["owner", "text", "NOT NULL"],
+      ["label", "text", "NOT NULL"],
+      ["created_at", "bigint", "NOT NULL"],
+      ["revoked_at", "bigint"],
+    ],
+    constraints: [],
+  },
+  wallet_nonces: {
+    columns: [
+      ["user", "text", "NOT NULL"],
+      ["nonce", "text", "NOT NULL"],
+      ["used_at", "bigint", "NOT NULL"],
+    ],
+    constraints: ['PRIMARY KEY ("user", nonce)'],
+  },
+  idempotency_keys: {
+    columns: [
+      ["caller", "text", "NOT NULL"],
+      ["key", "text", "NOT NULL"],
+      ["body_hash", "text", "NOT NULL"],
+      ["state", "text", "NOT NULL CHECK (state IN ('pending', 'done'))"],
+      ["response_status", "integer"],
+      ["response_body", "text"],
+      ["created_at", "bigint", "NOT NULL"],
+    ],
+    constraints: ["PRIMARY KEY (caller, key)"],
+  },
+  batches: {
+    columns: [
+      ["relayer", "text", "NOT NULL"],
+      ["batch_id", "bigint", "NOT NULL"],
+      ["epoch", "bigint", "NOT NULL"],
+      ["root", "text", "NOT NULL"],
+      ["count", "integer", "NOT NULL"],
+      ["data_uri", "text", "NOT NULL"],
+      ["data_hash", "text", "NOT NULL"],
+      ["file", "bytes", "NOT NULL"],
+      ["status", "text", "NOT NULL CHECK (status IN ('sealed', 'submitted', 'confirmed'))"],
+      ["sealed_at", "bigint", "NOT NULL"],
+      ["confirmed_at", "bigint"],
+      ["confirmed_tx", "text"],
+      ["last_error", "text"],
+    ],
+    constraints: ["PRIMARY KEY (relayer, batch_id)"],
+  },
+  batch_txs: {
+    columns: [
+      ["tx_hash", "text", "PRIMARY KEY"],
+      ["relayer", "text", "NOT NULL"],
+      ["batch_id", "bigint", "NOT NULL"],
+      ["nonce", "bigint", "NOT NULL"],
+      ["sent_at", "bigint", "NOT NULL"],
+    ],
+    constraints: ["FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE"],
+  },
+  receipts: {
+    columns: [
+      ["seq", "serial"],
+      ["request_id", "text", "NOT NULL UNIQUE"],
+      ["receipt_hash", "text", "NOT NULL UNIQUE"],
+      ["model_id", "text", "NOT NULL"],
+      ["deployment_id", "text", "NOT NULL"],
+      ["community_id", "text", "NOT NULL"],
+      ["user_id", "text", "NOT NULL"],
+      ["user_kind", "integer", "NOT NULL"],
+      ["input_hash", "text", "NOT NULL"],
+      ["output_hash", "text", "NOT NULL"],
+      ["timestamp", "bigint", "NOT NULL"],
+      ["epoch", "bigint", "NOT NULL"],
+      ["fee", "amount", "NOT NULL"],
+      ["payer", "text", "NOT NULL"],
+      ["user_auth", "text", "NOT NULL"],
+      ["signature", "text", "NOT NULL"],
+      ["signer", "text", "NOT NULL"],
+      ["status", "text", "NOT NULL CHECK (status IN ('unbatched', 'batched', 'expired'))"],
+      ["batch_relayer", "text"],
+      ["batch_id", "bigint"],
+      ["created_at", "bigint", "NOT NULL"],
+    ],
+    constraints: ["FOREIGN KEY (batch_relayer, batch_id) REFERENCES batches (relayer, batch_id)"],
+  },
+  fee_reservations: {
+    columns: [
+      ["request_id", "text", "PRIMARY KEY"],
+      ["payer", "text", "NOT NULL"],
+      ["amount", "amount", "NOT NULL"],
+      ["created_at", "bigint", "NOT NULL"],
+    ],
+    constraints: [],
+  },
+  batch_settlements: {
+    columns: [
+      ["relayer", "text", "NOT NULL"],
+      ["batch_id", "bigint", "NOT NULL"],
+      ["total", "amount", "NOT NULL"],
+      ["tx_hash", "text"],
+      ["settled_at", "bigint", "NOT NULL"],
+    ],
+    constraints: [
+      "PRIMARY KEY (relayer, batch_id)",
+      "FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE",
+    ],
+  },
+} satisfies Record<string, TableSpec>;
 
-export const WALLET_NONCES_TABLE: TableSpec = {
-  name: "wallet_nonces",
-  columns: [
-    ["user", "text", "NOT NULL"],
-    ["nonce", "text", "NOT NULL"],
-    ["used_at", "bigint", "NOT NULL"],
-  ],
-  constraints: ['PRIMARY KEY ("user", nonce)'],
-};
+type SharedTable = keyof typeof SHARED_TABLES;
 
-export const IDEMPOTENCY_KEYS_TABLE: TableSpec = {
-  name: "idempotency_keys",
-  columns: [
-    ["caller", "text", "NOT NULL"],
-    ["key", "text", "NOT NULL"],
-    ["body_hash", "text", "NOT NULL"],
-    ["state", "text", "NOT NULL CHECK (state IN ('pending', 'done'))"],
-    ["response_status", "integer"],
-    ["response_body", "text"],
-    ["created_at", "bigint", "NOT NULL"],
-  ],
-  constraints: ["PRIMARY KEY (caller, key)"],
-};
-
-export const BATCHES_TABLE: TableSpec = {
-  name: "batches",
-  columns: [
-    ["relayer", "text", "NOT NULL"],
-    ["batch_id", "bigint", "NOT NULL"],
-    ["epoch", "bigint", "NOT NULL"],
-    ["root", "text", "NOT NULL"],
-    ["count", "integer", "NOT NULL"],
-    ["data_uri", "text", "NOT NULL"],
-    ["data_hash", "text", "NOT NULL"],
-    ["file", "bytes", "NOT NULL"],
-    ["status", "text", "NOT NULL CHECK (status IN ('sealed', 'submitted', 'confirmed'))"],
-    ["sealed_at", "bigint", "NOT NULL"],
-    ["confirmed_at", "bigint"],
-    ["confirmed_tx", "text"],
-    ["last_error", "text"],
-  ],
-  constraints: ["PRIMARY KEY (relayer, batch_id)"],
-};
-
-export const BATCH_TXS_TABLE: TableSpec = {
-  name: "batch_txs",
-  columns: [
-    ["tx_hash", "text", "PRIMARY KEY"],
-    ["relayer", "text", "NOT NULL"],
-    ["batch_id", "bigint", "NOT NULL"],
-    ["nonce", "bigint", "NOT NULL"],
-    ["sent_at", "bigint", "NOT NULL"],
-  ],
-  constraints: ["FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE"],
-};
-
-export const RECEIPTS_TABLE: TableSpec = {
-  name: "receipts",
-  columns: [
-    ["seq", "serial"],
-    ["request_id", "text", "NOT NULL UNIQUE"],
-    ["receipt_hash", "text", "NOT NULL UNIQUE"],
-    ["model_id", "text", "NOT NULL"],
-    ["deployment_id", "text", "NOT NULL"],
-    ["community_id", "text", "NOT NULL"],
-    ["user_id", "text", "NOT NULL"],
-    ["user_kind", "integer", "NOT NULL"],
-    ["input_hash", "text", "NOT NULL"],
-    ["output_hash", "text", "NOT NULL"],
-    ["timestamp", "bigint", "NOT NULL"],
-    ["epoch", "bigint", "NOT NULL"],
-    ["fee", "amount", "NOT NULL"],
-    ["payer", "text", "NOT NULL"],
-    ["user_auth", "text", "NOT NULL"],
-    ["signature", "text", "NOT NULL"],
-    ["signer", "text", "NOT NULL"],
-    ["status", "text", "NOT NULL CHECK (status IN ('unbatched', 'batched', 'expired'))"],
-    ["batch_relayer", "text"],
-    ["batch_id", "bigint"],
-    ["created_at", "bigint", "NOT NULL"],
-  ],
-  constraints: ["FOREIGN KEY (batch_relayer, batch_id) REFERENCES batches (relayer, batch_id)"],
-};
-
-export const FEE_RESERVATIONS_TABLE: TableSpec = {
-  name: "fee_reservations",
-  columns: [
-    ["request_id", "text", "PRIMARY KEY"],
-    ["payer", "text", "NOT NULL"],
-    ["amount", "amount", "NOT NULL"],
-    ["created_at", "bigint", "NOT NULL"],
-  ],
-  constraints: [],
-};
-
-export const BATCH_SETTLEMENTS_TABLE: TableSpec = {
-  name: "batch_settlements",
-  columns: [
-    ["relayer", "text", "NOT NULL"],
-    ["batch_id", "bigint", "NOT NULL"],
-    ["total", "amount", "NOT NULL"],
-    ["tx_hash", "text"],
-    ["settled_at", "bigint", "NOT NULL"],
-  ],
-  constraints: [
-    "PRIMARY KEY (relayer, batch_id)",
-    "FOREIGN KEY (relayer, batch_id) REFERENCES batches (relayer, batch_id) ON DELETE CASCADE",
-  ],
-};
-
-/** `CREATE TABLE` for `table` with `types` (a backend's dialect), plus the columns only that backend creates with it. */
+/** `CREATE TABLE` for `name` with `types` (a backend's dialect), plus the columns only that backend creates with it. */
 export function createTableSql(
-  table: TableSpec,
+  name: SharedTable,
   types: Readonly<Record<ColumnKind, string>>,
   extraColumns: readonly ColumnSpec[] = [],
 ): string {
+  const table: TableSpec = SHARED_TABLES[name];
   const columns = [...table.columns, ...extraColumns].map(
-    ([name, kind, constraints]) => `"${name}" ${types[kind]}${constraints ? ` ${constraints}` : ""}`,
+    ([column, kind, constraints]) => `"${column}" ${types[kind]}${constraints ? ` ${constraints}` : ""}`,
   );
-  return `CREATE TABLE ${table.name} (\n  ${[...columns, ...table.constraints].join(",\n  ")}\n)`;
+  return `CREATE TABLE ${name} (\n  ${[...columns, ...table.constraints].join(",\n  ")}\n)`;
 }

@@ -1,15 +1,4 @@
-import {
-  API_KEYS_TABLE,
-  BATCHES_TABLE,
-  BATCH_SETTLEMENTS_TABLE,
-  BATCH_TXS_TABLE,
-  type ColumnKind,
-  FEE_RESERVATIONS_TABLE,
-  IDEMPOTENCY_KEYS_TABLE,
-  RECEIPTS_TABLE,
-  WALLET_NONCES_TABLE,
-  createTableSql,
-} from "../rows";
+import { type ColumnKind, createTableSql } from "../rows";
 
 /** PostgreSQL's type for each column kind of the shared tables (rows.ts). */
 const TYPES: Readonly<Record<ColumnKind, string>> = {
@@ -32,23 +21,23 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     version: 1,
     name: "relayer schema for replicas",
     sql: `
-      ${createTableSql(API_KEYS_TABLE, TYPES)};
+      ${createTableSql("api_keys", TYPES)};
       CREATE INDEX api_keys_owner ON api_keys (owner);
 
-      ${createTableSql(WALLET_NONCES_TABLE, TYPES)};
+      ${createTableSql("wallet_nonces", TYPES)};
 
       -- owner: the relayer address of the replica holding a pending key.
-      ${createTableSql(IDEMPOTENCY_KEYS_TABLE, TYPES, [["owner", "text", "NOT NULL"]])};
+      ${createTableSql("idempotency_keys", TYPES, [["owner", "text", "NOT NULL"]])};
       CREATE INDEX idempotency_keys_pending ON idempotency_keys (owner) WHERE state = 'pending';
 
-      ${createTableSql(BATCHES_TABLE, TYPES)};
+      ${createTableSql("batches", TYPES)};
       CREATE INDEX batches_status ON batches (status);
 
-      ${createTableSql(BATCH_TXS_TABLE, TYPES)};
+      ${createTableSql("batch_txs", TYPES)};
       CREATE INDEX batch_txs_batch ON batch_txs (relayer, batch_id);
 
       -- operator: the serving deployment's operator when the receipt was signed.
-      ${createTableSql(RECEIPTS_TABLE, TYPES, [["operator", "text"]])};
+      ${createTableSql("receipts", TYPES, [["operator", "text"]])};
       CREATE INDEX receipts_unbatched ON receipts (status, signer, epoch, seq);
       CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
       CREATE INDEX receipts_payer ON receipts (payer, status);
@@ -56,11 +45,11 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       -- Prices reserved against a payer's escrow for calls in flight on any replica (owner: its
       -- relayer address); deleted in the transaction that stores the call's receipt, when the call
       -- fails, or when the owning replica starts again after a crash.
-      ${createTableSql(FEE_RESERVATIONS_TABLE, TYPES, [["owner", "text", "NOT NULL"]])};
+      ${createTableSql("fee_reservations", TYPES, [["owner", "text", "NOT NULL"]])};
       CREATE INDEX fee_reservations_payer ON fee_reservations (payer);
       CREATE INDEX fee_reservations_owner ON fee_reservations (owner);
 
-      ${createTableSql(BATCH_SETTLEMENTS_TABLE, TYPES)};
+      ${createTableSql("batch_settlements", TYPES)};
 
       -- Fixed-window rate-limit counters shared by the replicas (reset_at in ms since the epoch).
       CREATE TABLE rate_limits (

@@ -1,15 +1,4 @@
-import {
-  API_KEYS_TABLE,
-  BATCHES_TABLE,
-  BATCH_SETTLEMENTS_TABLE,
-  BATCH_TXS_TABLE,
-  type ColumnKind,
-  FEE_RESERVATIONS_TABLE,
-  IDEMPOTENCY_KEYS_TABLE,
-  RECEIPTS_TABLE,
-  WALLET_NONCES_TABLE,
-  createTableSql,
-} from "../rows";
+import { type ColumnKind, createTableSql } from "../rows";
 
 /** SQLite's type for each column kind of the shared tables (rows.ts). */
 const TYPES: Readonly<Record<ColumnKind, string>> = {
@@ -30,20 +19,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 1,
     name: "initial schema",
     sql: `
-      ${createTableSql(API_KEYS_TABLE, TYPES)};
+      ${createTableSql("api_keys", TYPES)};
       CREATE INDEX api_keys_owner ON api_keys (owner);
 
-      ${createTableSql(WALLET_NONCES_TABLE, TYPES)} WITHOUT ROWID;
+      ${createTableSql("wallet_nonces", TYPES)} WITHOUT ROWID;
 
-      ${createTableSql(IDEMPOTENCY_KEYS_TABLE, TYPES)} WITHOUT ROWID;
+      ${createTableSql("idempotency_keys", TYPES)} WITHOUT ROWID;
 
-      ${createTableSql(BATCHES_TABLE, TYPES)};
+      ${createTableSql("batches", TYPES)};
       CREATE INDEX batches_status ON batches (status);
 
-      ${createTableSql(BATCH_TXS_TABLE, TYPES)};
+      ${createTableSql("batch_txs", TYPES)};
       CREATE INDEX batch_txs_batch ON batch_txs (relayer, batch_id);
 
-      ${createTableSql(RECEIPTS_TABLE, TYPES)};
+      ${createTableSql("receipts", TYPES)};
       CREATE INDEX receipts_unbatched ON receipts (status, signer, epoch, seq);
       CREATE INDEX receipts_batch ON receipts (batch_relayer, batch_id);
     `,
@@ -58,11 +47,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 
       -- Prices reserved against a payer's escrow for calls still in flight; a row is deleted in the
       -- transaction that stores the call's receipt, or when the call fails, or at boot (a crash).
-      ${createTableSql(FEE_RESERVATIONS_TABLE, TYPES)} WITHOUT ROWID;
+      ${createTableSql("fee_reservations", TYPES)} WITHOUT ROWID;
       CREATE INDEX fee_reservations_payer ON fee_reservations (payer);
 
       -- Confirmed batches whose fees FeeEscrow has settled (or that had none to settle).
-      ${createTableSql(BATCH_SETTLEMENTS_TABLE, TYPES)};
+      ${createTableSql("batch_settlements", TYPES)};
     `,
   },
   {
