@@ -1,6 +1,6 @@
 import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { UserKind, ZERO_BYTES32 } from "../../../protocol";
-import type { NewReceipt } from "../types";
+import type { NewReceipt } from "../index";
 
 /**
  * Receipts for the store's tests (src and test/relayer): a test under src may not import test/
