@@ -2,7 +2,7 @@
  * One reward epoch end to end in a fresh process, as `kho rewards compute` runs it after reading
  * the chain: batch files from disk, chain facts from facts.json, retention from the earlier
  * epochs' activity.json files. Prints one JSON line: time since process start, peak RSS, root.
- * Usage: node -r ts-node/register/transpile-only bench/rewards-epoch-child.ts <facts.json> <sampled|full>
+ * Usage: node -r ./bench/lib/esbuild-register.js bench/rewards-epoch-child.ts <facts.json> <sampled|full>
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,7 +11,8 @@ import { keccak256 } from "viem";
 import { resolveRewardParams, serializeEpochRewards } from "../src/rewards/core";
 import { computeEpochFromHistory } from "../src/rewards/pipeline/epoch-from-history";
 import { parseEpochActivity } from "../src/rewards/pipeline/retention-activity";
-import { createSignaturePool } from "../src/rewards/pipeline/signature-pool";
+import { createBatchCheckPool } from "../src/rewards/pipeline/batch-check-pool";
+import { createSignaturePool, defaultThreads } from "../src/rewards/pipeline/signature-pool";
 import { readEpochFacts } from "./fixtures/epoch-on-disk";
 
 export type RewardsEpochChildReport = {
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     lookback.push(parseEpochActivity(text, epoch));
   }
   const pool = createSignaturePool();
+  const checker = createBatchCheckPool(defaultThreads());
   try {
     const computed = await computeEpochFromHistory({
       epoch: facts.epoch,
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       previousCumulative: new Map(),
       lookback,
       pool,
+      checker,
       verification: mode === "full" ? { mode: "full" } : { mode: "sampled", seed: facts.seed, perBatch: 32 },
       fetchBatch: (batch) => readFile(fileURLToPath(batch.dataURI)),
     });
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
-    await pool.close();
+    await Promise.all([pool.close(), checker.close()]);
   }
 }
 

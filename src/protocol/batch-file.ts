@@ -141,9 +141,14 @@ function compareAddresses(a: Address, b: Address): number {
 }
 
 function sumsByAddress(entries: readonly { address: Address; amount: bigint }[]): [Address, bigint][] {
-  const sums = new Map<Address, bigint>();
+  // Summed by the address as written, then checksummed once per distinct spelling: a batch names
+  // few payers thousands of times, and checksumming each entry cost more than parsing it.
+  const bySpelling = new Map<string, bigint>();
   for (const { address, amount } of entries) {
-    if (amount === 0n) continue;
+    if (amount !== 0n) bySpelling.set(address, (bySpelling.get(address) ?? 0n) + amount);
+  }
+  const sums = new Map<Address, bigint>();
+  for (const [address, amount] of bySpelling) {
     const key = getAddress(address);
     sums.set(key, (sums.get(key) ?? 0n) + amount);
   }

@@ -14,8 +14,10 @@ import { batchTree, serializeBatchFile } from "../../src/protocol/batch-file";
 import { receiptTypes, usageLedgerDomain } from "../../src/protocol/eip712";
 import { resolveRewardParams, serializeEpochRewards } from "../../src/rewards/core";
 import type { ChainHistory, ModelEvent } from "../../src/rewards/pipeline/chain-history";
-import { type ReceiptVerification, sampleIndexes } from "../../src/rewards/pipeline/collect-epoch-receipts";
+import type { ReceiptVerification } from "../../src/rewards/pipeline/collect-epoch-receipts";
+import { sampleIndexes } from "../../src/rewards/pipeline/sample-indexes";
 import { computeEpochFromHistory } from "../../src/rewards/pipeline/epoch-from-history";
+import { type BatchCheckPool, createBatchCheckPool } from "../../src/rewards/pipeline/batch-check-pool";
 import { type SignaturePool, createSignaturePool } from "../../src/rewards/pipeline/signature-pool";
 
 const DOMAIN: LedgerDomain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
@@ -117,10 +119,12 @@ async function buildEpoch(bad?: { signed: SignedReceipt }): Promise<Epoch> {
 
 describe("sampled receipt verification", () => {
   let pool: SignaturePool;
+  let checker: BatchCheckPool;
   beforeAll(() => {
     pool = createSignaturePool({ threads: 1 });
+    checker = createBatchCheckPool(1);
   });
-  afterAll(() => pool.close());
+  afterAll(() => Promise.all([pool.close(), checker.close()]));
 
   const compute = (epoch: Epoch, verification: ReceiptVerification) =>
     computeEpochFromHistory({
@@ -133,6 +137,7 @@ describe("sampled receipt verification", () => {
       previousCumulative: new Map<Address, bigint>(),
       lookback: [],
       pool,
+      checker,
       verification,
       fetchBatch: async (batch) => epoch.files.get(batch.dataURI)!,
     });

@@ -120,7 +120,10 @@ async function withPipeline<T>(
 function addPipelineOptions(command: Command): Command {
   return addMirrorOption(command, "a mirror to read batch files and accepted trees from before their data URIs")
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
-    .option("--threads <n>", "signature-recovery worker threads (default: the machine's cores)")
+    .option(
+      "--threads <n>",
+      "worker threads for signature recovery, and as many for batch-file checks (default: the machine's cores)",
+    )
     .option("--skip-unavailable", "count unreachable batch files as dropped instead of failing")
     .option("--from-genesis", "recompute every earlier epoch instead of starting from the last accepted root")
     .option(

@@ -1,15 +1,15 @@
-import { type Address, type Hex, hexToBytes, isAddressEqual } from "viem";
-import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
-import { keccak256Bytes } from "../../protocol/keccak";
+import { type Address, type Hex, isAddressEqual } from "viem";
 import { CLOCK_SKEW_TOLERANCE_SECONDS } from "../../protocol/clock-tolerance";
-import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
+import type { LedgerDomain } from "../../protocol/receipt";
+import type { CheckBatchFileReturnType } from "./batch-check";
+import type { BatchCheckPool } from "./batch-check-pool";
 import type { BatchEvent } from "./chain-history";
 import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
 import { ReceiptStore } from "./receipt-store";
+import { columnInteger, columnWord } from "./receipt-columns";
 import type { SignaturePool } from "./signature-pool";
-import { fileKeccak256 } from "./file-hash";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
 export const DROP_REASONS = [
@@ -71,29 +71,6 @@ export type ReceiptVerification = { mode: "full" } | { mode: "sampled"; seed: He
 /** Receipts checked per batch in sampled mode (docs/rewards.md gives the detection odds). */
 export const DEFAULT_SAMPLES_PER_BATCH = 32;
 
-/**
- * Indexes of the receipts of a batch of `count` to check: every one when the batch is no larger
- * than the sample, else `perBatch` draws from keccak256(seed ‖ relayer ‖ batchId ‖ draw), sorted
- * and without repeats. Anyone with the chain gets the same indexes.
- */
-export function sampleIndexes(seed: Hex, relayer: Address, batchId: bigint, count: number, perBatch: number): number[] {
-  if (count <= perBatch) return Array.from({ length: count }, (_, i) => i);
-  const input = new Uint8Array(32 + 20 + 32 + 4);
-  input.set(hexToBytes(seed), 0);
-  input.set(hexToBytes(relayer), 32);
-  const view = new DataView(input.buffer);
-  view.setBigUint64(32 + 20 + 24, batchId);
-  const picked = new Set<number>();
-  for (let draw = 0; draw < perBatch; draw++) {
-    view.setUint32(32 + 20 + 32, draw);
-    const digest = new DataView(keccak256Bytes(input).buffer);
-    // 48 bits of the digest modulo a count below 2^32: the bias is under 2^-16.
-    const value = digest.getUint32(0) * 0x10000 + digest.getUint16(4);
-    picked.add(value % count);
-  }
-  return [...picked].sort((a, b) => a - b);
-}
-
 export type CollectEpochReceiptsParameters = {
   epoch: bigint;
   epochStart: bigint;
@@ -104,6 +81,8 @@ export type CollectEpochReceiptsParameters = {
   registry: RegistrySnapshot;
   relayers: RelayerAuthority;
   pool: SignaturePool;
+  /** Checks the batch files on worker threads (file hash, parsing, header, root). */
+  checker: BatchCheckPool;
   /** The bytes of a batch's file (rewards-pipeline passes PublicDataSource.batchFile: mirrors, then its data URI). */
   fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
   /** Default `{ mode: "full" }`. */
@@ -126,6 +105,7 @@ export function emptyDropCounts(): DropCounts {
 }
 
 type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
+type Prepared = { fetched: Fetched; checked: CheckBatchFileReturnType | null };
 
 /**
  * Fetches, checks and filters every batch of an epoch. A batch whose bytes do not hash to the
@@ -134,13 +114,15 @@ type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
  * Surviving receipts must be signed by the submitting relayer while it held the role, belong to
  * the epoch, not postdate their batch by more than CLOCK_SKEW_TOLERANCE_SECONDS, be new (by hash and by requestId) and name a registered
  * model, one of its deployments that existed when the call was served, and the model's community.
+ * Files are checked on worker threads (checkBatchFile), a few batches ahead; their results are
+ * applied on this thread in chain order, so duplicates and drops are the same as one by one.
  */
 export async function collectEpochReceipts(
   parameters: CollectEpochReceiptsParameters,
 ): Promise<CollectEpochReceiptsReturnType> {
-  const { epoch, epochStart, epochEnd, domain, registry, relayers, pool } = parameters;
+  const { epoch, epochStart, epochEnd, domain, registry, relayers, pool, checker } = parameters;
   const verification = parameters.verification ?? { mode: "full" };
-  const store = new ReceiptStore(epoch);
+  const store = new ReceiptStore();
   const drops = emptyDropCounts();
   const dropSamples: DropSample[] = [];
   const sample = (entry: DropSample) => {
@@ -149,18 +131,39 @@ export async function collectEpochReceipts(
   const outcomes: BatchOutcome[] = [];
   const seenHashes = new Set<string>();
   const seenRequests = new Set<string>();
-  const fetchOne = (batch: BatchEvent): Promise<Fetched> =>
+  const check = (batch: BatchEvent, bytes: Uint8Array, mode: ReceiptVerification["mode"]) =>
+    checker.check(
+      {
+        bytes,
+        batch,
+        domain,
+        check:
+          mode === "sampled" && verification.mode === "sampled"
+            ? { mode, seed: verification.seed, perBatch: verification.perBatch }
+            : { mode: "full" },
+      },
+      `batch ${batch.batchId} of relayer ${batch.relayer} (${batch.dataURI})`,
+    );
+  const prepare = (batch: BatchEvent): Promise<Prepared> =>
     parameters.fetchBatch(batch).then(
-      (bytes) => ({ ok: true as const, bytes }),
-      (error: unknown) => ({ ok: false as const, error }),
+      async (bytes) => ({ fetched: { ok: true, bytes }, checked: await check(batch, bytes, verification.mode) }),
+      (error: unknown) => ({ fetched: { ok: false, error }, checked: null }),
     );
 
-  // One file is prefetched while the previous one is verified; only one batch's receipts are live at a time.
-  let next = parameters.batches.length > 0 ? fetchOne(parameters.batches[0]!) : undefined;
+  // Two batches per worker are fetched and checked ahead, so no worker waits for the main thread;
+  // the bound keeps a few files' bytes alive, not the epoch's.
+  const ahead: Promise<Prepared>[] = [];
+  let started = 0;
+  const window = 2 * checker.threads;
   for (let b = 0; b < parameters.batches.length; b++) {
+    while (started < parameters.batches.length && ahead.length < window) {
+      const prepared = prepare(parameters.batches[started++]!);
+      // Awaited in order below; a failure further ahead must not surface as an unhandled rejection first.
+      prepared.catch(() => undefined);
+      ahead.push(prepared);
+    }
     const batch = parameters.batches[b]!;
-    const fetched = await next!;
-    next = b + 1 < parameters.batches.length ? fetchOne(parameters.batches[b + 1]!) : undefined;
+    const { fetched, checked } = await ahead.shift()!;
     parameters.onProgress?.(
       `epoch ${epoch}: batch ${b + 1}/${parameters.batches.length} (${batch.relayer} #${batch.batchId})`,
     );
@@ -202,99 +205,57 @@ export async function collectEpochReceipts(
       reject("unavailable", reason);
       continue;
     }
-    if (fileKeccak256(fetched.bytes) !== batch.dataHash.toLowerCase()) {
-      reject("tampered", "file bytes do not hash to the on-chain dataHash");
+    let result = checked!;
+    if (!result.ok) {
+      reject("tampered", result.reason);
       continue;
     }
-    let file: BatchFile;
-    try {
-      file = parseBatchFile(fetched.bytes);
-    } catch (error) {
-      if (!(error instanceof BatchFileError)) throw error;
-      reject("tampered", `malformed batch file: ${error.reason}`);
-      continue;
-    }
-    const header =
-      file.chainId !== BigInt(domain.chainId)
-        ? "chain id"
-        : !isAddressEqual(file.ledger, domain.ledger)
-          ? "ledger"
-          : !isAddressEqual(file.relayer, batch.relayer)
-            ? "relayer"
-            : file.batchId !== batch.batchId
-              ? "batch id"
-              : file.epoch !== batch.epoch
-                ? "epoch"
-                : file.receipts.length !== batch.count
-                  ? "receipt count"
-                  : null;
-    if (header !== null) {
-      reject("tampered", `the file's ${header} differs from the on-chain batch`);
-      continue;
-    }
-    let signers: (Address | null)[] | null = null;
-    let hashes: Hex[] | null = null;
     if (verification.mode === "sampled") {
-      // The relayer committed these bytes; the root it committed must be the tree of their hashes.
-      const stored = file.receipts.map((r) => r.hash);
-      if (batchTree(stored).root.toLowerCase() !== batch.root.toLowerCase()) {
-        reject("tampered", "recomputed Merkle root differs from the on-chain root");
-        continue;
-      }
-      const picks = sampleIndexes(
-        verification.seed,
-        batch.relayer,
-        batch.batchId,
-        file.receipts.length,
-        verification.perBatch,
-      );
-      const recovered = await pool.recover(picks.map((i) => file.receipts[i]!));
-      const passed = picks.every((i, k) => {
-        const { receipt, hash } = file.receipts[i]!;
-        return (
-          hashReceipt(receipt, domain) === hash && recovered[k] !== null && isAddressEqual(recovered[k]!, batch.relayer)
-        );
-      });
+      const recovered = await pool.recover(result.signatures);
+      const passed =
+        result.sampleHashesMatch &&
+        recovered.every((signer) => signer !== null && isAddressEqual(signer, batch.relayer));
       if (passed) outcome.verified = "sampled";
       else {
         outcome.verified = "full-after-failed-sample";
         parameters.onProgress?.(
           `epoch ${epoch}: a sampled receipt of batch ${batch.batchId} (${batch.relayer}) failed; verifying the whole batch`,
         );
+        result = await check(batch, fetched.bytes, "full");
+        if (!result.ok) {
+          reject("tampered", result.reason);
+          continue;
+        }
       }
     }
-    if (outcome.verified !== "sampled") {
-      const recomputed: Hex[] = file.receipts.map((r) => hashReceipt(r.receipt, domain));
-      const root = batchTree(recomputed).root;
-      if (root.toLowerCase() !== batch.root.toLowerCase()) {
-        reject("tampered", "recomputed Merkle root differs from the on-chain root");
-        continue;
-      }
-      hashes = recomputed;
-      signers = await pool.recover(file.receipts.map((r, i) => ({ hash: recomputed[i]!, signature: r.signature })));
-    }
-
-    file.receipts.forEach(({ receipt }, i) => {
+    // Full verification: every signature recovered over the hash recomputed from the receipt's fields.
+    const signers = outcome.verified === "sampled" ? null : await pool.recover(result.signatures);
+    const { columns, signatures } = result;
+    const accepted: number[] = [];
+    for (let i = 0; i < columns.count; i++) {
+      const requestId = columnWord(columns, i, "requestId");
+      const timestamp = columnInteger(columns, i, "timestamp");
       // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
       const signer = signers === null ? batch.relayer : signers[i];
+      const hash = signers === null ? null : signatures[i]!.hash;
       const drop = ((): DropReason | null => {
         if (!signer) return "bad_signature";
-        if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, receipt.timestamp)) {
+        if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, timestamp)) {
           return "unauthorized_signer";
         }
-        if (receipt.epoch !== epoch || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd)
+        if (columnInteger(columns, i, "epoch") !== epoch || timestamp < epochStart || timestamp >= epochEnd)
           return "wrong_epoch";
         // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
         // a little after its batch's block, beyond the documented tolerance it is inconsistent.
-        if (receipt.timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
+        if (timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
         // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
         // hash set is kept where hashes were recomputed, as the reference does.
-        if (seenRequests.has(receipt.requestId) || (hashes !== null && seenHashes.has(hashes[i]!))) return "duplicate";
-        const model = registry.models.get(receipt.modelId);
+        if (seenRequests.has(requestId) || (hash !== null && seenHashes.has(hash))) return "duplicate";
+        const model = registry.models.get(columnInteger(columns, i, "modelId"));
         if (!model) return "unknown_model";
-        const deployment = model.deployments.get(receipt.deploymentId);
-        if (!deployment || deployment.addedAt > receipt.timestamp) return "unknown_deployment";
-        if (receipt.communityId !== model.communityId) return "wrong_community";
+        const deployment = model.deployments.get(columnInteger(columns, i, "deploymentId"));
+        if (!deployment || deployment.addedAt > timestamp) return "unknown_deployment";
+        if (columnInteger(columns, i, "communityId") !== model.communityId) return "wrong_community";
         return null;
       })();
       if (drop) {
@@ -303,17 +264,18 @@ export async function collectEpochReceipts(
           reason: drop,
           relayer: batch.relayer,
           batchId: batch.batchId,
-          requestId: receipt.requestId,
-          receiptTimestamp: receipt.timestamp,
+          requestId,
+          receiptTimestamp: timestamp,
           batchTimestamp: batch.timestamp,
         });
-        return;
+        continue;
       }
-      if (hashes !== null) seenHashes.add(hashes[i]!);
-      seenRequests.add(receipt.requestId);
-      store.add(receipt);
-      outcome.accepted++;
-    });
+      if (hash !== null) seenHashes.add(hash);
+      seenRequests.add(requestId);
+      accepted.push(i);
+    }
+    store.addBatch(columns, accepted);
+    outcome.accepted += accepted.length;
   }
   return { store, drops, dropSamples, batches: outcomes };
 }

@@ -13,6 +13,7 @@ import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
 import { type RegistrySnapshot, registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, retentionHistory } from "./retention-activity";
+import type { BatchCheckPool } from "./batch-check-pool";
 import type { SignaturePool } from "./signature-pool";
 import { stakeHistories } from "./stake-histories";
 
@@ -29,6 +30,7 @@ export type ComputeEpochFromHistoryParameters = {
   /** Activity of the previous epochs that retention looks back on (at most `retentionMaxEpochs`). */
   lookback: readonly EpochActivity[];
   pool: SignaturePool;
+  checker: BatchCheckPool;
   verification: ReceiptVerification;
   /** The bytes of a batch's file (the pipeline reads mirrors, then the data URI). */
   fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
@@ -67,6 +69,7 @@ export async function computeEpochFromHistory(
     registry,
     relayers: relayerAuthority(history.relayers),
     pool: parameters.pool,
+    checker: parameters.checker,
     verification: parameters.verification,
     fetchBatch: parameters.fetchBatch,
     skipUnavailableBatches: parameters.skipUnavailableBatches,

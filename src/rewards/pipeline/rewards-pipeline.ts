@@ -26,14 +26,15 @@ import { RewardsPipelineError } from "./errors";
 import { registrySnapshot } from "./registry-snapshot";
 import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, parseEpochActivity } from "./retention-activity";
-import { type SignaturePool, createSignaturePool } from "./signature-pool";
+import { type BatchCheckPool, createBatchCheckPool } from "./batch-check-pool";
+import { type SignaturePool, createSignaturePool, defaultThreads } from "./signature-pool";
 
 export type CreateRewardsPipelineParameters = {
   /** Read access is enough; the pipeline never sends a transaction. */
   client: KhoClient;
   /** Formula parameters; docs/rewards.md. Everyone recomputing an epoch must use the same ones. */
   params: RewardParamsInput;
-  /** Signature-recovery worker threads (default: available cores, at most 8). */
+  /** Worker threads for signature recovery, and as many for batch-file checks (default: available cores, at most 8). */
   threads?: number;
   /** Blocks per eth_getLogs call. */
   logChunk?: bigint;
@@ -175,6 +176,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
   const domain: LedgerDomain = { chainId: client.chain.id, ledger: client.addresses.UsageLedger };
   let pool: SignaturePool | undefined;
   const getPool = () => (pool ??= createSignaturePool({ threads: parameters.threads }));
+  let checker: BatchCheckPool | undefined;
+  const getChecker = () => (checker ??= createBatchCheckPool(parameters.threads ?? defaultThreads()));
 
   // Memoized per pipeline: one chain read and one pass per final epoch, however deep the recursion.
   let clockRead: ReturnType<typeof getEpochClock> | undefined;
@@ -342,6 +345,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       registry: registrySnapshot(h.models, window.end),
       relayers: relayerAuthority(h.relayers),
       pool: getPool(),
+      checker: getChecker(),
       fetchBatch: (batch) => source.batchFile(batch),
       verification: await verificationOf(epoch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
@@ -397,6 +401,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       previousCumulative: cumulativeAmounts(previous.tree),
       lookback: lookback.map((l) => l.activity),
       pool: getPool(),
+      checker: getChecker(),
       verification,
       fetchBatch: (batch) => source.batchFile(batch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
@@ -477,8 +482,9 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       return computeOne(epoch, budget);
     },
     async close() {
-      await pool?.close();
+      await Promise.all([pool?.close(), checker?.close()]);
       pool = undefined;
+      checker = undefined;
     },
   };
 }

@@ -1,0 +1,111 @@
+import type { Address, Hex } from "viem";
+import { receiptTypes } from "../../protocol/eip712";
+import { bytes32ToHex } from "../../protocol/merkle";
+import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
+
+type ReceiptField = (typeof receiptTypes.InferenceReceipt)[number];
+type FieldOfType<T extends ReceiptField["type"]> = Extract<ReceiptField, { type: T }>["name"];
+type WordField = FieldOfType<"bytes32">;
+type IntegerField = FieldOfType<"uint256" | "uint64">;
+
+// The columns follow the protocol's field list (eip712.ts) by ABI type, so a field added there gets
+// its column without a second list to keep in step; a field of a new type does not compile here.
+const COLUMN_OF_TYPE = {
+  bytes32: "word",
+  uint256: "integer",
+  uint64: "integer",
+  uint8: "userKind",
+  address: "payer",
+} as const satisfies Record<ReceiptField["type"], string>;
+
+const FIELDS = receiptTypes.InferenceReceipt.map((f) => ({ name: f.name, column: COLUMN_OF_TYPE[f.type] }));
+const WORD_FIELDS = FIELDS.filter((f) => f.column === "word").map((f) => f.name as WordField);
+const INTEGER_FIELDS = FIELDS.filter((f) => f.column === "integer").map((f) => f.name as IntegerField);
+const ROW_BYTES = 32 * WORD_FIELDS.length;
+const INTEGERS = INTEGER_FIELDS.length;
+
+/**
+ * The receipts of one batch in columns: each bytes32 field as bytes, each integer field as an index
+ * into the batch's distinct values (a batch names few models, deployments, fees and epochs), payers
+ * likewise: ~220 bytes a receipt instead of a ~1 KB object with four bigints. Made where a batch
+ * file is parsed (a worker thread), it crosses to the main thread as a few typed arrays instead of
+ * ten thousand objects, and the epoch's ReceiptStore keeps it as it is.
+ */
+export type ReceiptColumns = {
+  count: number;
+  words: Uint8Array;
+  integerIds: Uint32Array;
+  integers: bigint[];
+  userKinds: Uint8Array;
+  payerIds: Uint32Array;
+  payers: Address[];
+};
+
+class Interner<T> {
+  private readonly index = new Map<T, number>();
+  readonly values: T[] = [];
+  id(value: T): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+/** Packs receipts whose fields are already checked (parseBatchFile); Buffer's native decoder writes the hex. */
+export function packReceipts(receipts: readonly { receipt: InferenceReceipt }[]): ReceiptColumns {
+  const count = receipts.length;
+  const words = Buffer.alloc(ROW_BYTES * count);
+  const integerIds = new Uint32Array(INTEGERS * count);
+  const userKinds = new Uint8Array(count);
+  const payerIds = new Uint32Array(count);
+  const integers = new Interner<bigint>();
+  const payers = new Interner<Address>();
+  for (let row = 0; row < count; row++) {
+    const receipt = receipts[row]!.receipt;
+    for (let k = 0; k < WORD_FIELDS.length; k++)
+      words.write(receipt[WORD_FIELDS[k]!].slice(2), row * ROW_BYTES + 32 * k, 32, "hex");
+    for (let k = 0; k < INTEGERS; k++) integerIds[row * INTEGERS + k] = integers.id(receipt[INTEGER_FIELDS[k]!]);
+    userKinds[row] = receipt.userKind;
+    payerIds[row] = payers.id(receipt.payer);
+  }
+  return {
+    count,
+    words: new Uint8Array(words.buffer, words.byteOffset, words.byteLength),
+    integerIds,
+    integers: integers.values,
+    userKinds,
+    payerIds,
+    payers: payers.values,
+  };
+}
+
+const INTEGER_INDEX = new Map(INTEGER_FIELDS.map((name, k) => [name, k]));
+const WORD_INDEX = new Map(WORD_FIELDS.map((name, k) => [name, k]));
+
+/** One integer field of a row. */
+export function columnInteger(columns: ReceiptColumns, row: number, field: IntegerField): bigint {
+  return columns.integers[columns.integerIds[row * INTEGERS + INTEGER_INDEX.get(field)!]!]!;
+}
+
+/** One bytes32 field of a row, lower-case hex. */
+export function columnWord(columns: ReceiptColumns, row: number, field: WordField): Hex {
+  return bytes32ToHex(columns.words, row * ROW_BYTES + 32 * WORD_INDEX.get(field)!);
+}
+
+/** A row as a receipt, fields in the protocol's order (a flat hex string per word: the core keys maps by them). */
+export function columnReceipt(columns: ReceiptColumns, row: number): InferenceReceipt {
+  const receipt: Record<string, unknown> = {};
+  let word = 0;
+  let integer = 0;
+  for (const { name, column } of FIELDS) {
+    if (column === "word") receipt[name] = bytes32ToHex(columns.words, row * ROW_BYTES + 32 * word++);
+    else if (column === "integer") receipt[name] = columns.integers[columns.integerIds[row * INTEGERS + integer++]!];
+    else if (column === "userKind") receipt[name] = columns.userKinds[row] as UserKind;
+    else receipt[name] = columns.payers[columns.payerIds[row]!];
+  }
+  return receipt as InferenceReceipt;
+}
