@@ -15,12 +15,17 @@ export const MAX_ATTRIBUTED_ENTRIES = 16;
  */
 export type AttributedEntry = { contentHash: Hex; entryId: string };
 
+/** A dataset version's content hash as cited: lower-case, so one version has one spelling in every hash. */
+export const ATTRIBUTED_CONTENT_HASH_PATTERN = /^0x[0-9a-f]{64}$/;
+/** A dataset entry id (datasets/README.md): lower-case kebab-case ASCII. */
+export const ATTRIBUTED_ENTRY_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 export const attributedEntrySchema = z.strictObject({
   contentHash: z
     .string()
-    .regex(/^0x[0-9a-f]{64}$/, "must be 32-byte lower-case hex")
+    .regex(ATTRIBUTED_CONTENT_HASH_PATTERN, "must be 32-byte lower-case hex")
     .transform((s) => s as Hex),
-  entryId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lower-case kebab-case entry id"),
+  entryId: z.string().regex(ATTRIBUTED_ENTRY_ID_PATTERN, "must be a lower-case kebab-case entry id"),
 });
 
 /** What a backend reports (`kho_attribution`) and what a batch file lists per receipt. */
