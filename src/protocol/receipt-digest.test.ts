@@ -71,7 +71,11 @@ const receiptArb: fc.Arbitrary<InferenceReceipt> = fc.record({
     .map(([b, checksummed]) => (checksummed ? getAddress(bytesToHex(b)) : (bytesToHex(b) as Address))),
   userAuth: bytes32,
   // Mostly what a relayer signs: zero (nothing cited) or the hash of a cited list; random bytes too.
-  attributionHash: fc.oneof(fc.constant(ZERO_BYTES32), attributionArb.map((list) => attributionHash(list)), bytes32),
+  attributionHash: fc.oneof(
+    fc.constant(ZERO_BYTES32),
+    attributionArb.map((list) => attributionHash(list)),
+    bytes32,
+  ),
 });
 
 const domainArb: fc.Arbitrary<LedgerDomain> = fc.record({
@@ -198,7 +202,14 @@ describe("receipt digest over bytes", () => {
     ];
     for (const [name, value] of malformed) {
       it(`bytes32 with ${name}`, () => {
-        for (const field of ["requestId", "userId", "inputHash", "outputHash", "userAuth", "attributionHash"] as const) {
+        for (const field of [
+          "requestId",
+          "userId",
+          "inputHash",
+          "outputHash",
+          "userAuth",
+          "attributionHash",
+        ] as const) {
           const r = { ...sample(), [field]: value } as InferenceReceipt;
           expect(() => hashReceipt(r, domain)).toThrow(RangeError);
           expect(() => hashReceipt(r, domain)).toThrow(new RegExp(`^${field} `));

@@ -111,7 +111,7 @@ export class World {
     }
   }
 
-/** The user was active on the model in `epochs` of the previous epochs. */
+  /** The user was active on the model in `epochs` of the previous epochs. */
   aged(modelId: bigint, user: User, epochs: number): void {
     this.history.push({
       modelId,
