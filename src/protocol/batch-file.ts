@@ -1,6 +1,6 @@
 import { type Address, type Hex, getAddress } from "viem";
 import { z } from "zod";
-import { attributionHash, normalizeAttribution } from "./attribution";
+import { attributionHash, isNormalizedAttribution } from "./attribution";
 import { type MerkleTree, batchLeafBytes, buildMerkleTree } from "./merkle";
 import {
   type SignedReceipt,
@@ -189,11 +189,7 @@ export function batchSettlement(
  */
 function attributionMismatch(receipts: readonly SignedReceipt[]): string | null {
   for (const { receipt, hash, attribution = [] } of receipts) {
-    const normalized = normalizeAttribution(attribution);
-    if (
-      normalized.length !== attribution.length ||
-      normalized.some((e, i) => e.contentHash !== attribution[i]!.contentHash || e.entryId !== attribution[i]!.entryId)
-    ) {
+    if (!isNormalizedAttribution(attribution)) {
       return `receipt ${hash} lists its attribution out of order or with repeats (sort by content hash, then entry id)`;
     }
     const listed = attributionHash(attribution);
