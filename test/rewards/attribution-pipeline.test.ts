@@ -130,6 +130,7 @@ describe("attribution in the rewards pipeline", () => {
       previousCumulative: new Map<Address, bigint>(),
       lookback: [],
       pool,
+      verification: { mode: "full" },
       fetchBatch: async () => bytes,
     });
 
