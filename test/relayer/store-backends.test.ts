@@ -3,6 +3,7 @@ import { keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/devnet/free-port";
 import { ZERO_BYTES32 } from "../../src/protocol";
+import { attributionHash, normalizeAttribution } from "../../src/protocol/attribution";
 import { type RelayerStore, openStore } from "../../src/relayer/store";
 import { PAYER, SIGNER, receiptNumber } from "../../src/relayer/store/__fixtures__/receipts";
 import { isStoreBusy } from "../../src/relayer/store/errors";
@@ -150,6 +151,22 @@ describe.each(backends)("relayer store on $name", (backend) => {
       expect(spend).toBe(0n);
       expect(await first.idempotency.abandonPendingOf("replica-0")).toBe(1);
     }
+  });
+
+  it("keeps a receipt's attribution list beside it, and none for a receipt citing nothing", async () => {
+    const attribution = normalizeAttribution([
+      { contentHash: keccak256(toBytes("vi-VN v2")), entryId: "pho-bo" },
+      { contentHash: keccak256(toBytes("vi-VN v1")), entryId: "ca-kho-to" },
+    ]);
+    const plain = receiptNumber(100);
+    const citing = { ...receiptNumber(101), attribution };
+    citing.receipt = { ...citing.receipt, attributionHash: attributionHash(attribution) };
+    await first.receipts.insert(plain);
+    await first.receipts.insert(citing);
+    const found = await second.receipts.find(citing.hash);
+    expect(found?.receipt).toEqual(citing.receipt);
+    expect(found?.attribution).toEqual(attribution);
+    expect((await second.receipts.find(plain.hash))?.attribution).toEqual([]);
   });
 
   it("reports itself writable", async () => {

@@ -11,6 +11,7 @@ import type { SignedReceipt } from "../../src/protocol/receipt-json";
 import { batchTree, serializeBatchFile } from "../../src/protocol/batch-file";
 import { type CommittedBatch, checkBatchFile } from "../../src/rewards/pipeline/batch-check";
 import { type BatchCheckPool, createBatchCheckPool } from "../../src/rewards/pipeline/batch-check-pool";
+import { ZERO_BYTES32 } from "../../src/protocol";
 import { columnReceipt } from "../../src/rewards/pipeline/receipt-columns";
 
 const DOMAIN: LedgerDomain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
@@ -23,6 +24,7 @@ function signed(i: number): SignedReceipt {
   // Two models, three users, free and paid calls: the columns intern each integer and payer.
   const receipt: InferenceReceipt = {
     ...{ requestId: word("request"), inputHash: word("in"), outputHash: word("out"), userAuth: word("auth") },
+    ...{ attributionHash: ZERO_BYTES32 },
     ...{ modelId: BigInt(1 + (i % 2)), deploymentId: 1n, communityId: 1n, epoch: EPOCH },
     ...{ userId: addressUserId(user), userKind: UserKind.Wallet, payer: user },
     ...{ timestamp: 1_750_000_000n + BigInt(i), fee: BigInt(i % 2) * 10n ** 16n },

@@ -1,7 +1,9 @@
 import type { Address, Hex } from "viem";
 import { receiptTypes } from "../../protocol/eip712";
 import { bytes32ToHex } from "../../protocol/merkle";
+import type { AttributedEntry } from "../../protocol/attribution";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
+import type { RewardReceipt } from "../core/types";
 
 type ReceiptField = (typeof receiptTypes.InferenceReceipt)[number];
 type FieldOfType<T extends ReceiptField["type"]> = Extract<ReceiptField, { type: T }>["name"];
@@ -39,6 +41,8 @@ export type ReceiptColumns = {
   userKinds: Uint8Array;
   payerIds: Uint32Array;
   payers: Address[];
+  /** By row, the batch file's attribution list of each receipt that cites entries (most cite none). */
+  attributions: Map<number, readonly AttributedEntry[]>;
 };
 
 class Interner<T> {
@@ -56,7 +60,9 @@ class Interner<T> {
 }
 
 /** Packs receipts whose fields are already checked (parseBatchFile); Buffer's native decoder writes the hex. */
-export function packReceipts(receipts: readonly { receipt: InferenceReceipt }[]): ReceiptColumns {
+export function packReceipts(
+  receipts: readonly { receipt: InferenceReceipt; attribution?: readonly AttributedEntry[] }[],
+): ReceiptColumns {
   const count = receipts.length;
   const words = Buffer.alloc(ROW_BYTES * count);
   const integerIds = new Uint32Array(INTEGERS * count);
@@ -64,8 +70,10 @@ export function packReceipts(receipts: readonly { receipt: InferenceReceipt }[])
   const payerIds = new Uint32Array(count);
   const integers = new Interner<bigint>();
   const payers = new Interner<Address>();
+  const attributions = new Map<number, readonly AttributedEntry[]>();
   for (let row = 0; row < count; row++) {
-    const receipt = receipts[row]!.receipt;
+    const { receipt, attribution } = receipts[row]!;
+    if (attribution !== undefined && attribution.length > 0) attributions.set(row, attribution);
     for (let k = 0; k < WORD_FIELDS.length; k++)
       words.write(receipt[WORD_FIELDS[k]!].slice(2), row * ROW_BYTES + 32 * k, 32, "hex");
     for (let k = 0; k < INTEGERS; k++) integerIds[row * INTEGERS + k] = integers.id(receipt[INTEGER_FIELDS[k]!]);
@@ -80,6 +88,7 @@ export function packReceipts(receipts: readonly { receipt: InferenceReceipt }[])
     userKinds,
     payerIds,
     payers: payers.values,
+    attributions,
   };
 }
 
@@ -96,8 +105,11 @@ export function columnWord(columns: ReceiptColumns, row: number, field: WordFiel
   return bytes32ToHex(columns.words, row * ROW_BYTES + 32 * WORD_INDEX.get(field)!);
 }
 
-/** A row as a receipt, fields in the protocol's order (a flat hex string per word: the core keys maps by them). */
-export function columnReceipt(columns: ReceiptColumns, row: number): InferenceReceipt {
+/**
+ * A row as a receipt, fields in the protocol's order (a flat hex string per word: the core keys maps
+ * by them), with its attribution list when it cites entries.
+ */
+export function columnReceipt(columns: ReceiptColumns, row: number): RewardReceipt {
   const receipt: Record<string, unknown> = {};
   let word = 0;
   let integer = 0;
@@ -107,5 +119,7 @@ export function columnReceipt(columns: ReceiptColumns, row: number): InferenceRe
     else if (column === "userKind") receipt[name] = columns.userKinds[row] as UserKind;
     else receipt[name] = columns.payers[columns.payerIds[row]!];
   }
-  return receipt as InferenceReceipt;
+  const attribution = columns.attributions.get(row);
+  if (attribution !== undefined) receipt.attribution = attribution;
+  return receipt as RewardReceipt;
 }

@@ -1,9 +1,10 @@
 import { type ReceiptColumns, columnReceipt } from "./receipt-columns";
-import type { InferenceReceipt } from "../../protocol/receipt";
+import type { RewardReceipt } from "../core/types";
 
 /**
  * Accepted receipts of one epoch, kept as their batches' columns (ReceiptColumns, ~220 bytes a
- * receipt instead of a ~1 KB object) with the rows that were accepted. The calculator core takes a
+ * receipt instead of a ~1 KB object, and the attribution lists of those that cite entries) with the
+ * rows that were accepted. The calculator core takes a
  * synchronous iterable while batch files arrive asynchronously, so receipts must wait somewhere:
  * they wait here and are turned back into objects one at a time as the core streams them.
  */
@@ -23,7 +24,7 @@ export class ReceiptStore {
   }
 
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
-  *receipts(): Generator<InferenceReceipt> {
+  *receipts(): Generator<RewardReceipt> {
     for (const { columns, rows } of this.batches) for (const row of rows) yield columnReceipt(columns, row);
   }
 }

@@ -29,10 +29,12 @@ export function receiptNumber(n: number, fee = 0n): NewReceipt {
       fee,
       payer: PAYER,
       userAuth: ZERO_BYTES32,
+      attributionHash: ZERO_BYTES32,
     },
     hash: id("hash"),
     signature: bytesToHex(new Uint8Array(65).fill(n % 256)),
     signer: SIGNER,
+    attribution: [],
     operator: OPERATOR,
   };
 }
