@@ -1,0 +1,103 @@
+import { Worker } from "node:worker_threads";
+import type { Hex } from "viem";
+import { KhoError } from "../../protocol/errors";
+import type { BuildBatchParameters } from "./batch-file";
+
+/** What sealing needs of a built batch: the root to commit, the file bytes and their dataHash. */
+export type BuiltBatchFile = { root: Hex; bytes: Uint8Array; dataHash: Hex };
+
+/**
+ * Builds batch files (tree, serialization, the schema check, keccak of the file) in a worker thread.
+ * On the event loop a 256-receipt batch blocked every request for tens of milliseconds (the
+ * relayer-throughput bench's profile, docs/benchmarks.md); in the worker it costs the loop one
+ * structured clone each way.
+ */
+export type BatchBuilder = {
+  build(params: BuildBatchParameters): Promise<BuiltBatchFile>;
+  close(): Promise<void>;
+};
+
+export class BatchBuilderError extends KhoError {
+  override readonly name = "BatchBuilderError";
+  readonly code = "batch_build_failed";
+}
+
+const BUILD_WORKER_SOURCE = `
+"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+if (workerData.batchFilePath.endsWith(".ts") && require.extensions[".ts"] === undefined) {
+  require(workerData.tsNodeRegisterPath);
+}
+const { buildBatch } = require(workerData.batchFilePath);
+parentPort.on("message", ({ id, params }) => {
+  try {
+    const { root, bytes, dataHash } = buildBatch(params);
+    parentPort.postMessage({ id, root, bytes, dataHash }, [bytes.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+type Answer = { id: number } & (BuiltBatchFile | { error: string });
+type Pending = { resolve: (built: BuiltBatchFile) => void; reject: (error: Error) => void };
+
+export function createBatchBuilder(): BatchBuilder {
+  const batchFilePath = require.resolve("./batch-file");
+  const workerData = {
+    batchFilePath,
+    // Only resolved when running from source: the compiled build must not need ts-node.
+    tsNodeRegisterPath: batchFilePath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,
+  };
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let worker: Worker | null = null;
+  let closed = false;
+
+  const failAll = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  const start = (): Worker => {
+    const w = new Worker(BUILD_WORKER_SOURCE, { eval: true, workerData });
+    // Idle, it must not keep the process alive; while a build is pending it does (see build).
+    w.unref();
+    w.on("message", (answer: Answer) => {
+      const p = pending.get(answer.id);
+      if (!p) return;
+      pending.delete(answer.id);
+      if (pending.size === 0) w.unref();
+      if ("error" in answer) p.reject(new BatchBuilderError(`The batch file could not be built: ${answer.error}`));
+      else p.resolve({ root: answer.root, bytes: answer.bytes, dataHash: answer.dataHash });
+    });
+    w.once("error", (error) => {
+      worker = null;
+      failAll(new BatchBuilderError("The batch builder thread failed.", { cause: error }));
+    });
+    w.once("exit", (code) => {
+      if (worker === w) worker = null;
+      if (!closed) failAll(new BatchBuilderError(`The batch builder thread exited with code ${code}.`));
+    });
+    return w;
+  };
+
+  return {
+    build(params) {
+      if (closed) return Promise.reject(new BatchBuilderError("The batch builder is closed."));
+      worker ??= start();
+      const id = nextId++;
+      worker.ref();
+      return new Promise<BuiltBatchFile>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker!.postMessage({ id, params });
+      });
+    },
+    async close() {
+      closed = true;
+      const w = worker;
+      worker = null;
+      failAll(new BatchBuilderError("The batch builder was closed before the batch was built."));
+      if (w) await w.terminate();
+    },
+  };
+}
