@@ -131,7 +131,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     logger: logger.child({ component: "batcher" }),
     metrics,
     hooks: options.batcherHooks,
-    build: (params) => batchBuilder.build(params),
+    files: batchBuilder,
     config: {
       maxReceipts: config.batch.maxReceipts,
       maxAgeSeconds: config.batch.maxAgeSeconds,

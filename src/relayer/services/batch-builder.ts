@@ -1,21 +1,25 @@
 import { Worker } from "node:worker_threads";
 import type { Hex } from "viem";
 import { KhoError } from "../../protocol/errors";
+import type { BatchSettlement } from "../../protocol";
 import type { BuildBatchParameters } from "./batch-file";
 
 /** What sealing needs of a built batch: the root to commit, the file bytes and their dataHash. */
 export type BuiltBatchFile = { root: Hex; bytes: Uint8Array; dataHash: Hex };
 
-/**
- * Builds batch files (tree, serialization, the schema check, keccak of the file) in a worker thread.
- * On the event loop a 256-receipt batch blocked every request for tens of milliseconds (the
- * relayer-throughput bench's profile, docs/benchmarks.md); in the worker it costs the loop one
- * structured clone each way.
- */
-export type BatchBuilder = {
+/** Builds batch files and reads their settlement; the Batcher's view of createBatchBuilder. */
+export type BatchFiles = {
   build(params: BuildBatchParameters): Promise<BuiltBatchFile>;
-  close(): Promise<void>;
+  settlement(bytes: Uint8Array): Promise<BatchSettlement>;
 };
+
+/**
+ * Builds batch files (tree, serialization, the schema check, keccak of the file) and parses a
+ * stored file's settlement in a worker thread. On the event loop a 256-receipt batch blocked every
+ * request for tens of milliseconds (the relayer-throughput bench's profile, docs/benchmarks.md); in
+ * the worker it costs the loop one structured clone each way.
+ */
+export type BatchBuilder = BatchFiles & { close(): Promise<void> };
 
 export class BatchBuilderError extends KhoError {
   override readonly name = "BatchBuilderError";
@@ -28,19 +32,24 @@ const { parentPort, workerData } = require("node:worker_threads");
 if (workerData.batchFilePath.endsWith(".ts") && require.extensions[".ts"] === undefined) {
   require(workerData.tsNodeRegisterPath);
 }
-const { buildBatch } = require(workerData.batchFilePath);
-parentPort.on("message", ({ id, params }) => {
+const { buildBatch, batchFileSettlement } = require(workerData.batchFilePath);
+parentPort.on("message", ({ id, params, file }) => {
   try {
+    if (file !== undefined) {
+      parentPort.postMessage({ id, settlement: batchFileSettlement(file) });
+      return;
+    }
     const { root, bytes, dataHash } = buildBatch(params);
-    parentPort.postMessage({ id, root, bytes, dataHash }, [bytes.buffer]);
+    parentPort.postMessage({ id, built: { root, bytes, dataHash } }, [bytes.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
 });
 `;
 
-type Answer = { id: number } & (BuiltBatchFile | { error: string });
-type Pending = { resolve: (built: BuiltBatchFile) => void; reject: (error: Error) => void };
+type Result = { built: BuiltBatchFile } | { settlement: BatchSettlement };
+type Answer = { id: number } & (Result | { error: string });
+type Pending = { resolve: (result: Result) => void; reject: (error: Error) => void };
 
 export function createBatchBuilder(): BatchBuilder {
   const batchFilePath = require.resolve("./batch-file");
@@ -67,8 +76,11 @@ export function createBatchBuilder(): BatchBuilder {
       if (!p) return;
       pending.delete(answer.id);
       if (pending.size === 0) w.unref();
-      if ("error" in answer) p.reject(new BatchBuilderError(`The batch file could not be built: ${answer.error}`));
-      else p.resolve({ root: answer.root, bytes: answer.bytes, dataHash: answer.dataHash });
+      if ("error" in answer)
+        p.reject(
+          new BatchBuilderError(`The batch builder thread could not build or read the batch file: ${answer.error}`),
+        );
+      else p.resolve(answer);
     });
     w.once("error", (error) => {
       worker = null;
@@ -81,16 +93,29 @@ export function createBatchBuilder(): BatchBuilder {
     return w;
   };
 
+  const ask = (message: { params: BuildBatchParameters } | { file: Uint8Array }): Promise<Result> => {
+    if (closed) return Promise.reject(new BatchBuilderError("The batch builder is closed."));
+    worker ??= start();
+    const id = nextId++;
+    worker.ref();
+    return new Promise<Result>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker!.postMessage({ id, ...message });
+    });
+  };
+
   return {
-    build(params) {
-      if (closed) return Promise.reject(new BatchBuilderError("The batch builder is closed."));
-      worker ??= start();
-      const id = nextId++;
-      worker.ref();
-      return new Promise<BuiltBatchFile>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker!.postMessage({ id, params });
-      });
+    async build(params) {
+      const result = await ask({ params });
+      if (!("built" in result)) throw new BatchBuilderError("The batch builder answered a build with something else.");
+      return result.built;
+    },
+    async settlement(file) {
+      const result = await ask({ file });
+      if (!("settlement" in result)) {
+        throw new BatchBuilderError("The batch builder answered a settlement with something else.");
+      }
+      return result.settlement;
     },
     async close() {
       closed = true;

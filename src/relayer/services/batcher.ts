@@ -5,7 +5,7 @@ import type { RelayerMetrics } from "../metrics";
 import type { Clock, FeeEscrowClient, LedgerClient } from "../ports";
 import type { RelayerStore, StoredBatch } from "../store";
 import { type BuildBatchParameters, buildBatch } from "./batch-file";
-import type { BuiltBatchFile } from "./batch-builder";
+import type { BatchFiles } from "./batch-builder";
 import { settleConfirmedBatches } from "./settlement";
 
 export type BatcherConfig = {
@@ -38,10 +38,10 @@ export type BatcherDeps = {
   config: BatcherConfig;
   hooks?: BatcherHooks;
   /**
-   * Builds a batch file; the relayer passes its worker thread (createBatchBuilder), so building
-   * never blocks requests. Without it the file is built inline.
+   * Builds batch files and reads their settlement; the relayer passes its worker thread
+   * (createBatchBuilder), so neither blocks requests. Without it both run inline.
    */
-  build?: (params: BuildBatchParameters) => Promise<BuiltBatchFile>;
+  files?: BatchFiles;
 };
 
 const MAX_BACKOFF_MS = 60_000;
@@ -142,6 +142,7 @@ export class Batcher {
         relayer: this.relayer,
         logger,
         metrics: this.deps.metrics,
+        settlementOf: this.deps.files?.settlement,
       });
       this.failures = 0;
       this.error = null;
@@ -213,7 +214,7 @@ export class Batcher {
       receipts,
       operators,
     };
-    const built = this.deps.build ? await this.deps.build(params) : buildBatch(params);
+    const built = this.deps.files ? await this.deps.files.build(params) : buildBatch(params);
     const dataURI = `${config.publicUrl}/v1/batches/${getAddress(this.relayer)}/${batchId}`;
     const batch = await store.transaction(async (tx) => {
       if ((await tx.batches.maxBatchId(this.relayer)) >= batchId) {
