@@ -93,6 +93,10 @@ export function createBatchBuilder(): BatchBuilder {
     return w;
   };
 
+  // Started now, not at the first seal: loading the batch code (and, from source, ts-node) takes
+  // seconds on a busy machine, and the first batch should not wait for it.
+  worker = start();
+
   const ask = (message: { params: BuildBatchParameters } | { file: Uint8Array }): Promise<Result> => {
     if (closed) return Promise.reject(new BatchBuilderError("The batch builder is closed."));
     worker ??= start();
