@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, type ForkOptions, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -34,14 +34,12 @@ const HALF_LOAD_SECONDS = { quick: 3, full: 20 } as const;
 
 type ChainInfo = Extract<ChainProcessMessage, { type: "chain" }>;
 
-function forkChild(file: string, args: string[] = []): ChildProcess {
-  return fork(path.join(__dirname, "..", "relayer", file), args, {
-    execArgv: ["-r", "ts-node/register/transpile-only"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    // The chain process sends a deployment, which carries bigints.
-    serialization: "advanced",
-  });
-}
+/** Child processes talk over IPC with advanced serialization: the chain process sends a deployment, which carries bigints. */
+const CHILD_OPTIONS = {
+  execArgv: ["-r", "ts-node/register/transpile-only"],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+  serialization: "advanced",
+} satisfies ForkOptions;
 
 function nextMessage<M extends { type: string }>(child: ChildProcess, timeoutMs: number, what: string): Promise<M> {
   return new Promise((resolve, reject) => {
@@ -74,7 +72,7 @@ async function startChainProcess(
   stubUrl: string,
   root?: string,
 ): Promise<{ info: ChainInfo; stop(): void }> {
-  const child = forkChild("chain-process.ts", root ? [root] : []);
+  const child = fork(path.join(__dirname, "..", "relayer", "chain-process.ts"), root ? [root] : [], CHILD_OPTIONS);
   child.send({ type: "start", relayer, stubUrl } satisfies ChainMessage);
   const stop = () => {
     if (child.connected) child.send({ type: "stop" } satisfies ChainMessage);
@@ -162,7 +160,7 @@ export const relayerThroughputBench: Bench = {
     const signerThreads = Math.max(1, os.availableParallelism() - 1);
     const relayerAddress = privateKeyToAccount(BENCH_SIGNER_KEY).address;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-bench-relayer-"));
-    const child = forkChild("load-process.ts");
+    const child = fork(path.join(__dirname, "..", "relayer", "load-process.ts"), [], CHILD_OPTIONS);
     const stops: (() => void)[] = [];
     let relayer: { close(): Promise<void> } | undefined;
     let reference: ReferenceTree | undefined;
