@@ -1,49 +1,47 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, type ForkOptions, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import { usageLedgerAbi } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
 import type { RelayerConfig } from "../../src/relayer/config";
 import { type RunningRelayer, type StartRelayerOptions, startRelayer } from "../../src/relayer/server";
 import { openStore } from "../../src/relayer/store";
-import { addDeployment, createCommunity, createKhoClient, registerModel } from "../../src/sdk";
+import { createKhoClient } from "../../src/sdk";
+import { BENCH_MODEL_NAME } from "../relayer/chain-process";
 import type { LoadResult } from "../relayer/load";
-import type { DoneMessage, LoadProcessMessage, RunLoadMessage } from "../relayer/messages";
+import type {
+  ChainMessage,
+  ChainProcessMessage,
+  DoneMessage,
+  LoadProcessMessage,
+  LoadTarget,
+  RunLoadMessage,
+} from "../relayer/messages";
 import { withoutReceipts } from "../relayer/receipts-off";
+import { REFERENCE_COMMIT, type ReferenceTree, exportReferenceTree } from "../relayer/reference-tree";
+import { type EventLoopDelay, watchEventLoop } from "../lib/event-loop";
 import { nowMs, round } from "../lib/stats";
 import { type Bench, BenchError } from "../lib/types";
 import { BENCH_SIGNER_KEY } from "./signing";
 
 const CONCURRENCY = 32;
-const MODEL_NAME = "ca-kho-vi";
-
-/**
- * Today's code path before issue 13 (commit fb6155c: a new upstream connection per call, hashing on
- * the main thread), measured with this bench's full run on this 2-core machine while other work
- * shared it (load average 3.9). The ≥ 3× target is held against this figure.
- */
-const REFERENCE = {
-  commit: "fb6155c",
-  date: "2026-12-02",
-  requestsPerSecond: 111.9,
-};
 
 /** Latency at half load is measured open-loop for this long (full) so p99 rests on enough samples. */
 const HALF_LOAD_SECONDS = { quick: 3, full: 20 } as const;
 
-function forkLoadProcess(): ChildProcess {
-  return fork(path.join(__dirname, "..", "relayer", "load-process.ts"), [], {
-    execArgv: ["-r", "ts-node/register/transpile-only"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-}
+type ChainInfo = Extract<ChainProcessMessage, { type: "chain" }>;
 
-function nextMessage(child: ChildProcess, timeoutMs: number): Promise<LoadProcessMessage> {
+/** Child processes talk over IPC with advanced serialization: the chain process sends a deployment, which carries bigints. */
+const CHILD_OPTIONS = {
+  execArgv: ["-r", "ts-node/register/transpile-only"],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+  serialization: "advanced",
+} satisfies ForkOptions;
+
+function nextMessage<M extends { type: string }>(child: ChildProcess, timeoutMs: number, what: string): Promise<M> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);
@@ -52,26 +50,54 @@ function nextMessage(child: ChildProcess, timeoutMs: number): Promise<LoadProces
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new BenchError(`the load process did not answer within ${timeoutMs} ms`));
+      reject(new BenchError(`the ${what} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    const onMessage = (msg: LoadProcessMessage) => {
+    const onMessage = (msg: M | { type: "error"; message: string }) => {
       cleanup();
-      if (msg.type === "error") reject(new BenchError(`load process failed: ${msg.message}`));
-      else resolve(msg);
+      if (msg.type === "error" && "message" in msg) reject(new BenchError(`${what} failed: ${msg.message}`));
+      else resolve(msg as M);
     };
     const onExit = (code: number | null) => {
       cleanup();
-      reject(new BenchError(`the load process exited early with code ${code}`));
+      reject(new BenchError(`the ${what} exited early with code ${code}`));
     };
     child.on("message", onMessage);
     child.on("exit", onExit);
   });
 }
 
+/** A chain in its own process, deployed from the source tree at `root` (default: this checkout). */
+async function startChainProcess(
+  relayer: `0x${string}`,
+  stubUrl: string,
+  root?: string,
+): Promise<{ info: ChainInfo; stop(): void }> {
+  const child = fork(path.join(__dirname, "..", "relayer", "chain-process.ts"), root ? [root] : [], CHILD_OPTIONS);
+  child.send({ type: "start", relayer, stubUrl } satisfies ChainMessage);
+  const stop = () => {
+    if (child.connected) child.send({ type: "stop" } satisfies ChainMessage);
+    // The chain process exits when the IPC channel closes; a stuck one is killed with the bench.
+    setTimeout(() => child.kill(), 10_000).unref();
+  };
+  try {
+    const info = await nextMessage<ChainProcessMessage>(child, 600_000, "chain process");
+    if (info.type !== "chain") throw new BenchError("the chain process answered out of order");
+    if (info.accounts[1] !== relayer) throw new BenchError("Hardhat account #1 is not the bench relayer key");
+    return { info, stop };
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+}
+
 /** Sends one run to the load process and waits for its results, failing on any error or timeout. */
 async function load(child: ChildProcess, run: Omit<RunLoadMessage, "type">, what: string): Promise<LoadResult[]> {
   child.send({ type: "run", ...run } satisfies RunLoadMessage);
-  const answer = await nextMessage(child, (run.phases.length + 1) * run.deadlineMs + 60_000);
+  const answer = await nextMessage<LoadProcessMessage>(
+    child,
+    (run.phases.length + 1) * run.deadlineMs + 60_000,
+    "load process",
+  );
   if (answer.type !== "result") throw new BenchError("the load process answered out of order");
   for (const r of answer.results) {
     if (r.errors > 0) throw new BenchError(`${r.errors} ${what} requests failed; first: ${r.firstError}`);
@@ -81,8 +107,37 @@ async function load(child: ChildProcess, run: Omit<RunLoadMessage, "type">, what
   return answer.results;
 }
 
-function row(label: string, r: LoadResult): (string | number)[] {
-  return [label, r.ok, r.errors, r.perSecond, r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99, r.latencyMs.max];
+/** One measured phase: its result, the relayer process's event-loop delay and the load average during it. */
+type Measured = { result: LoadResult; eventLoop: EventLoopDelay; loadAverage1m: number };
+
+/**
+ * One load phase whose warm-up is sent first, on its own, so the event-loop delay watched in this
+ * (the relayer's) process covers the measured requests only.
+ */
+async function measured(
+  child: ChildProcess,
+  run: Omit<RunLoadMessage, "type" | "phases"> & { phase: RunLoadMessage["phases"][number] },
+  what: string,
+): Promise<Measured> {
+  const { phase, ...rest } = run;
+  if (run.warmup > 0) await load(child, { ...rest, phases: [] }, what);
+  const loop = watchEventLoop();
+  const [result] = await load(child, { ...rest, warmup: 0, phases: [phase] }, what);
+  return { result: result!, eventLoop: loop.stop(), loadAverage1m: round(os.loadavg()[0]!, 2) };
+}
+
+function row(label: string, m: Measured): (string | number)[] {
+  const r = m.result;
+  return [
+    label,
+    r.ok,
+    r.perSecond,
+    r.latencyMs.p50,
+    r.latencyMs.p95,
+    r.latencyMs.p99,
+    r.latencyMs.max,
+    m.loadAverage1m,
+  ];
 }
 
 function added(relayer: LoadResult, stub: LoadResult) {
@@ -93,35 +148,10 @@ function added(relayer: LoadResult, stub: LoadResult) {
   };
 }
 
-/** Registers a community, a model and one deployment pointing at the stub, through the SDK. */
-async function registerStubModel(chain: LocalChain, stubUrl: string): Promise<void> {
-  const [builder, , operator] = chain.accounts;
-  const client = createKhoClient({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    addresses: chain.deployment!.contracts,
-    account: builder!.privateKey,
-    confirmations: 1,
-  });
-  const { communityId } = await createCommunity(client, {
-    slug: "vi-VN/home-cooking",
-    locale: "vi-VN",
-    metadataURI: "ipfs://bench-community",
-  });
-  const { modelId } = await registerModel(client, {
-    name: MODEL_NAME,
-    locale: "vi-VN",
-    communityId,
-    metadataURI: "ipfs://bench-model",
-    contentHash: keccak256(toHex("bench weights")),
-  });
-  await addDeployment(client, { modelId, operator: operator!.address, endpoint: stubUrl });
-}
-
 export const relayerThroughputBench: Bench = {
   name: "relayer-throughput",
   description:
-    "a real relayer (startRelayer: SQLite, worker signer, batcher, in-process Hardhat chain) vs the same relayer without receipts and vs the stub upstream alone",
+    "a real relayer (startRelayer: SQLite, worker signer, batcher; chain in its own process) vs the same relayer without receipts, vs the stub upstream alone and (full) vs the pre-issue-13 relayer",
   async run({ mode, log }) {
     const requests = mode === "full" ? 10_000 : 500;
     const serialRequests = mode === "full" ? 1_000 : 100;
@@ -130,30 +160,37 @@ export const relayerThroughputBench: Bench = {
     const signerThreads = Math.max(1, os.availableParallelism() - 1);
     const relayerAddress = privateKeyToAccount(BENCH_SIGNER_KEY).address;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-bench-relayer-"));
-    const child = forkLoadProcess();
-    let chain: LocalChain | undefined;
-    let relayer: RunningRelayer | undefined;
+    const child = fork(path.join(__dirname, "..", "relayer", "load-process.ts"), [], CHILD_OPTIONS);
+    const stops: (() => void)[] = [];
+    let relayer: { close(): Promise<void> } | undefined;
+    let reference: ReferenceTree | undefined;
     try {
-      const stub = await nextMessage(child, 60_000);
+      const stub = await nextMessage<LoadProcessMessage>(child, 60_000, "load process");
       if (stub.type !== "stub") throw new BenchError("the load process did not report its stub upstream first");
 
-      log("starting the in-process Hardhat chain and deploying Kho");
+      log("starting Hardhat's network in its own process and deploying Kho");
       const setupStart = nowMs();
-      chain = await startLocalChain({ accounts: 3, deploy: { relayer: relayerAddress } });
-      if (chain.accounts[1]!.address !== relayerAddress)
-        throw new BenchError("Hardhat account #1 is not the bench relayer key");
-      await registerStubModel(chain, stub.url);
-      const deployment = chain.deployment!;
-      const owner = chain.accounts[0]!.address;
+      const chain = await startChainProcess(relayerAddress, stub.url);
+      stops.push(chain.stop);
+      // The reference relayer speaks to its own commit's contracts: it gets its own chain.
+      let referenceChain: ChainInfo | undefined;
+      if (mode === "full") {
+        reference = exportReferenceTree();
+        log(`reference ${REFERENCE_COMMIT} exported to ${reference.root}; starting its chain (compiles its contracts)`);
+        const started = await startChainProcess(relayerAddress, stub.url, reference.root);
+        stops.push(started.stop);
+        referenceChain = started.info;
+      }
+      const owner = chain.info.accounts[0]!;
 
-      const configFor = (name: string): RelayerConfig => ({
-        rpcUrl: chain!.rpcUrl,
-        chainId: chain!.chainId,
-        schedule: deployment.epoch,
+      const configFor = (name: string, info: ChainInfo): RelayerConfig => ({
+        rpcUrl: info.rpcUrl,
+        chainId: info.chainId,
+        schedule: info.deployment.epoch,
         contracts: {
-          usageLedger: deployment.contracts.UsageLedger,
-          modelRegistry: deployment.contracts.ModelRegistry,
-          feeEscrow: deployment.contracts.FeeEscrow,
+          usageLedger: info.deployment.contracts.UsageLedger,
+          modelRegistry: info.deployment.contracts.ModelRegistry,
+          feeEscrow: info.deployment.contracts.FeeEscrow,
         },
         relayerPrivateKey: BENCH_SIGNER_KEY,
         dbPath: path.join(dir, `${name}.sqlite`),
@@ -173,107 +210,143 @@ export const relayerThroughputBench: Bench = {
       });
       /** Starts a relayer on its own database, with an API key for the bench's caller. */
       const start = async (name: string, options: StartRelayerOptions = {}) => {
-        const config = configFor(name);
+        const config = configFor(name, chain.info);
         const keyStore = await openStore(config.dbPath);
         const apiKey = (await createApiKey(keyStore, { owner, label: "bench" })).key;
         await keyStore.close();
-        const running = await startRelayer(config, { logger: pino({ level: "silent" }), ...options });
-        return { running, target: { kind: "relayer" as const, url: running.url, apiKey } };
+        const running: RunningRelayer = await startRelayer(config, { logger: pino({ level: "silent" }), ...options });
+        relayer = running;
+        return { kind: "relayer", url: running.url, apiKey } satisfies LoadTarget;
+      };
+      const stopRelayer = async () => {
+        await relayer?.close();
+        relayer = undefined;
       };
       log(`setup took ${round((nowMs() - setupStart) / 1000, 1)} s; ${signerThreads} signer thread(s)`);
 
-      const common = { model: MODEL_NAME, deadlineMs };
+      const common = { model: BENCH_MODEL_NAME, deadlineMs };
       const closed = (n: number, concurrency: number) => ({ requests: n, shape: { concurrency } });
       log(`stub alone: ${requests} requests (${CONCURRENCY} in flight), ${serialRequests} (1 in flight)`);
-      const [stub32, stub1] = await load(
+      const stubTarget = { kind: "stub" } as const;
+      const stub32 = await measured(
         child,
-        {
-          ...common,
-          target: { kind: "stub" },
-          warmup,
-          phases: [closed(requests, CONCURRENCY), closed(serialRequests, 1)],
-        },
+        { ...common, target: stubTarget, warmup, phase: closed(requests, CONCURRENCY) },
+        "stub",
+      );
+      const stub1 = await measured(
+        child,
+        { ...common, target: stubTarget, warmup: 0, phase: closed(serialRequests, 1) },
         "stub",
       );
 
       // Receipts off first: its relayer commits nothing, so the chain is as fresh for the real one.
       log(`relayer without receipts: ${warmup} warm-up, ${requests} requests (${CONCURRENCY} in flight)`);
-      const off = await start("receipts-off", { adjustAppDeps: withoutReceipts });
-      relayer = off.running;
-      const [off32] = await load(
+      const offTarget = await start("receipts-off", { adjustAppDeps: withoutReceipts });
+      const off32 = await measured(
         child,
-        { ...common, target: off.target, warmup, phases: [closed(requests, CONCURRENCY)] },
+        { ...common, target: offTarget, warmup, phase: closed(requests, CONCURRENCY) },
         "receipts-off relayer",
       );
-      await relayer.close();
-      relayer = undefined;
+      await stopRelayer();
 
       log(
         `relayer: ${warmup} warm-up, ${requests} requests (${CONCURRENCY} in flight), ${serialRequests} (1 in flight)`,
       );
-      const on = await start("relayer");
-      relayer = on.running;
-      const [on32, on1] = await load(
+      const onTarget = await start("relayer");
+      const on32 = await measured(
         child,
-        { ...common, target: on.target, warmup, phases: [closed(requests, CONCURRENCY), closed(serialRequests, 1)] },
+        { ...common, target: onTarget, warmup, phase: closed(requests, CONCURRENCY) },
         "relayer",
       );
-      const halfRate = round(on32!.perSecond / 2, 1);
+      const on1 = await measured(
+        child,
+        { ...common, target: onTarget, warmup: 0, phase: closed(serialRequests, 1) },
+        "relayer",
+      );
+      const halfRate = round(on32.result.perSecond / 2, 1);
       const halfRequests = Math.max(50, Math.round(halfRate * HALF_LOAD_SECONDS[mode]));
       const open = { requests: halfRequests, shape: { perSecond: halfRate } };
       log(
         `half load: ${halfRequests} requests at ${halfRate} req/s (open loop), through the relayer, then to the stub`,
       );
-      const [onHalf] = await load(child, { ...common, target: on.target, warmup: 0, phases: [open] }, "relayer");
-      const [stubHalf] = await load(child, { ...common, target: { kind: "stub" }, warmup: 0, phases: [open] }, "stub");
-      child.send({ type: "done" } satisfies DoneMessage);
+      const onHalf = await measured(child, { ...common, target: onTarget, warmup: 0, phase: open }, "relayer");
+      const stubHalf = await measured(child, { ...common, target: stubTarget, warmup: 0, phase: open }, "stub");
 
       log("closing the relayer (flushes the last batch)");
-      await relayer.close();
-      relayer = undefined;
-      const client = createKhoClient({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: deployment.contracts });
+      await stopRelayer();
+      const client = createKhoClient({
+        rpcUrl: chain.info.rpcUrl,
+        chainId: chain.info.chainId,
+        addresses: chain.info.deployment.contracts,
+      });
       const batches = await client.public.readContract({
-        address: deployment.contracts.UsageLedger,
+        address: chain.info.deployment.contracts.UsageLedger,
         abi: usageLedgerAbi,
         functionName: "lastBatchId",
         args: [relayerAddress],
       });
 
-      const a32 = added(on32!, stub32!);
-      const a1 = added(on1!, stub1!);
-      const aHalf = added(onHalf!, stubHalf!);
-      const versusOff = round(on32!.perSecond / off32!.perSecond, 3);
-      const versusReference = round(on32!.perSecond / REFERENCE.requestsPerSecond, 2);
-      const columns = ["target", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"];
+      let ref32: Measured | undefined;
+      if (reference && referenceChain) {
+        log(
+          `reference relayer (${REFERENCE_COMMIT}): ${warmup} warm-up, ${requests} requests (${CONCURRENCY} in flight)`,
+        );
+        const modules = reference.modules();
+        const config = configFor("reference", referenceChain);
+        const keyStore = await modules.openStore(config.dbPath);
+        const apiKey = (await modules.createApiKey(keyStore, { owner: referenceChain.accounts[0]!, label: "bench" }))
+          .key;
+        await keyStore.close();
+        const running = await modules.startRelayer(config, { logger: pino({ level: "silent" }) });
+        relayer = running;
+        ref32 = await measured(
+          child,
+          {
+            ...common,
+            target: { kind: "relayer", url: running.url, apiKey },
+            warmup,
+            phase: closed(requests, CONCURRENCY),
+          },
+          "reference relayer",
+        );
+        await stopRelayer();
+      }
+      child.send({ type: "done" } satisfies DoneMessage);
+
+      const a32 = added(on32.result, stub32.result);
+      const a1 = added(on1.result, stub1.result);
+      const aHalf = added(onHalf.result, stubHalf.result);
+      const versusOff = round(on32.result.perSecond / off32.result.perSecond, 3);
+      const versusReference = ref32 ? round(on32.result.perSecond / ref32.result.perSecond, 2) : null;
+      const columns = ["target", "ok", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "load avg 1m"];
       const addedRow = (a: ReturnType<typeof added>) => [
         "added by the relayer (difference of percentiles)",
-        "",
         "",
         "",
         a.p50,
         a.p95,
         a.p99,
         "",
+        "",
       ];
+      const loopRows: [string, Measured][] = [
+        [`receipts off, ${CONCURRENCY} in flight`, off32],
+        [`relayer, ${CONCURRENCY} in flight`, on32],
+        ...(ref32 ? [[`reference ${REFERENCE_COMMIT}, ${CONCURRENCY} in flight`, ref32] as [string, Measured]] : []),
+        ["relayer, 1 in flight", on1],
+        [`relayer, half load (${halfRate} req/s)`, onHalf],
+      ];
+      const phase = (m: Measured) => ({ ...m.result, eventLoopDelayMs: m.eventLoop, loadAverage1m: m.loadAverage1m });
       return {
         tables: [
           {
             title: `${requests.toLocaleString("en-US")} chat completions, ${CONCURRENCY} in flight, loopback, ${signerThreads} signer thread(s)`,
             columns,
             rows: [
-              row("stub upstream alone", stub32!),
-              row("relayer → stub, receipts off (bench-only wiring)", off32!),
-              row("relayer → stub (receipt signed + stored + batched)", on32!),
-              [
-                `today's code (${REFERENCE.commit}, ${REFERENCE.date}, reference)`,
-                "",
-                "",
-                REFERENCE.requestsPerSecond,
-                "",
-                "",
-                "",
-                "",
-              ],
+              row("stub upstream alone", stub32),
+              row("relayer → stub, receipts off (bench-only wiring)", off32),
+              row("relayer → stub (receipt signed + stored + batched)", on32),
+              ...(ref32 ? [row(`reference: the relayer at ${REFERENCE_COMMIT} (before issue 13)`, ref32)] : []),
               addedRow(a32),
             ],
           },
@@ -281,8 +354,8 @@ export const relayerThroughputBench: Bench = {
             title: `${halfRequests.toLocaleString("en-US")} chat completions at ${halfRate} req/s (half the relayer's ${CONCURRENCY}-in-flight rate), open loop`,
             columns,
             rows: [
-              row("stub upstream alone", stubHalf!),
-              row("relayer → stub (receipt signed + stored)", onHalf!),
+              row("stub upstream alone", stubHalf),
+              row("relayer → stub (receipt signed + stored)", onHalf),
               addedRow(aHalf),
             ],
           },
@@ -290,19 +363,30 @@ export const relayerThroughputBench: Bench = {
             title: `${serialRequests.toLocaleString("en-US")} chat completions, 1 in flight`,
             columns,
             rows: [
-              row("stub upstream alone", stub1!),
-              row("relayer → stub (receipt signed + stored)", on1!),
+              row("stub upstream alone", stub1),
+              row("relayer → stub (receipt signed + stored)", on1),
               addedRow(a1),
             ],
+          },
+          {
+            title: "event-loop delay of the relayer's process while each phase ran (monitorEventLoopDelay)",
+            columns: ["phase", "mean ms", "p50 ms", "p99 ms", "max ms"],
+            rows: loopRows.map(([label, m]) => [
+              label,
+              m.eventLoop.mean,
+              m.eventLoop.p50,
+              m.eventLoop.p99,
+              m.eventLoop.max,
+            ]),
           },
         ],
         data: {
           warmup,
           signerThreads,
-          reference: REFERENCE,
-          stub: { concurrent: stub32, serial: stub1, halfLoad: stubHalf },
-          receiptsOff: { concurrent: off32 },
-          relayer: { concurrent: on32, serial: on1, halfLoad: onHalf },
+          reference: ref32 ? { commit: reference!.commit, concurrent: phase(ref32) } : null,
+          stub: { concurrent: phase(stub32), serial: phase(stub1), halfLoad: phase(stubHalf) },
+          receiptsOff: { concurrent: phase(off32) },
+          relayer: { concurrent: phase(on32), serial: phase(on1), halfLoad: phase(onHalf) },
           addedLatencyMs: { concurrent: a32, serial: a1, halfLoad: aHalf },
           halfLoadPerSecond: halfRate,
           ratioVersusReceiptsOff: versusOff,
@@ -310,11 +394,13 @@ export const relayerThroughputBench: Bench = {
           batchesCommittedOnChain: Number(batches),
         },
         notes: [
-          "Chain: Hardhat's in-process network in the relayer's process (JSON-RPC over loopback), Kho deployed by Ignition; community, model and deployment registered through src/sdk.",
-          "The stub upstream and the load generator share a separate child process; the relayer, its SQLite store, batcher and the chain share the parent process.",
+          "Chain: Hardhat's network in its own child process (bench/relayer/chain-process.ts, JSON-RPC over loopback), Kho deployed by Ignition; community, model and deployment registered through src/sdk. A production relayer never shares its process with a chain node.",
+          "The stub upstream and the load generator share another child process; the relayer, its SQLite store, signer pool and batcher run in the bench process.",
           "Receipts off: the same startRelayer with a placeholder signer and a store that drops receipt rows (bench/relayer/receipts-off.ts); the relayer has no such setting.",
           `Half load is open loop (one request every 1/${halfRate} s); each latency counts from the request's scheduled start.`,
-          `Reference: today's code path (${REFERENCE.commit}) measured with this bench's full run on ${REFERENCE.date}.`,
+          ref32
+            ? `Reference: the relayer of ${reference!.commit} (git archive into a temporary directory, node_modules linked), against its own commit's contracts on its own chain process, same config and load driver, measured in this run.`
+            : "Reference: measured in full runs only (it compiles and deploys that commit's contracts).",
           `${Number(batches)} batches (≤ 256 receipts each) were committed on-chain during the run and at shutdown.`,
         ],
         targets: [
@@ -326,14 +412,18 @@ export const relayerThroughputBench: Bench = {
             comparison: ">=",
             unit: "×",
           },
-          {
-            id: "relayer-throughput-vs-reference",
-            description: `relayer req/s at ${CONCURRENCY} in flight ÷ today's code (${REFERENCE.commit}, ${REFERENCE.requestsPerSecond} req/s)`,
-            measured: versusReference,
-            limit: 3,
-            comparison: ">=",
-            unit: "×",
-          },
+          ...(ref32 && versusReference !== null
+            ? [
+                {
+                  id: "relayer-throughput-vs-reference",
+                  description: `relayer req/s at ${CONCURRENCY} in flight ÷ the relayer of ${REFERENCE_COMMIT} (${ref32.result.perSecond} req/s in this run)`,
+                  measured: versusReference,
+                  limit: 3,
+                  comparison: ">=" as const,
+                  unit: "×",
+                },
+              ]
+            : []),
           {
             id: "relayer-added-p99-half-load",
             description: `p99 latency the relayer adds at half its ${CONCURRENCY}-in-flight rate (${halfRate} req/s)`,
@@ -346,8 +436,9 @@ export const relayerThroughputBench: Bench = {
       };
     } finally {
       if (relayer) await relayer.close().catch(() => undefined);
-      if (chain) await chain.close().catch(() => undefined);
+      for (const stop of stops) stop();
       if (child.exitCode === null && child.signalCode === null) child.kill();
+      reference?.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },

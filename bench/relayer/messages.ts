@@ -1,3 +1,5 @@
+import type { Address } from "viem";
+import type { Deployment } from "../../src/protocol/deployment";
 import type { LoadResult, LoadShape } from "./load";
 
 /** Where a run sends its load: the stub upstream itself, or a relayer in front of it. */
@@ -23,3 +25,11 @@ export type DoneMessage = { type: "done" };
 /** Load process → parent. */
 export type LoadProcessMessage =
   { type: "stub"; url: string } | { type: "result"; results: LoadResult[] } | { type: "error"; message: string };
+
+/** Parent → chain process: deploy for this relayer key and register the stub; then stop. */
+export type ChainMessage = { type: "start"; relayer: Address; stubUrl: string } | { type: "stop" };
+
+/** Chain process → parent. */
+export type ChainProcessMessage =
+  | { type: "chain"; rpcUrl: string; chainId: number; accounts: Address[]; deployment: Deployment }
+  | { type: "error"; message: string };

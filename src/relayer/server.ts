@@ -16,6 +16,7 @@ import type { RelayerConfig } from "./config";
 import { createMetrics } from "./metrics";
 import { createRelayerHttpServer } from "./http/http-server";
 import type { Clock } from "./ports";
+import { createBatchBuilder } from "./services/batch-builder";
 import { Batcher, type BatcherHooks } from "./services/batcher";
 import { MirrorPublisher } from "./services/mirror-publisher";
 import { createUpstreamForwarder } from "./services/upstream-forwarder";
@@ -121,6 +122,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     threads: config.signerThreads,
   });
   const metrics = createMetrics({ defaultMetrics: true });
+  const batchBuilder = createBatchBuilder();
   const batcher = new Batcher({
     store,
     ledger,
@@ -129,6 +131,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
     logger: logger.child({ component: "batcher" }),
     metrics,
     hooks: options.batcherHooks,
+    files: batchBuilder,
     config: {
       maxReceipts: config.batch.maxReceipts,
       maxAgeSeconds: config.batch.maxAgeSeconds,
@@ -237,6 +240,7 @@ export async function startRelayer(config: RelayerConfig, options: StartRelayerO
       upstreamConnections.close();
       await batcher.stop();
       await batcher.flush();
+      await batchBuilder.close();
       // One last attempt so what was just sealed leaves the machine; failures are logged, not fatal.
       await mirrors.stop();
       directory.close();

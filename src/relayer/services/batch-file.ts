@@ -1,5 +1,12 @@
 import { type Address, type Hex, keccak256 } from "viem";
-import { type BatchFileJson, type MerkleTree, batchTree, serializeBatchFile } from "../../protocol";
+import {
+  type BatchFileJson,
+  type BatchSettlement,
+  type MerkleTree,
+  batchTree,
+  parseBatchFile,
+  serializeBatchFile,
+} from "../../protocol";
 import type { StoredReceipt } from "../store";
 
 export type BuiltBatch = { root: Hex; tree: MerkleTree; file: BatchFileJson; bytes: Uint8Array; dataHash: Hex };
@@ -22,4 +29,9 @@ export function buildBatch(params: BuildBatchParameters): BuiltBatch {
   const tree = batchTree(params.receipts.map((r) => r.hash));
   const { json, bytes } = serializeBatchFile({ ...params, root: tree.root });
   return { root: tree.root, tree, file: json, bytes, dataHash: keccak256(bytes) };
+}
+
+/** The charges and credits a stored batch file settles (what FeeEscrow.settleBatch is sent). */
+export function batchFileSettlement(bytes: Uint8Array): BatchSettlement {
+  return parseBatchFile(bytes).settlement;
 }

@@ -4,7 +4,8 @@ import { epochAt, epochEnd, epochStart, hashBatchHeader } from "../../protocol";
 import type { RelayerMetrics } from "../metrics";
 import type { Clock, FeeEscrowClient, LedgerClient } from "../ports";
 import type { RelayerStore, StoredBatch } from "../store";
-import { buildBatch } from "./batch-file";
+import { type BuildBatchParameters, buildBatch } from "./batch-file";
+import type { BatchFiles } from "./batch-builder";
 import { settleConfirmedBatches } from "./settlement";
 
 export type BatcherConfig = {
@@ -36,6 +37,11 @@ export type BatcherDeps = {
   metrics: RelayerMetrics;
   config: BatcherConfig;
   hooks?: BatcherHooks;
+  /**
+   * Builds batch files and reads their settlement; the relayer passes its worker thread
+   * (createBatchBuilder), so neither blocks requests. Without it both run inline.
+   */
+  files?: BatchFiles;
 };
 
 const MAX_BACKOFF_MS = 60_000;
@@ -46,8 +52,10 @@ const MAX_BACKOFF_MS = 60_000;
  * committed batch's fees in FeeEscrow (services/settlement.ts).
  *
  * Safety rules:
- * - Sealing is one SQLite transaction: a receipt is in at most one batch, and a batch row exists
- *   exactly when its receipts point at it.
+ * - Sealing reads the oldest unbatched receipts, builds their file (off the event loop), then
+ *   stores the batch and moves its receipts into it in one transaction, which fails (and changes
+ *   nothing) when one of them is no longer unbatched or the batch id was taken meanwhile: a receipt
+ *   is in at most one batch, and a batch row exists exactly when its receipts point at it.
  * - Batch ids are `max(local max, chain lastBatchId) + 1`; nothing is sealed before the chain's
  *   last id was read once (reconcile), so a lost or stale database never reuses a committed id.
  * - Before (re)sending a batch the chain is asked for it: a batch already on-chain whose commitment
@@ -134,6 +142,7 @@ export class Batcher {
         relayer: this.relayer,
         logger,
         metrics: this.deps.metrics,
+        settlementOf: this.deps.files?.settlement,
       });
       this.failures = 0;
       this.error = null;
@@ -190,23 +199,27 @@ export class Batcher {
 
   private async sealOne(epoch: bigint): Promise<StoredBatch | null> {
     const { store, ledger, config, metrics, logger } = this.deps;
+    const receipts = await store.receipts.takeUnbatched(this.relayer, epoch, config.maxReceipts);
+    if (receipts.length === 0) return null;
+    const local = await store.batches.maxBatchId(this.relayer);
+    const batchId = (local > this.chainLast! ? local : this.chainLast!) + 1n;
+    const operators = new Map<bigint, Address>();
+    for (const r of receipts) if (r.operator !== null) operators.set(r.receipt.deploymentId, r.operator);
+    const params: BuildBatchParameters = {
+      chainId: ledger.domain.chainId,
+      ledger: ledger.domain.ledger,
+      relayer: this.relayer,
+      batchId,
+      epoch,
+      receipts,
+      operators,
+    };
+    const built = this.deps.files ? await this.deps.files.build(params) : buildBatch(params);
+    const dataURI = `${config.publicUrl}/v1/batches/${getAddress(this.relayer)}/${batchId}`;
     const batch = await store.transaction(async (tx) => {
-      const receipts = await tx.receipts.takeUnbatched(this.relayer, epoch, config.maxReceipts);
-      if (receipts.length === 0) return null;
-      const local = await tx.batches.maxBatchId(this.relayer);
-      const batchId = (local > this.chainLast! ? local : this.chainLast!) + 1n;
-      const operators = new Map<bigint, Address>();
-      for (const r of receipts) if (r.operator !== null) operators.set(r.receipt.deploymentId, r.operator);
-      const built = buildBatch({
-        chainId: ledger.domain.chainId,
-        ledger: ledger.domain.ledger,
-        relayer: this.relayer,
-        batchId,
-        epoch,
-        receipts,
-        operators,
-      });
-      const dataURI = `${config.publicUrl}/v1/batches/${getAddress(this.relayer)}/${batchId}`;
+      if ((await tx.batches.maxBatchId(this.relayer)) >= batchId) {
+        throw new Error(`batch id ${batchId} was taken while the batch was being built`);
+      }
       await tx.batches.insert({
         relayer: this.relayer,
         batchId,
@@ -218,6 +231,7 @@ export class Batcher {
         file: built.bytes,
         sealedAt: Math.floor(Date.now() / 1000),
       });
+      // Throws (rolling all of this back) when a receipt left the queue while the file was built.
       await tx.receipts.assignBatch(
         receipts.map((r) => r.seq),
         this.relayer,

@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import { type Address, formatUnits } from "viem";
-import { type BatchHeader, TOKEN_DECIMALS, formatKho, parseBatchFile } from "../../protocol";
+import { type BatchHeader, type BatchSettlement, TOKEN_DECIMALS, formatKho } from "../../protocol";
 import type { RelayerMetrics } from "../metrics";
 import type { FeeEscrowClient } from "../ports";
 import type { RelayerStore } from "../store";
+import { batchFileSettlement } from "./batch-file";
 
 export type SettleConfirmedBatchesDeps = {
   store: RelayerStore;
@@ -11,6 +12,8 @@ export type SettleConfirmedBatchesDeps = {
   relayer: Address;
   logger: Logger;
   metrics: RelayerMetrics;
+  /** Reads a stored file's settlement (the relayer's batch-builder worker); inline without it. */
+  settlementOf?: (bytes: Uint8Array) => Promise<BatchSettlement>;
 };
 
 /**
@@ -25,7 +28,7 @@ export async function settleConfirmedBatches(deps: SettleConfirmedBatchesDeps): 
   for (const { batchId } of await store.fees.unsettledBatches(relayer)) {
     const bytes = await store.batches.file(relayer, batchId);
     if (bytes === null) throw new Error(`confirmed batch ${batchId} has no stored file`);
-    const { charges, credits } = parseBatchFile(bytes).settlement;
+    const { charges, credits } = deps.settlementOf ? await deps.settlementOf(bytes) : batchFileSettlement(bytes);
     const total = charges.reduce((sum, c) => sum + c.amount, 0n);
     const at = Math.floor(Date.now() / 1000);
     if (total === 0n) {

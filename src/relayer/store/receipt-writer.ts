@@ -35,7 +35,8 @@ const DEFAULT_MAX_PENDING = 64;
  * awaits before answering (so it answers only with a durable receipt).
  *
  * On SQLite (store.groupCommit) this is group commit: every write submitted in one event-loop turn
- * runs in a single IMMEDIATE transaction, so many requests share one `synchronous = FULL` fsync.
+ * runs in a single IMMEDIATE transaction, so many requests share one WAL fsync (run off the event
+ * loop by the store, store/sqlite/wal-durability.ts).
  * Each write runs under its own SAVEPOINT: one that throws (a duplicate receipt, say) is rolled
  * back and rejected alone while the others commit. On PostgreSQL each write is its own transaction:
  * the server already groups WAL flushes, and a group would hold one payer's lock (fee checks) for

@@ -1,11 +1,15 @@
-import type { RelayerStore, StoreTx } from "../types";
+import type { RelayerStore, StoreRepos, StoreTx } from "../types";
 import { type SqliteDatabase, openDatabase } from "./database";
 import { prepareStatements, sqliteRepos } from "./repos";
+import { createWalDurability } from "./wal-durability";
 
 /**
  * The embedded store: one SQLite file, one process. Transactions are IMMEDIATE (they take the
  * file's write lock at BEGIN) and run one at a time; a statement issued outside a transaction while
  * one is open waits for it to end, since on this single connection it would otherwise run inside it.
+ * A write (a transaction, or a statement outside one that changed rows) resolves only once it is on
+ * disk; the fsync that makes it so runs off the event loop (wal-durability.ts), and the next
+ * transaction may begin and commit while it runs.
  */
 export type SqliteRelayerStore = RelayerStore & {
   /** The connection, for inspection (tests, the CLI); the store's own writes go through its methods. */
@@ -14,9 +18,15 @@ export type SqliteRelayerStore = RelayerStore & {
 
 export function openSqliteStore(file: string): SqliteRelayerStore {
   const db = openDatabase(file);
+  const wal = createWalDurability(db, file);
   const statements = prepareStatements(db);
+  const totalChanges = db.prepare<[], number>("SELECT total_changes()").pluck();
   let busy: Promise<void> | null = null;
-  const outsideRepos = sqliteRepos(statements, () => busy);
+  const outsideRepos = durableWrites(
+    sqliteRepos(statements, () => busy),
+    () => totalChanges.get()!,
+    wal.durable,
+  );
   const tx: StoreTx = {
     ...sqliteRepos(statements, () => null),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
@@ -37,12 +47,13 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
     while (busy) await busy;
     let done!: () => void;
     busy = new Promise<void>((resolve) => (done = resolve));
+    let result: T;
+    const before = totalChanges.get()!;
     try {
       db.exec("BEGIN IMMEDIATE");
       try {
-        const result = await fn(tx);
+        result = await fn(tx);
         db.exec("COMMIT");
-        return result;
       } catch (error) {
         if (db.inTransaction) db.exec("ROLLBACK");
         throw error;
@@ -51,6 +62,9 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
       busy = null;
       done();
     }
+    // A transaction that wrote nothing has nothing to flush.
+    if (totalChanges.get() !== before) await wal.durable();
+    return result;
   }
 
   return {
@@ -75,7 +89,36 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
     },
     async close() {
       while (busy) await busy;
+      await wal.close();
       db.close();
     },
+  };
+}
+
+/**
+ * The repositories used outside transactions, each call resolving only once what it wrote is
+ * durable: a call that changed rows (the connection's total_changes moved) waits for the WAL fsync.
+ */
+function durableWrites(repos: StoreRepos, changes: () => number, durable: () => Promise<void>): StoreRepos {
+  const wrap = <R extends object>(repo: R): R =>
+    new Proxy(repo, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          const before = changes();
+          const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (changes() !== before) await durable();
+          return result;
+        };
+      },
+    });
+  return {
+    receipts: wrap(repos.receipts),
+    batches: wrap(repos.batches),
+    apiKeys: wrap(repos.apiKeys),
+    nonces: wrap(repos.nonces),
+    idempotency: wrap(repos.idempotency),
+    fees: wrap(repos.fees),
   };
 }
