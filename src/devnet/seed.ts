@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseUnits } from "viem";
-import { datasetContentHash, loadDataset } from "../model-server";
+import { loadDataset } from "../model-server";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
 import type { Deployment } from "../protocol/deployment";
 import {
   type KhoClient,
