@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       pool,
       verification: mode === "full" ? { mode: "full" } : { mode: "sampled", seed: facts.seed, perBatch: 32 },
       fetchBatch: (batch) => readFile(fileURLToPath(batch.dataURI)),
+      fetchDatasetVersion: (version) => readFile(fileURLToPath(version.uri)),
     });
     const ms = performance.now();
     const verified: Record<string, number> = {};
