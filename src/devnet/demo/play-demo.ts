@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, parseEventLogs, parseUnits } from "viem";
+import { type Address, getAddress, parseEventLogs, parseUnits } from "viem";
 import { feeEscrowAbi, formatKho } from "../../protocol";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
@@ -229,7 +229,7 @@ export async function playDemoEpoch(net: DevNetwork, parameters: PlayDemoEpochPa
     if (!check.equal) throw new Error(`verification failed: ${check.reason}`);
     for (const entry of computation.result.entries) {
       out(
-        `   contributor payout: entry ${entry.entryId} of dataset ${entry.datasetId} by ${entry.contributor}: ${formatKho(entry.amount)}`,
+        `   contributor payout: entry ${entry.entryId} of dataset ${entry.datasetId} by ${getAddress(entry.contributor)}: ${formatKho(entry.amount)}`,
       );
     }
     await moveTo(epochEnd + deployment.epoch.batchGracePeriod + TIMELOCK + 120n);

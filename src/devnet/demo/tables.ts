@@ -1,4 +1,4 @@
-import { formatUnits } from "viem";
+import { formatUnits, getAddress } from "viem";
 import type { EpochComputation } from "../../rewards";
 import { renderTable } from "../../render/output";
 import type { DevNetwork } from "../dev-network";
@@ -66,7 +66,7 @@ export function renderDemoTables(parameters: {
     return {
       entry: e.entryId,
       dataset: `${e.datasetId}`,
-      contributor: e.contributor,
+      contributor: getAddress(e.contributor),
       "users citing": users ?? 0,
       payout: kho(e.amount),
     };
