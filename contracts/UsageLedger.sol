@@ -27,7 +27,7 @@ contract UsageLedger is IUsageLedger, AccessControlDefaultAdminRules, EIP712 {
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
         "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,"
         "bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,"
-        "uint64 epoch,uint256 fee,address payer,bytes32 userAuth)"
+        "uint64 epoch,uint256 fee,address payer,bytes32 userAuth,bytes32 attributionHash)"
     );
 
     /// @notice keccak256 of the InferenceRequest EIP-712 type string (docs/protocol.md).

@@ -31,6 +31,9 @@ interface IUsageLedger is IKhoErrors {
         uint256 fee;
         address payer;
         bytes32 userAuth;
+        /// @dev Commitment to the dataset entries the answer cited: zero for none, else the hash of
+        /// the list the batch file carries beside the receipt (`src/protocol/attribution.ts`).
+        bytes32 attributionHash;
     }
 
     /// @notice An inference request signed by the user's own wallet (its digest goes in `userAuth`).

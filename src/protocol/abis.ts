@@ -6984,6 +6984,11 @@ export const usageLedgerAbi = [
             "internalType": "bytes32",
             "name": "userAuth",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "attributionHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IUsageLedger.InferenceReceipt",
@@ -7283,6 +7288,11 @@ export const usageLedgerAbi = [
             "internalType": "bytes32",
             "name": "userAuth",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "attributionHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IUsageLedger.InferenceReceipt",
@@ -7504,6 +7514,11 @@ export const usageLedgerAbi = [
           {
             "internalType": "bytes32",
             "name": "userAuth",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "attributionHash",
             "type": "bytes32"
           }
         ],

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { type Hex, bytesToHex, getAddress, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
+import { type AttributedEntry, MAX_ATTRIBUTED_ENTRIES, attributionHash, normalizeAttribution } from "./attribution";
 import { BatchFileError, batchSettlement, batchTree, parseBatchFile, serializeBatchFile } from "./batch-file";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32 } from "./receipt";
 import type { SignedReceipt } from "./receipt-json";
@@ -25,6 +26,7 @@ function receipt(i: number, epoch = 2n): InferenceReceipt {
     fee: 10n ** 30n,
     payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
+    attributionHash: ZERO_BYTES32,
   };
 }
 
@@ -33,6 +35,16 @@ const signed = (i: number, epoch = 2n): SignedReceipt => ({
   receipt: receipt(i, epoch),
   hash: keccak256(toHex(`h${i}`)),
   signature: `0x${"ab".repeat(65)}`,
+});
+
+const DATASET_V1 = keccak256(toHex("vi-VN/home-cooking v1"));
+const DATASET_V2 = keccak256(toHex("vi-VN/home-cooking v2"));
+
+/** A receipt citing `entries`, listed normalized beside it, as a relayer writes it. */
+const cited = (i: number, entries: AttributedEntry[]): SignedReceipt => ({
+  ...signed(i),
+  receipt: { ...receipt(i), attributionHash: attributionHash(entries) },
+  attribution: normalizeAttribution(entries),
 });
 
 function write(
@@ -63,7 +75,7 @@ describe("serializeBatchFile", () => {
       `"userId":"${r.receipt.userId}","userKind":2,"inputHash":"${r.receipt.inputHash}",` +
       `"outputHash":"${r.receipt.outputHash}","timestamp":"1700000000","epoch":"2",` +
       `"fee":"1000000000000000000000000000000","payer":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",` +
-      `"userAuth":"${ZERO_BYTES32}","hash":"${r.hash}",` +
+      `"userAuth":"${ZERO_BYTES32}","attributionHash":"${ZERO_BYTES32}","hash":"${r.hash}",` +
       `"signature":"${r.signature}"}`;
     const { bytes } = write(receipts);
     expect(text(bytes)).toBe(
@@ -73,6 +85,20 @@ describe("serializeBatchFile", () => {
         `"credits":[{"operator":"${OPERATOR}","amount":"2000000000000000000000000000000"}]}}`,
     );
     expect(text(write([...receipts].reverse()).bytes)).toBe(text(bytes));
+  });
+
+  it("lists a receipt's cited entries after its signature, normalized, and nothing for a receipt citing none", () => {
+    const entries = [
+      { contentHash: DATASET_V2, entryId: "pho-bo" },
+      { contentHash: DATASET_V1, entryId: "ca-kho-to" },
+    ];
+    const json = write([cited(1, entries), signed(2)]).json;
+    const [withList, without] = json.receipts.sort((a) => (a.attribution === undefined ? 1 : -1));
+    expect(withList!.attributionHash).toBe(attributionHash(entries));
+    expect(withList!.attribution).toEqual(normalizeAttribution(entries));
+    expect(Object.keys(withList!).slice(-3)).toEqual(["hash", "signature", "attribution"]);
+    expect(without!.attributionHash).toBe(ZERO_BYTES32);
+    expect("attribution" in without!).toBe(false);
   });
 
   it("refuses to write a file readers would reject", () => {
@@ -86,6 +112,17 @@ describe("serializeBatchFile", () => {
     expect(() => write([{ ...signed(1), receipt: { ...receipt(1), fee: 2n ** 256n } }])).toThrow(BatchFileError);
     expect(() => write([signed(1)], 2n, new Map())).toThrow(
       /Cannot write batch file: receipt 0x[0-9a-f]{64} has a fee but no operator is known for deployment 4\./,
+    );
+    const entry = { contentHash: DATASET_V1, entryId: "ca-kho-to" };
+    expect(() => write([{ ...signed(1), attribution: [entry] }])).toThrow(
+      /^Cannot write batch file: receipt 0x[0-9a-f]{64} lists an attribution hashing to 0x[0-9a-f]{64}, not its signed attributionHash 0x0{64}\.$/,
+    );
+    expect(() => write([{ ...cited(1, [entry]), attribution: [] }])).toThrow(
+      /^Cannot write batch file: receipt 0x[0-9a-f]{64} lists an attribution hashing to 0x0{64}, not its signed/,
+    );
+    const two = cited(1, [entry, { contentHash: DATASET_V2, entryId: "a" }]);
+    expect(() => write([{ ...two, attribution: [...two.attribution!].reverse() }])).toThrow(
+      /^Cannot write batch file: receipt 0x[0-9a-f]{64} lists its attribution out of order or with repeats/,
     );
     const half = { ...signed(1), receipt: { ...receipt(1), fee: 2n ** 255n } };
     expect(() => write([half, { ...half, hash: keccak256(toHex("other")) }])).toThrow(
@@ -124,26 +161,43 @@ describe("serializeBatchFile", () => {
 
 describe("parseBatchFile", () => {
   const hex = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((b) => bytesToHex(b));
-  const arbitraryReceipt = fc.record({
-    receipt: fc.record({
-      requestId: hex(32),
-      modelId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
-      deploymentId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
-      communityId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
-      userId: hex(32),
-      userKind: fc.constantFrom(UserKind.SaltedHash, UserKind.Wallet, UserKind.KeyOwner),
-      inputHash: hex(32),
-      outputHash: hex(32),
-      timestamp: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-      epoch: fc.constant(9n),
-      // Eight fees summed per payer must still fit in uint256.
-      fee: fc.bigInt({ min: 0n, max: 2n ** 252n }),
-      payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(bytesToHex(b))),
-      userAuth: hex(32),
-    }),
-    hash: hex(32),
-    signature: hex(65),
+  const entryArb = fc.record({
+    contentHash: fc.constantFrom(DATASET_V1, DATASET_V2),
+    entryId: fc.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/),
   });
+  const fields = fc.record({
+    requestId: hex(32),
+    modelId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+    deploymentId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+    communityId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+    userId: hex(32),
+    userKind: fc.constantFrom(UserKind.SaltedHash, UserKind.Wallet, UserKind.KeyOwner),
+    inputHash: hex(32),
+    outputHash: hex(32),
+    timestamp: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+    epoch: fc.constant(9n),
+    // Eight fees summed per payer must still fit in uint256.
+    fee: fc.bigInt({ min: 0n, max: 2n ** 252n }),
+    payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(bytesToHex(b))),
+    userAuth: hex(32),
+  });
+  // Half the receipts cite 1 to MAX_ATTRIBUTED_ENTRIES entries (repeats included: the list is normalized).
+  const arbitraryReceipt = fc
+    .record({
+      fields,
+      entries: fc.oneof(fc.constant([]), fc.array(entryArb, { minLength: 1, maxLength: MAX_ATTRIBUTED_ENTRIES })),
+      hash: hex(32),
+      signature: hex(65),
+    })
+    .map(({ fields: f, entries, hash, signature }): SignedReceipt => {
+      const attribution = normalizeAttribution(entries);
+      return {
+        receipt: { ...f, attributionHash: attributionHash(attribution) },
+        hash,
+        signature,
+        ...(attribution.length === 0 ? {} : { attribution }),
+      };
+    });
 
   it("reads back exactly what serializeBatchFile wrote, in hash order", () => {
     fc.assert(
@@ -223,5 +277,52 @@ describe("parseBatchFile", () => {
       }),
     ).toBe("Invalid batch file: settlement.credits are not sorted by operator without repeats.");
     expect(reason(good)).toBe("accepted");
+  });
+
+  it("refuses a file whose attribution list is not what its receipt's signed attributionHash commits to", () => {
+    const entries = normalizeAttribution([
+      { contentHash: DATASET_V1, entryId: "ca-kho-to" },
+      { contentHash: DATASET_V2, entryId: "pho-bo" },
+    ]);
+    const good = JSON.parse(text(write([cited(1, entries)]).bytes)) as { receipts: Record<string, unknown>[] };
+    const honest = good.receipts[0]!;
+    const hash = honest.hash as string;
+    const withReceipt = (patch: Record<string, unknown>) => {
+      const { attribution: _attribution, ...rest } = honest;
+      return JSON.stringify({ ...good, receipts: [{ ...rest, ...patch }] });
+    };
+    const mismatch = (listed: Hex) =>
+      `Invalid batch file: receipt ${hash} lists an attribution hashing to ${listed}, not its signed attributionHash ${attributionHash(entries)}.`;
+    expect(parseBatchFile(withReceipt({ attribution: entries })).receipts[0]!.attribution).toEqual(entries);
+
+    // Another entry credited (the steering attack), one dropped, or the list removed: each refused.
+    const steered = normalizeAttribution([...entries, { contentHash: DATASET_V2, entryId: "accomplice" }]);
+    expect(() => parseBatchFile(withReceipt({ attribution: steered }))).toThrow(mismatch(attributionHash(steered)));
+    expect(() => parseBatchFile(withReceipt({ attribution: [entries[0]] }))).toThrow(
+      mismatch(attributionHash([entries[0]!])),
+    );
+    expect(() => parseBatchFile(withReceipt({}))).toThrow(mismatch(ZERO_BYTES32));
+    // A list beside a receipt that cites nothing.
+    expect(() => parseBatchFile(withReceipt({ attributionHash: ZERO_BYTES32, attribution: entries }))).toThrow(
+      `Invalid batch file: receipt ${hash} lists an attribution hashing to ${attributionHash(entries)}, not its signed attributionHash ${ZERO_BYTES32}.`,
+    );
+    // The same entries in another order, repeated, or an empty list: one receipt has one spelling.
+    expect(() => parseBatchFile(withReceipt({ attribution: [...entries].reverse() }))).toThrow(
+      `Invalid batch file: receipt ${hash} lists its attribution out of order or with repeats (sort by content hash, then entry id).`,
+    );
+    expect(() => parseBatchFile(withReceipt({ attribution: [entries[0], ...entries] }))).toThrow(
+      /out of order or with repeats/,
+    );
+    expect(() => parseBatchFile(withReceipt({ attributionHash: ZERO_BYTES32, attribution: [] }))).toThrow(
+      "Invalid batch file: receipts.0.attribution must be omitted when the answer cites nothing.",
+    );
+    // An entry the fast path cannot read goes to the schema, which names the field.
+    expect(() => parseBatchFile(withReceipt({ attribution: [{ ...entries[0], entryId: "Ca-Kho" }] }))).toThrow(
+      "Invalid batch file: receipts.0.attribution.0.entryId must be a lower-case kebab-case entry id.",
+    );
+    const tooMany = Array.from({ length: MAX_ATTRIBUTED_ENTRIES + 1 }, (_, i) => ({ ...entries[0], entryId: `e${i}` }));
+    expect(() => parseBatchFile(withReceipt({ attribution: tooMany }))).toThrow(
+      `Invalid batch file: receipts.0.attribution must cite at most ${MAX_ATTRIBUTED_ENTRIES} entries.`,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { type Address, type Hex, getAddress } from "viem";
 import { z } from "zod";
+import { attributionHash, isNormalizedAttribution } from "./attribution";
 import { type MerkleTree, batchLeafBytes, buildMerkleTree } from "./merkle";
 import {
   type SignedReceipt,
@@ -182,6 +183,24 @@ export function batchSettlement(
 }
 
 /**
+ * Why a receipt's `attribution` list is not what its signed `attributionHash` commits to, or null.
+ * The list must be the normalized one (one receipt, one way to write it) and hash to the field;
+ * no list must go with the zero hash, which attributionHash([]) is.
+ */
+function attributionMismatch(receipts: readonly SignedReceipt[]): string | null {
+  for (const { receipt, hash, attribution = [] } of receipts) {
+    if (!isNormalizedAttribution(attribution)) {
+      return `receipt ${hash} lists its attribution out of order or with repeats (sort by content hash, then entry id)`;
+    }
+    const listed = attributionHash(attribution);
+    if (listed !== receipt.attributionHash.toLowerCase()) {
+      return `receipt ${hash} lists an attribution hashing to ${listed}, not its signed attributionHash ${receipt.attributionHash}`;
+    }
+  }
+  return null;
+}
+
+/**
  * Why a settlement does not follow from its receipts, or null. Charges are recomputed exactly;
  * credits name operators the receipts do not (that takes the registry), so they are checked for
  * order, positive amounts and a total equal to the charges'.
@@ -255,7 +274,7 @@ export function serializeBatchFile(parameters: SerializeBatchFileParameters): Se
       batchId: parameters.batchId.toString(),
       epoch: epoch.toString(),
       root: parameters.root.toLowerCase() as Hex,
-      receipts: sorted.map((r) => signedReceiptToJson(r.receipt, r.hash, r.signature)),
+      receipts: sorted.map((r) => signedReceiptToJson(r.receipt, r.hash, r.signature, r.attribution)),
       settlement: {
         charges: settlement.charges.map((c) => ({ payer: c.payer, amount: c.amount.toString() })),
         credits: settlement.credits.map((c) => ({ operator: c.operator, amount: c.amount.toString() })),
@@ -269,6 +288,8 @@ export function serializeBatchFile(parameters: SerializeBatchFileParameters): Se
   if (!checked.success) {
     throw new BatchFileError("Cannot write batch file", describeZodIssue(checked.error), { cause: checked.error });
   }
+  const mismatch = attributionMismatch(sorted);
+  if (mismatch !== null) throw new BatchFileError("Cannot write batch file", mismatch);
   return { json, bytes: new TextEncoder().encode(JSON.stringify(json)) };
 }
 
@@ -294,8 +315,9 @@ export type ParseBatchFileReturnType = BatchFile;
 export type ParseBatchFileErrorType = BatchFileError;
 
 /**
- * Reads a batch file's bytes (or text). The format is checked, and the settlement against the
- * receipts (settlementMismatch); whether the hashes, root, signatures, epochs and operators are
+ * Reads a batch file's bytes (or text). The format is checked, every receipt's attribution list
+ * against its attributionHash (attributionMismatch), and the settlement against the receipts
+ * (settlementMismatch); whether the hashes, root, signatures, epochs and operators are
  * true is for the reader to decide against the chain.
  */
 export function parseBatchFile(input: ParseBatchFileParameters): ParseBatchFileReturnType {
@@ -314,7 +336,7 @@ export function parseBatchFile(input: ParseBatchFileParameters): ParseBatchFileR
     }
     file = parsed.data;
   }
-  const mismatch = settlementMismatch(file.receipts, file.settlement);
+  const mismatch = attributionMismatch(file.receipts) ?? settlementMismatch(file.receipts, file.settlement);
   if (mismatch !== null) throw new BatchFileError("Invalid batch file", mismatch);
   return file;
 }

@@ -37,11 +37,12 @@ export const receiptTypes = {
     { name: "fee", type: "uint256" },
     { name: "payer", type: "address" },
     { name: "userAuth", type: "bytes32" },
+    { name: "attributionHash", type: "bytes32" },
   ],
 } as const;
 
 export const RECEIPT_TYPE_STRING =
-  "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,uint64 epoch,uint256 fee,address payer,bytes32 userAuth)";
+  "InferenceReceipt(bytes32 requestId,uint256 modelId,uint256 deploymentId,uint256 communityId,bytes32 userId,uint8 userKind,bytes32 inputHash,bytes32 outputHash,uint64 timestamp,uint64 epoch,uint256 fee,address payer,bytes32 userAuth,bytes32 attributionHash)";
 
 /**
  * A request signed by the user's own wallet, so the user's identity is proven without trusting

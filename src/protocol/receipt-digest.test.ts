@@ -12,6 +12,7 @@ import {
   recoverReceiptSigner,
 } from "./receipt";
 import { receiptDigest, receiptDomainSeparator } from "./receipt-digest";
+import { MAX_ATTRIBUTED_ENTRIES, attributionHash } from "./attribution";
 
 /** The reference: what hashReceipt returned before the byte path, and what the relayer's peers compute. */
 function viemHash(receipt: InferenceReceipt, domain: LedgerDomain): Hex {
@@ -44,6 +45,14 @@ const extremes = (max: bigint) => fc.constantFrom(0n, 1n, max, max - 1n, 2n ** 6
 const uint256 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), extremes(2n ** 256n - 1n));
 const uint64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), extremes(2n ** 64n - 1n));
 
+const attributionArb = fc.array(
+  fc.record({
+    contentHash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b)),
+    entryId: fc.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/),
+  }),
+  { minLength: 1, maxLength: MAX_ATTRIBUTED_ENTRIES },
+);
+
 const receiptArb: fc.Arbitrary<InferenceReceipt> = fc.record({
   requestId: bytes32,
   modelId: uint256,
@@ -61,6 +70,12 @@ const receiptArb: fc.Arbitrary<InferenceReceipt> = fc.record({
     .tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.boolean())
     .map(([b, checksummed]) => (checksummed ? getAddress(bytesToHex(b)) : (bytesToHex(b) as Address))),
   userAuth: bytes32,
+  // Mostly what a relayer signs: zero (nothing cited) or the hash of a cited list; random bytes too.
+  attributionHash: fc.oneof(
+    fc.constant(ZERO_BYTES32),
+    attributionArb.map((list) => attributionHash(list)),
+    bytes32,
+  ),
 });
 
 const domainArb: fc.Arbitrary<LedgerDomain> = fc.record({
@@ -92,6 +107,7 @@ function sample(): InferenceReceipt {
     fee: 10n ** 18n,
     payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
+    attributionHash: attributionHash([{ contentHash: b(9), entryId: "ca-kho-to" }]),
   };
 }
 
@@ -143,6 +159,11 @@ describe("receipt digest over bytes", () => {
         expect(await account.sign({ hash: hashReceipt(receipt, d) })).toBe(signature);
         const other = { ...receipt, userKind: ((receipt.userKind + 1) % 3) as UserKind };
         expect(await recoverReceiptSigner(other, signature, d)).not.toBe(account.address);
+        // The signature covers the attribution: citing other entries (or none) changes the signer.
+        const uncited = receipt.attributionHash === ZERO_BYTES32 ? sample().attributionHash : ZERO_BYTES32;
+        expect(await recoverReceiptSigner({ ...receipt, attributionHash: uncited }, signature, d)).not.toBe(
+          account.address,
+        );
       }),
       { numRuns: 25 },
     );
@@ -181,7 +202,14 @@ describe("receipt digest over bytes", () => {
     ];
     for (const [name, value] of malformed) {
       it(`bytes32 with ${name}`, () => {
-        for (const field of ["requestId", "userId", "inputHash", "outputHash", "userAuth"] as const) {
+        for (const field of [
+          "requestId",
+          "userId",
+          "inputHash",
+          "outputHash",
+          "userAuth",
+          "attributionHash",
+        ] as const) {
           const r = { ...sample(), [field]: value } as InferenceReceipt;
           expect(() => hashReceipt(r, domain)).toThrow(RangeError);
           expect(() => hashReceipt(r, domain)).toThrow(new RegExp(`^${field} `));

@@ -38,7 +38,7 @@ const HEX_VALUES = (() => {
 })();
 
 // One shared buffer per thread: hashing is synchronous and every call rewrites every word.
-const STRUCT = new Uint8Array(14 * 32);
+const STRUCT = new Uint8Array(15 * 32);
 const STRUCT_VIEW = new DataView(STRUCT.buffer);
 const DIGEST_INPUT = new Uint8Array(2 + 32 + 32);
 STRUCT.set(RECEIPT_TYPEHASH, 0);
@@ -158,6 +158,7 @@ export function receiptStructHash(receipt: InferenceReceipt): Uint8Array {
   writeUint("fee", receipt.fee, 256, 352);
   writeAddress("payer", receipt.payer, 384);
   writeBytes32("userAuth", receipt.userAuth, STRUCT, 416);
+  writeBytes32("attributionHash", receipt.attributionHash, STRUCT, 448);
   return keccak256Bytes(STRUCT);
 }
 

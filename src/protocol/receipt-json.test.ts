@@ -18,9 +18,14 @@ const valid: SignedReceiptJson = {
   fee: "10000000000000000",
   payer: payer as SignedReceiptJson["payer"],
   userAuth: word("0") as SignedReceiptJson["userAuth"],
+  attributionHash: word("0") as SignedReceiptJson["attributionHash"],
   hash: word("d") as SignedReceiptJson["hash"],
   signature: `0x${"e".repeat(130)}` as SignedReceiptJson["signature"],
 };
+
+const entry = { contentHash: word("9"), entryId: "ca-kho-to" };
+// The format only: whether the list hashes to attributionHash is the batch file's check.
+const citing = { ...valid, attributionHash: word("8"), attribution: [entry] };
 
 /** Variants around every rule of the schema: each must get the schema's answer or null from the fast path. */
 const variants: [string, unknown][] = [
@@ -40,6 +45,24 @@ const variants: [string, unknown][] = [
   ["short signature", { ...valid, signature: "0x1234" }],
   ["number field", { ...valid, epoch: 4 }],
   ["array", [valid]],
+  ["citing one entry", citing],
+  [
+    "citing the most entries",
+    { ...citing, attribution: Array.from({ length: 16 }, (_, i) => ({ ...entry, entryId: `e-${i}` })) },
+  ],
+  [
+    "citing too many entries",
+    { ...citing, attribution: Array.from({ length: 17 }, (_, i) => ({ ...entry, entryId: `e-${i}` })) },
+  ],
+  ["empty attribution", { ...valid, attribution: [] }],
+  ["null attribution", { ...valid, attribution: null }],
+  ["attribution not a list", { ...valid, attribution: entry }],
+  ["upper-case content hash", { ...citing, attribution: [{ ...entry, contentHash: word("A") }] }],
+  ["entry id with a space", { ...citing, attribution: [{ ...entry, entryId: "ca kho" }] }],
+  ["entry with an extra key", { ...citing, attribution: [{ ...entry, version: 1 }] }],
+  ["entry missing its id", { ...citing, attribution: [{ contentHash: entry.contentHash }] }],
+  ["entry that is a list", { ...citing, attribution: [[entry.contentHash, entry.entryId]] }],
+  ["missing attributionHash", { ...valid, attributionHash: undefined }],
   ["null", null],
 ];
 
@@ -53,5 +76,7 @@ describe("signedReceiptFromJsonFast", () => {
   it("takes the fast path for receipts as relayers write them", () => {
     expect(signedReceiptFromJsonFast(valid)).not.toBeNull();
     expect(signedReceiptFromJsonFast({ ...valid, payer: getAddress(payer) })).not.toBeNull();
+    expect(signedReceiptFromJsonFast(citing)?.attribution).toEqual([entry]);
+    expect(signedReceiptFromJsonFast(valid)).not.toHaveProperty("attribution");
   });
 });

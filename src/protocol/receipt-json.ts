@@ -1,5 +1,12 @@
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
+import {
+  ATTRIBUTED_CONTENT_HASH_PATTERN,
+  ATTRIBUTED_ENTRY_ID_PATTERN,
+  type AttributedEntry,
+  MAX_ATTRIBUTED_ENTRIES,
+  attributionSchema,
+} from "./attribution";
 import { type InferenceReceipt, UserKind } from "./receipt";
 
 /**
@@ -20,9 +27,14 @@ export type ReceiptJson = {
   fee: string;
   payer: Address;
   userAuth: Hex;
+  attributionHash: Hex;
 };
 
-export type SignedReceiptJson = ReceiptJson & { hash: Hex; signature: Hex };
+/**
+ * `attribution`: the dataset entries the answer cited, which `attributionHash` commits to; omitted
+ * when the answer cited nothing (then `attributionHash` is zero).
+ */
+export type SignedReceiptJson = ReceiptJson & { hash: Hex; signature: Hex; attribution?: AttributedEntry[] };
 
 /** `kho_receipt` of a chat completion and of GET /v1/receipts: a signed receipt plus the relayer's address. */
 export type KhoReceiptJson = SignedReceiptJson & { signer: Address };
@@ -33,6 +45,12 @@ export type SignedReceipt = {
   /** EIP-712 digest of `receipt` as the relayer claims it; readers that trust nothing recompute it. */
   hash: Hex;
   signature: Hex;
+  /**
+   * The cited entries `receipt.attributionHash` commits to, as listed beside the receipt; absent when
+   * none are. Parsing checks the shape only: batch files check the hash (parseBatchFile), clients
+   * with verifyReceipt.
+   */
+  attribution?: AttributedEntry[];
 };
 
 /** A signed receipt plus the address the relayer says signed it. */
@@ -54,11 +72,25 @@ export function receiptToJson(r: InferenceReceipt): ReceiptJson {
     fee: r.fee.toString(),
     payer: getAddress(r.payer),
     userAuth: r.userAuth.toLowerCase() as Hex,
+    attributionHash: r.attributionHash.toLowerCase() as Hex,
   };
 }
 
-export function signedReceiptToJson(r: InferenceReceipt, hash: Hex, signature: Hex): SignedReceiptJson {
-  return { ...receiptToJson(r), hash: hash.toLowerCase() as Hex, signature: signature.toLowerCase() as Hex };
+/** `attribution` is written as given (a relayer passes the normalized list), and left out when empty. */
+export function signedReceiptToJson(
+  r: InferenceReceipt,
+  hash: Hex,
+  signature: Hex,
+  attribution?: readonly AttributedEntry[],
+): SignedReceiptJson {
+  return {
+    ...receiptToJson(r),
+    hash: hash.toLowerCase() as Hex,
+    signature: signature.toLowerCase() as Hex,
+    ...(attribution !== undefined && attribution.length > 0
+      ? { attribution: attribution.map((e) => ({ contentHash: e.contentHash, entryId: e.entryId })) }
+      : {}),
+  };
 }
 
 export const bytes32JsonSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32-byte hex");
@@ -97,6 +129,7 @@ export const receiptJsonSchema = z.strictObject({
   fee: uint,
   payer: addressJsonSchema,
   userAuth: bytes32,
+  attributionHash: bytes32,
 });
 
 type ValidReceiptJson = z.output<typeof receiptJsonSchema>;
@@ -116,6 +149,7 @@ function toReceipt(r: ValidReceiptJson, payer: Address = getAddress(r.payer)): I
     fee: BigInt(r.fee),
     payer,
     userAuth: r.userAuth.toLowerCase() as Hex,
+    attributionHash: r.attributionHash.toLowerCase() as Hex,
   };
 }
 
@@ -124,26 +158,32 @@ export function receiptFromJson(json: unknown): InferenceReceipt {
   return toReceipt(receiptJsonSchema.parse(json));
 }
 
-/** The receipt fields, then the EIP-712 digest and the relayer's signature (batch files, kho_receipt). */
+/**
+ * The receipt fields, then the EIP-712 digest, the relayer's signature and the cited entries
+ * (batch files, kho_receipt). An empty list is never written: no list is the one way to cite nothing.
+ */
 export const signedReceiptJsonSchema = receiptJsonSchema.extend({
   hash: bytes32JsonSchema,
   signature: signatureJsonSchema,
+  attribution: attributionSchema.min(1, "must be omitted when the answer cites nothing").optional(),
 });
 export const khoReceiptJsonSchema = signedReceiptJsonSchema.extend({ signer: addressJsonSchema });
 
 /** Validates and converts in one pass (batch files hold thousands of receipts). */
 export const signedReceiptSchema = signedReceiptJsonSchema.transform(
-  ({ hash, signature, ...fields }): SignedReceipt => ({
+  ({ hash, signature, attribution, ...fields }): SignedReceipt => ({
     receipt: toReceipt(fields),
     hash: hash.toLowerCase() as Hex,
     signature: signature.toLowerCase() as Hex,
+    ...(attribution === undefined ? {} : { attribution }),
   }),
 );
 export const khoReceiptSchema = khoReceiptJsonSchema.transform(
-  ({ signer, hash, signature, ...fields }): KhoReceipt => ({
+  ({ signer, hash, signature, attribution, ...fields }): KhoReceipt => ({
     receipt: toReceipt(fields),
     hash: hash.toLowerCase() as Hex,
     signature: signature.toLowerCase() as Hex,
+    ...(attribution === undefined ? {} : { attribution }),
     signer: getAddress(signer),
   }),
 );
@@ -158,7 +198,8 @@ export function khoReceiptFromJson(json: unknown): KhoReceipt {
   return khoReceiptSchema.parse(json);
 }
 
-const SIGNED_RECEIPT_KEYS = Object.keys(signedReceiptJsonSchema.shape);
+/** Keys every signed receipt has; `attribution` may come on top. */
+const SIGNED_RECEIPT_REQUIRED_KEYS = Object.keys(signedReceiptJsonSchema.shape).length - 1;
 const BYTES32_RE = /^0x[0-9a-fA-F]{64}$/;
 const UINT_RE = /^(0|[1-9][0-9]{0,77})$/;
 const UINT64_RE = /^(0|[1-9][0-9]{0,19})$/;
@@ -183,6 +224,32 @@ function checksummed(address: string): Address {
   return hit;
 }
 
+/** The `attribution` list as signedReceiptJsonSchema would return it when certainly valid, else null. */
+function attributionFast(value: unknown): AttributedEntry[] | null {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ATTRIBUTED_ENTRIES) return null;
+  const entries: AttributedEntry[] = [];
+  for (const entry of value as unknown[]) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return null;
+    const e = entry as Record<string, unknown>;
+    let keys = 0;
+    for (const key in e) {
+      if (!Object.prototype.hasOwnProperty.call(e, key)) return null;
+      keys++;
+    }
+    const { contentHash, entryId } = e;
+    if (
+      keys !== 2 ||
+      typeof contentHash !== "string" ||
+      !ATTRIBUTED_CONTENT_HASH_PATTERN.test(contentHash) ||
+      typeof entryId !== "string" ||
+      !ATTRIBUTED_ENTRY_ID_PATTERN.test(entryId)
+    )
+      return null;
+    entries.push({ contentHash: contentHash as Hex, entryId });
+  }
+  return entries;
+}
+
 /**
  * signedReceiptSchema's result for `json` when it is certainly valid, else null (then the schema
  * must run, and names the problem). It accepts a subset of what the schema accepts (a mixed-case
@@ -198,8 +265,9 @@ export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
     if (!Object.prototype.hasOwnProperty.call(r, key)) return null;
     keys++;
   }
-  if (keys !== SIGNED_RECEIPT_KEYS.length) return null;
   const { userKind, payer } = r;
+  const cited = r.attribution !== undefined;
+  if (keys !== SIGNED_RECEIPT_REQUIRED_KEYS + (cited ? 1 : 0)) return null;
   if (
     !isBytes32(r.requestId) ||
     !isUint(r.modelId) ||
@@ -215,6 +283,7 @@ export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
     typeof payer !== "string" ||
     !ADDRESS_RE.test(payer) ||
     !isBytes32(r.userAuth) ||
+    !isBytes32(r.attributionHash) ||
     !isBytes32(r.hash) ||
     typeof r.signature !== "string" ||
     !SIGNATURE_RE.test(r.signature)
@@ -222,9 +291,12 @@ export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
     return null;
   const checksum = checksummed(payer);
   if (payer !== checksum && payer !== payer.toLowerCase()) return null;
+  const attribution = cited ? attributionFast(r.attribution) : undefined;
+  if (attribution === null) return null;
   return {
     receipt: toReceipt(r as unknown as ValidReceiptJson, checksum),
     hash: (r.hash as string).toLowerCase() as Hex,
     signature: r.signature.toLowerCase() as Hex,
+    ...(attribution === undefined ? {} : { attribution }),
   };
 }

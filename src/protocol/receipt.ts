@@ -38,6 +38,11 @@ export type InferenceReceipt = {
   /** Whose escrow pays `fee`: the API key's owner, or the wallet that signed the request. */
   payer: Address;
   userAuth: Hex;
+  /**
+   * Commitment to the dataset entries the answer used (attribution.ts `attributionHash`): zero when
+   * the backend reported none, else the hash of the list the batch file carries next to the receipt.
+   */
+  attributionHash: Hex;
 };
 
 export type InferenceRequest = {

@@ -30,6 +30,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    attributionRejected: new Counter({
+      name: "kho_relayer_attribution_rejected_total",
+      help: "Calls served whose backend reported an invalid kho_attribution (malformed or oversized): they attribute nothing.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     batchesSealed: new Counter({
       name: "kho_relayer_batches_sealed_total",
       help: "Batches sealed.",

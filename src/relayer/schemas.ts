@@ -134,8 +134,15 @@ export const khoReceiptSchema = z.object({
   fee: uintString.describe("Token units (wei) charged to the payer's escrow."),
   payer: z.string().describe("The address whose escrow pays the fee (API key owner or signing wallet)."),
   userAuth: bytes32,
+  attributionHash: bytes32.describe(
+    "Commitment to the dataset entries the answer cited: zero for none, else the hash of `attribution`.",
+  ),
   hash: bytes32.describe("EIP-712 digest of the receipt (the batch leaf commits to it)."),
   signature: z.string().regex(/^0x[0-9a-f]{130}$/),
+  attribution: z
+    .array(z.object({ contentHash: bytes32, entryId: z.string() }))
+    .optional()
+    .describe("The cited entries (the backend's kho_attribution, sorted); omitted when none."),
   signer: z.string().describe("The relayer address that signed the receipt."),
 });
 

@@ -18,6 +18,9 @@ import {
   rewardLeaf,
   rewardLeafBytes,
   usageLedgerDomain,
+  ZERO_BYTES32,
+  MAX_ATTRIBUTED_ENTRIES,
+  attributionHash,
 } from "../../src/protocol";
 
 /** A fixed, well-known test key (never holds real funds). */
@@ -27,6 +30,11 @@ const DAY = 86_400n;
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b));
 const uint256 = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n });
 const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+
+const attributionArb = fc.array(
+  fc.record({ contentHash: bytes32, entryId: fc.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/) }),
+  { minLength: 1, maxLength: MAX_ATTRIBUTED_ENTRIES },
+);
 
 /**
  * Any receipt, or with `clock` one that the ledger can verify: its epoch is `clock.epoch` and its
@@ -47,6 +55,12 @@ function receiptArb(clock?: { epoch: bigint; start: bigint; length: bigint }): f
     fee: uint256,
     payer: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => ethers.getAddress(bytesToHex(b)) as Hex),
     userAuth: bytes32,
+    // Nothing cited (zero), a cited list's hash as a relayer signs it, or any word.
+    attributionHash: fc.oneof(
+      fc.constant(ZERO_BYTES32),
+      attributionArb.map((list) => attributionHash(list)),
+      bytes32,
+    ),
   });
 }
 
@@ -69,6 +83,8 @@ describe("Protocol parity (TypeScript src/protocol vs contracts)", function () {
   it("publishes the type hashes of the TypeScript type strings", async function () {
     const { ledger } = await loadFixture(fixture);
     expect(await ledger.RECEIPT_TYPEHASH()).to.equal(keccak256(toHex(RECEIPT_TYPE_STRING)));
+    // Receipts commit to the attribution last: the field other code reads by name and position.
+    expect(receiptTypes.InferenceReceipt.at(-1)).to.deep.equal({ name: "attributionHash", type: "bytes32" });
     expect(await ledger.INFERENCE_REQUEST_TYPEHASH()).to.equal(keccak256(toHex(INFERENCE_REQUEST_TYPE_STRING)));
   });
 

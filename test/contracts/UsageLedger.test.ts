@@ -11,6 +11,7 @@ import {
   UserKind,
   ZERO_BYTES32,
   addressUserId,
+  attributionHash,
   batchLeafBytes,
   batchLeaf,
   buildMerkleTree,
@@ -49,6 +50,7 @@ function makeReceipt(overrides: Partial<InferenceReceipt> = {}): InferenceReceip
     fee: 0n,
     payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
+    attributionHash: ZERO_BYTES32,
     ...overrides,
   };
 }
@@ -474,7 +476,16 @@ describe("UsageLedger", function () {
       const base = await withRelayerFixture();
       const { ledger, relayer } = base;
       const chain = await ledgerChain(ledger);
-      const receipts = Array.from({ length: 5 }, (_, i) => makeReceipt({ timestamp: base.genesis + BigInt(i) }));
+      // Odd receipts cite a dataset entry, even ones nothing.
+      const receipts = Array.from({ length: 5 }, (_, i) =>
+        makeReceipt({
+          timestamp: base.genesis + BigInt(i),
+          attributionHash:
+            i % 2 === 1
+              ? attributionHash([{ contentHash: ethers.id("v1") as Hex, entryId: `entry-${i}` }])
+              : ZERO_BYTES32,
+        }),
+      );
       const hashes = receipts.map((r) => hashReceipt(r, chain));
       const signatures = await Promise.all(receipts.map((r) => signReceipt(relayer, ledger, r)));
       const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
@@ -528,6 +539,14 @@ describe("UsageLedger", function () {
       await ledger.connect(admin).addRelayer(relayer2.address);
       const foreignSig = await signReceipt(relayer2, ledger, receipts[0]!);
       expect(await ledger.verifyReceipt(receipts[0]!, foreignSig, relayer.address, 1n, batch, proof0)).to.equal(false);
+      // A receipt claiming another attribution than the one signed (none, or another entry's).
+      const proofCited = tree.proof(batchLeaf(hashes[1]!));
+      for (const claimed of [ZERO_BYTES32, receipts[3]!.attributionHash]) {
+        const steered = { ...receipts[1]!, attributionHash: claimed };
+        expect(await ledger.verifyReceipt(steered, signatures[1]!, relayer.address, 1n, batch, proofCited)).to.equal(
+          false,
+        );
+      }
       // A signature of the wrong length.
       expect(await ledger.verifyReceipt(receipts[0]!, "0x1234", relayer.address, 1n, batch, proof0)).to.equal(false);
       // A header that is not the committed one, though its root is (the ledger holds only the header's hash).

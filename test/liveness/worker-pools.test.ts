@@ -54,6 +54,7 @@ describe("worker pools keep a one-shot process alive while they work", () => {
           requestId: "0x" + "01".repeat(32), modelId: 1n, deploymentId: 1n, communityId: 1n,
           userId: "0x" + "02".repeat(32), userKind: 0, inputHash: "0x" + "03".repeat(32),
           outputHash: "0x" + "04".repeat(32), timestamp: 1n, epoch: 0n, fee: 0n, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", userAuth: "0x" + "00".repeat(32),
+          attributionHash: "0x" + "00".repeat(32),
         };
         const [signed] = await signer.signReceipts([receipt]);
         console.log("signed", /^0x[0-9a-f]{130}$/.test(signed.signature));

@@ -27,6 +27,7 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
       fee: 0n,
       payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
       userAuth: ZERO_BYTES32,
+      attributionHash: ZERO_BYTES32,
     };
   });
   const signed = await r.signer.signReceipts(receipts);
@@ -37,6 +38,7 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
         hash: signed[i]!.hash,
         signature: signed[i]!.signature,
         signer: r.signer.address,
+        attribution: [],
         operator: "0x00000000000000000000000000000000000000c1",
       });
     }

@@ -1,6 +1,7 @@
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserKind, ZERO_BYTES32 } from "../../src/protocol";
+import { attributionHash, normalizeAttribution } from "../../src/protocol/attribution";
 import { freePort } from "../../src/devnet/free-port";
 import { type NewReceipt, type RelayerStore, openStore } from "../../src/relayer/store";
 import { isStoreBusy } from "../../src/relayer/store/errors";
@@ -34,10 +35,12 @@ function receiptNumber(n: number, fee = 0n): NewReceipt {
       fee,
       payer: PAYER,
       userAuth: ZERO_BYTES32,
+      attributionHash: ZERO_BYTES32,
     },
     hash: id("hash"),
     signature: `0x${"ab".repeat(65)}`,
     signer: SIGNER,
+    attribution: [],
     operator: OPERATOR,
   };
 }
@@ -177,6 +180,22 @@ describe.each(backends)("relayer store on $name", (backend) => {
       expect(spend).toBe(0n);
       expect(await first.idempotency.abandonPendingOf("replica-0")).toBe(1);
     }
+  });
+
+  it("keeps a receipt's attribution list beside it, and none for a receipt citing nothing", async () => {
+    const attribution = normalizeAttribution([
+      { contentHash: keccak256(toBytes("vi-VN v2")), entryId: "pho-bo" },
+      { contentHash: keccak256(toBytes("vi-VN v1")), entryId: "ca-kho-to" },
+    ]);
+    const plain = receiptNumber(100);
+    const citing = { ...receiptNumber(101), attribution };
+    citing.receipt = { ...citing.receipt, attributionHash: attributionHash(attribution) };
+    await first.receipts.insert(plain);
+    await first.receipts.insert(citing);
+    const found = await second.receipts.find(citing.hash);
+    expect(found?.receipt).toEqual(citing.receipt);
+    expect(found?.attribution).toEqual(attribution);
+    expect((await second.receipts.find(plain.hash))?.attribution).toEqual([]);
   });
 
   it("reports itself writable", async () => {

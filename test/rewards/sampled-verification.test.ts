@@ -56,6 +56,7 @@ function receipt(i: number): InferenceReceipt {
     fee: 10n ** 16n,
     payer: user,
     userAuth: ZERO_BYTES32,
+    attributionHash: ZERO_BYTES32,
   };
 }
 

@@ -110,6 +110,14 @@ describe("relayer client", () => {
 
     const garbage = await verifyReceipt({ receipt: receipt.receipt, signature: "0x1234", expectedSigner, domain });
     expect(garbage).toMatchObject({ valid: false, signer: null, reason: expect.stringContaining("malformed") });
+
+    // The receipt cites nothing (zero attributionHash): a list claimed beside it does not match.
+    const entry = { contentHash: receipt.receipt.outputHash, entryId: "ca-kho-to" };
+    const claimedCitation = await verifyReceipt({ ...receipt, attribution: [entry], expectedSigner, domain });
+    expect(claimedCitation).toMatchObject({
+      valid: false,
+      reason: expect.stringContaining("listed attribution hashes to"),
+    });
   });
 
   it("lists models and fetches batch files whose hash and proofs check out", async () => {

@@ -170,6 +170,8 @@ describe("web page in Chromium against kho dev --play-demo", () => {
         .toMatch(/^Verified in this browser: signed by/);
       // Streamed through the page's /relayer forward (SSE), the local model's answer: the clay pot.
       expect(await page.locator(".answer").textContent()).toMatch(/nồi đất/);
+      // The model server cited the entry it answered from; the receipt commits to it.
+      expect(await page.getByTestId("receipt-citations").textContent()).toMatch(/^ca-kho-to \(dataset 0x/);
       // The relayer commits a batch every few seconds: ask again until the receipt is in one.
       const checkBatch = page.getByRole("button", { name: "Check its batch proof" });
       await expect

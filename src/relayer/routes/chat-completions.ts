@@ -1,4 +1,5 @@
 import express, { type RequestHandler, Router } from "express";
+import type { Logger } from "pino";
 import type { Hex } from "viem";
 import { type Caller, callerId } from "../auth/caller";
 import { authenticateApiKey } from "../auth/api-keys";
@@ -204,6 +205,8 @@ export function chatCompletionsRouter(deps: ChatCompletionsRouteDeps): Router {
         call,
         deployment: served.deployment,
         output: served.message,
+        attribution: served.completion.kho_attribution,
+        log: (req as { log?: Logger }).log,
         // The receipt (and the idempotent response naming it) is durable before the client sees it.
         persist: async (receipt) => {
           body = JSON.stringify({ ...served.completion, kho_receipt: receipt.json });

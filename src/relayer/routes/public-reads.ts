@@ -73,7 +73,10 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
       }
     }
     res.json({
-      receipt: { ...signedReceiptToJson(stored.receipt, stored.hash, stored.signature), signer: stored.signer },
+      receipt: {
+        ...signedReceiptToJson(stored.receipt, stored.hash, stored.signature, stored.attribution),
+        signer: stored.signer,
+      },
       status: stored.status,
       batch,
     });

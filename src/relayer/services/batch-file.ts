@@ -10,7 +10,8 @@ export type BuildBatchParameters = {
   relayer: Address;
   batchId: bigint;
   epoch: bigint;
-  receipts: readonly Pick<StoredReceipt, "receipt" | "hash" | "signature">[];
+  /** Each with the entries its attributionHash commits to (written beside it in the file). */
+  receipts: readonly Pick<StoredReceipt, "receipt" | "hash" | "signature" | "attribution">[];
   /** Operator of each paid receipt's deployment (the settlement credits it). */
   operators?: ReadonlyMap<bigint, Address>;
 };

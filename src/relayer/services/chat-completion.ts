@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
 import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
+import { type AttributedEntry, attributionHash } from "../../protocol/attribution";
 import { type Caller, callerPayer } from "../auth/caller";
 import { canonicalJson } from "../../protocol/canonical-json";
 import { chatInputCanonicalJson, chatInputHash } from "../../protocol/input-hash";
@@ -22,6 +24,7 @@ import { upstreamCompletionSchema } from "../schemas";
 import type { HashPreimage, ReceiptSigner, ReceiptToSign } from "../signer/signer";
 import { isStoreBusy } from "../store/errors";
 import { UpstreamError, UpstreamHttpError, UpstreamInvalidResponseError } from "../upstream/errors";
+import { acceptAttribution } from "./backend-attribution";
 import type { DeploymentHealth } from "./deployment-health";
 import type { DeploymentSelector } from "./deployment-selector";
 
@@ -60,6 +63,8 @@ export type SignedCallReceipt = {
   hash: Hex;
   signature: Hex;
   json: KhoReceiptJson;
+  /** The dataset entries `receipt.attributionHash` commits to, normalized; empty when none. */
+  attribution: AttributedEntry[];
   /** Operator of the deployment that served the call: the batch settlement credits it the fee. */
   operator: Address;
 };
@@ -190,8 +195,9 @@ export async function openChatCompletionStream(deps: ServeChatCompletionDeps, ca
 }
 
 /**
- * Signs the receipt for what a call delivered (`output`: the assembled message choice 0 carried)
- * and persists it through `persist`, which stores it durably (with the idempotent response when
+ * Signs the receipt for what a call delivered (`output`: the assembled message choice 0 carried;
+ * `attribution`: the backend's `kho_attribution` for it, accepted or counted and dropped by
+ * acceptAttribution) and persists it through `persist`, which stores it durably (with the idempotent response when
  * there is one) before anything names it to the client. This is the one place a served call is
  * accounted for, streamed or not.
  */
@@ -201,10 +207,18 @@ export async function signAndPersistReceipt(
     call: ChatCall;
     deployment: ModelDeployment;
     output: unknown;
+    attribution: unknown;
+    log?: Logger;
     persist: (signed: SignedCallReceipt) => Promise<void>;
   },
 ): Promise<SignedCallReceipt> {
   const { call, deployment } = params;
+  const attribution = acceptAttribution({
+    reported: params.attribution,
+    deploymentId: deployment.id,
+    metrics: deps.metrics,
+    log: params.log,
+  });
   const timestamp = deps.clock.now();
   const draft: ReceiptToSign = {
     requestId: call.requestId,
@@ -219,6 +233,8 @@ export async function signAndPersistReceipt(
     epoch: epochAt(deps.schedule, timestamp),
     fee: call.fee,
     payer: callerPayer(call.caller),
+    // A short list, usually empty (the zero hash): hashed here, not sent to the signing worker.
+    attributionHash: attributionHash(attribution),
   };
   const signStarted = process.hrtime.bigint();
   const [signed] = await deps.signer.signReceipts([draft]);
@@ -226,10 +242,17 @@ export async function signAndPersistReceipt(
   if (!signed) throw new RelayerError("internal_error", "The receipt could not be signed.");
   const receipt: InferenceReceipt = { ...draft, inputHash: signed.inputHash, outputHash: signed.outputHash };
   const json: KhoReceiptJson = {
-    ...signedReceiptToJson(receipt, signed.hash, signed.signature),
+    ...signedReceiptToJson(receipt, signed.hash, signed.signature, attribution),
     signer: deps.signer.address,
   };
-  const result = { receipt, hash: signed.hash, signature: signed.signature, json, operator: deployment.operator };
+  const result = {
+    receipt,
+    hash: signed.hash,
+    signature: signed.signature,
+    json,
+    attribution,
+    operator: deployment.operator,
+  };
   try {
     await params.persist(result);
   } catch (error) {

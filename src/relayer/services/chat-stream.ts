@@ -30,6 +30,7 @@ export async function insertReceipt(
     signature: signed.signature,
     signer: deps.signer.address,
     operator: signed.operator,
+    attribution: signed.attribution,
   });
   // The receipt's fee now counts as unsettled spend in place of the reservation.
   await tx.fees.release(signed.receipt.requestId);
@@ -51,7 +52,8 @@ function waitForDrain(res: Response): Promise<void> {
  * Answers one `stream: true` call with server-sent events: the upstream's events are forwarded as
  * they arrive (their data unchanged), then one `chat.completion.chunk` with empty `choices` and the
  * signed `kho_receipt`, then `data: [DONE]`. The receipt commits to the message assembled from the
- * forwarded chunks (assembleStreamedMessage).
+ * forwarded chunks (assembleStreamedMessage) and to the `kho_attribution` of the last forwarded chunk
+ * that carries one (a backend reports it once, on its finish chunk).
  *
  * What is receipted (and so charged) when the stream ends early:
  * - the client disconnects after at least one chunk with output was written to it: a receipt over
@@ -78,6 +80,8 @@ export async function streamChatCompletion(
   res.flushHeaders();
 
   const assembler = new StreamedMessageAssembler();
+  // Like the message, the attribution is what reached the client: a finish chunk never written cites nothing.
+  let attribution: unknown;
   const clientGone = () => call.signal?.aborted === true || res.destroyed;
   const write = async (data: string) => {
     if (!res.write(`data: ${data}\n\n`)) await waitForDrain(res);
@@ -86,13 +90,17 @@ export async function streamChatCompletion(
     if (clientGone()) return;
     await write(event.data);
     // Only what was handed to the client's socket counts as delivered.
-    if (!clientGone()) assembler.add(event.chunk);
+    if (clientGone()) return;
+    assembler.add(event.chunk);
+    if (event.chunk.kho_attribution !== undefined) attribution = event.chunk.kho_attribution;
   };
   const receipt = () =>
     signAndPersistReceipt(deps, {
       call,
       deployment: opened.deployment,
       output: assembler.message(),
+      attribution,
+      log,
       persist: (signed) => deps.receiptWriter.submit((tx) => insertReceipt(tx, deps, signed)),
     });
 

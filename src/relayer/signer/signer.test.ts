@@ -26,6 +26,7 @@ function receipt(i: number): InferenceReceipt {
     fee: 10n ** 18n,
     payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
+    attributionHash: ZERO_BYTES32,
   };
 }
 

@@ -27,10 +27,12 @@ function receiptNumber(n: number): NewReceipt {
       fee: 0n,
       payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
       userAuth: ZERO_BYTES32,
+      attributionHash: ZERO_BYTES32,
     },
     hash: id("hash"),
     signature: bytesToHex(new Uint8Array(65).fill(n % 256)),
     signer: SIGNER,
+    attribution: [],
     operator: SIGNER,
   };
 }

@@ -1,5 +1,6 @@
 import { type Address, type Hex, getAddress } from "viem";
 import type { UserKind } from "../../protocol";
+import type { AttributedEntry } from "../../protocol/attribution";
 import type {
   ApiKeyRecord,
   BatchStatus,
@@ -51,6 +52,9 @@ export type ReceiptRow = {
   fee: string;
   payer: string;
   user_auth: string;
+  attribution_hash: string;
+  /** JSON of the normalized list; null when the answer cited nothing. */
+  attribution: string | null;
   signature: string;
   signer: string;
   operator: string | null;
@@ -76,10 +80,13 @@ export function receiptFromRow(row: ReceiptRow): StoredReceipt {
       fee: BigInt(row.fee),
       payer: row.payer as Address,
       userAuth: row.user_auth as Hex,
+      attributionHash: row.attribution_hash as Hex,
     },
     hash: row.receipt_hash as Hex,
     signature: row.signature as Hex,
     signer: row.signer as Address,
+    // Written by receiptValues from a checked list: the store's own data, read back as written.
+    attribution: row.attribution === null ? [] : (JSON.parse(row.attribution) as AttributedEntry[]),
     operator: row.operator as Address | null,
     status: row.status,
     batch:
@@ -90,7 +97,7 @@ export function receiptFromRow(row: ReceiptRow): StoredReceipt {
 }
 
 /** A new receipt's column values, in the order of RECEIPT_INSERT_COLUMNS. */
-export function receiptValues(r: NewReceipt, createdAt: number): (string | number)[] {
+export function receiptValues(r: NewReceipt, createdAt: number): (string | number | null)[] {
   const x = r.receipt;
   return [
     x.requestId.toLowerCase(),
@@ -107,6 +114,8 @@ export function receiptValues(r: NewReceipt, createdAt: number): (string | numbe
     x.fee.toString(),
     getAddress(x.payer),
     x.userAuth.toLowerCase(),
+    x.attributionHash.toLowerCase(),
+    r.attribution.length === 0 ? null : JSON.stringify(r.attribution),
     r.signature.toLowerCase(),
     r.signer,
     getAddress(r.operator),
@@ -116,7 +125,8 @@ export function receiptValues(r: NewReceipt, createdAt: number): (string | numbe
 
 export const RECEIPT_INSERT_COLUMNS =
   "request_id, receipt_hash, model_id, deployment_id, community_id, user_id, user_kind, input_hash, output_hash, " +
-  "timestamp, epoch, fee, payer, user_auth, signature, signer, operator, created_at";
+  "timestamp, epoch, fee, payer, user_auth, attribution_hash, attribution, signature, signer, operator, created_at";
+export const RECEIPT_INSERT_COLUMN_COUNT = RECEIPT_INSERT_COLUMNS.split(", ").length;
 
 export type BatchRow = {
   relayer: string;

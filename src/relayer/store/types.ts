@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { BatchCommitment } from "../../protocol/batch-file";
 import type { InferenceReceipt } from "../../protocol";
+import type { AttributedEntry } from "../../protocol/attribution";
 
 /**
  * The relayer store as one asynchronous interface with two implementations: SQLite (embedded,
@@ -27,13 +28,17 @@ export type StoredReceipt = {
   hash: Hex;
   signature: Hex;
   signer: Address;
+  /** The dataset entries `receipt.attributionHash` commits to, normalized; empty when the answer cited none. */
+  attribution: AttributedEntry[];
   /** The serving deployment's operator (null for receipts stored before fees existed, all free). */
   operator: Address | null;
   status: ReceiptStatus;
   batch: { relayer: Address; batchId: bigint } | null;
 };
 
-export type NewReceipt = Pick<StoredReceipt, "receipt" | "hash" | "signature" | "signer"> & { operator: Address };
+export type NewReceipt = Pick<StoredReceipt, "receipt" | "hash" | "signature" | "signer" | "attribution"> & {
+  operator: Address;
+};
 
 export type EpochBacklog = { epoch: bigint; count: number; oldestTimestamp: bigint };
 

@@ -15,6 +15,7 @@ import {
   UNSTAKED_DATASET,
   type World,
   address,
+  attribute,
   cite,
   contributor,
   contributorBaseline,
@@ -326,7 +327,7 @@ function miscite(linked: boolean): ScenarioOutcome {
     contributor: attackContributor,
   });
   for (const r of world.receipts) {
-    if (r.modelId === LOCAL_MODEL) r.attribution = [...r.attribution!, cite("accomplice", accompliceHash)];
+    if (r.modelId === LOCAL_MODEL) attribute(r, [...r.attribution!, cite("accomplice", accompliceHash)]);
   }
   const who = [localBuilder, localOperator, attackContributor];
   const result = computeEpochRewards(world.input());
@@ -374,7 +375,7 @@ function splitEntry(k: number, citeAll: boolean): ScenarioOutcome {
   let next = 0;
   for (const r of world.receipts) {
     if (r.attribution?.[0]?.entryId !== "entry-0") continue;
-    r.attribution = citeAll ? parts.map((p) => cite(p)) : [cite(parts[next++ % k]!)];
+    attribute(r, citeAll ? parts.map((p) => cite(p)) : [cite(parts[next++ % k]!)]);
   }
   const who = [contributor(0)];
   const result = computeEpochRewards(world.input());

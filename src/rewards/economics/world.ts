@@ -1,5 +1,6 @@
 import { type Address, type Hex, getAddress, keccak256, toHex } from "viem";
-import { UserKind, addressUserId } from "../../protocol/receipt";
+import { attributionHash } from "../../protocol/attribution";
+import { UserKind, ZERO_BYTES32, addressUserId } from "../../protocol/receipt";
 import type {
   AttributedEntry,
   CommunityState,
@@ -104,8 +105,9 @@ export class World {
         fee: model.pricePerCall,
         payer,
         userAuth: toHex(0, { size: 32 }),
-        ...(attribution === undefined ? {} : { attribution }),
+        attributionHash: ZERO_BYTES32,
       });
+      if (attribution !== undefined) attribute(this.receipts.at(-1)!, attribution);
     }
   }
 
@@ -221,6 +223,12 @@ export const cite = (entryId: string, contentHash: Hex = LOCAL_DATASET_V1): Attr
   entryId,
 });
 
+/** Makes `receipt` cite `entries`, with the attributionHash a relayer signs for them. */
+export function attribute(receipt: RewardReceipt, entries: readonly AttributedEntry[]): void {
+  receipt.attribution = entries;
+  receipt.attributionHash = attributionHash(entries);
+}
+
 /**
  * The honest baseline with a dataset that names its contributors: 5 entries of the local dataset,
  * each written by its own member-contributor, and every member's answers cite entry `i mod 5` (a
@@ -240,7 +248,7 @@ export function contributorBaseline(options: BaselineOptions = {}): World {
   const members = options.members ?? 20;
   const entryOf = new Map(Array.from({ length: members }, (_, i) => [addressUserId(member(i)), `entry-${i % 5}`]));
   for (const r of world.receipts) {
-    if (r.modelId === LOCAL_MODEL) r.attribution = [cite(entryOf.get(r.userId)!)];
+    if (r.modelId === LOCAL_MODEL) attribute(r, [cite(entryOf.get(r.userId)!)]);
   }
   return world;
 }

@@ -274,7 +274,7 @@ export async function collectEpochReceipts(
       signers = await pool.recover(file.receipts.map((r, i) => ({ hash: recomputed[i]!, signature: r.signature })));
     }
 
-    file.receipts.forEach(({ receipt }, i) => {
+    file.receipts.forEach(({ receipt, attribution }, i) => {
       // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
       const signer = signers === null ? batch.relayer : signers[i];
       const drop = ((): DropReason | null => {
@@ -311,7 +311,7 @@ export async function collectEpochReceipts(
       }
       if (hashes !== null) seenHashes.add(hashes[i]!);
       seenRequests.add(receipt.requestId);
-      store.add(receipt);
+      store.add(receipt, attribution);
       outcome.accepted++;
     });
   }

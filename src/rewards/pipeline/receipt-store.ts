@@ -1,8 +1,10 @@
 import { type Address, type Hex, hexToBytes } from "viem";
 import { bytes32ToHex } from "../../protocol/merkle";
+import type { AttributedEntry } from "../../protocol/attribution";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
+import type { RewardReceipt } from "../core/types";
 
-const WORD_FIELDS = ["requestId", "userId", "inputHash", "outputHash", "userAuth"] as const;
+const WORD_FIELDS = ["requestId", "userId", "inputHash", "outputHash", "userAuth", "attributionHash"] as const;
 const ROW_BYTES = 32 * WORD_FIELDS.length;
 
 class Interner<T> {
@@ -20,8 +22,8 @@ class Interner<T> {
 }
 
 /**
- * Accepted receipts of one epoch in columns (~190 bytes each instead of a ~1 KB object with
- * thirteen fields and four bigints). The calculator core takes a synchronous iterable while batch
+ * Accepted receipts of one epoch in columns (~220 bytes each instead of a ~1 KB object with
+ * fourteen fields and four bigints), plus the attribution lists of those that cite entries. The calculator core takes a synchronous iterable while batch
  * files arrive asynchronously, so receipts must wait somewhere: they wait here and are turned
  * back into objects one at a time as the core streams them.
  */
@@ -33,6 +35,8 @@ export class ReceiptStore {
   private times = new Float64Array(64);
   private readonly bigints = new Interner<bigint>();
   private readonly payers = new Interner<Address>();
+  /** By row, only for receipts that cite entries (most calls of a generic model cite none). */
+  private readonly attributions = new Map<number, readonly AttributedEntry[]>();
   private count = 0;
 
   constructor(readonly epoch: bigint) {}
@@ -56,7 +60,8 @@ export class ReceiptStore {
     [this.words, this.ids, this.payerIds, this.kinds, this.times] = [words, ids, payerIds, kinds, times];
   }
 
-  add(receipt: InferenceReceipt): void {
+  /** `attribution`: the batch file's list for the receipt, which parseBatchFile checked against its attributionHash. */
+  add(receipt: InferenceReceipt, attribution?: readonly AttributedEntry[]): void {
     if (receipt.epoch !== this.epoch)
       throw new RangeError(`receipt of epoch ${receipt.epoch} added to the store of epoch ${this.epoch}`);
     if (receipt.timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("receipt timestamp exceeds 2^53");
@@ -71,6 +76,7 @@ export class ReceiptStore {
     this.payerIds[row] = this.payers.id(receipt.payer);
     this.kinds[row] = receipt.userKind;
     this.times[row] = Number(receipt.timestamp);
+    if (attribution !== undefined && attribution.length > 0) this.attributions.set(row, attribution);
   }
 
   private word(row: number, k: number): Hex {
@@ -79,9 +85,10 @@ export class ReceiptStore {
   }
 
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
-  *receipts(): Generator<InferenceReceipt> {
+  *receipts(): Generator<RewardReceipt> {
     const values = this.bigints.values;
     for (let row = 0; row < this.count; row++) {
+      const attribution = this.attributions.get(row);
       yield {
         requestId: this.word(row, 0),
         modelId: values[this.ids[row * 4]!]!,
@@ -96,6 +103,8 @@ export class ReceiptStore {
         fee: values[this.ids[row * 4 + 3]!]!,
         payer: this.payers.values[this.payerIds[row]!]!,
         userAuth: this.word(row, 4),
+        attributionHash: this.word(row, 5),
+        ...(attribution === undefined ? {} : { attribution }),
       };
     }
   }

@@ -1,5 +1,12 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
-import { type InferenceReceipt, type LedgerDomain, hashReceipt, recoverReceiptSigner } from "../../protocol";
+import {
+  type AttributedEntry,
+  type InferenceReceipt,
+  type LedgerDomain,
+  attributionHash,
+  hashReceipt,
+  recoverReceiptSigner,
+} from "../../protocol";
 
 export type VerifyReceiptParameters = {
   receipt: InferenceReceipt;
@@ -10,6 +17,11 @@ export type VerifyReceiptParameters = {
   domain: LedgerDomain;
   /** The hash the relayer reported, checked against the recomputed one when given. */
   hash?: Hex;
+  /**
+   * The dataset entries listed with the receipt (a `kho_receipt`'s or a batch file's `attribution`),
+   * checked against its signed attributionHash; omitted means none, which only a zero hash matches.
+   */
+  attribution?: readonly AttributedEntry[];
 };
 
 export type VerifyReceiptReturnType =
@@ -17,8 +29,9 @@ export type VerifyReceiptReturnType =
 export type VerifyReceiptErrorType = never;
 
 /**
- * Recomputes the receipt's EIP-712 hash and recovers its signer. Never throws: a malformed or
- * high-s signature, a wrong signer or a mismatching hash come back as `valid: false` with a reason.
+ * Recomputes the receipt's EIP-712 hash and recovers its signer, and checks the listed attribution
+ * against the signed attributionHash. Never throws: a malformed or high-s signature, a wrong signer,
+ * a mismatching hash or attribution come back as `valid: false` with a reason.
  */
 export async function verifyReceipt(parameters: VerifyReceiptParameters): Promise<VerifyReceiptReturnType> {
   const hash = hashReceipt(parameters.receipt, parameters.domain);
@@ -40,6 +53,15 @@ export async function verifyReceipt(parameters: VerifyReceiptParameters): Promis
       hash,
       signer,
       reason: `the receipt was signed by ${signer}, not ${parameters.expectedSigner}`,
+    };
+  }
+  const listed = attributionHash(parameters.attribution ?? []);
+  if (listed !== parameters.receipt.attributionHash.toLowerCase()) {
+    return {
+      valid: false,
+      hash,
+      signer,
+      reason: `the listed attribution hashes to ${listed}, not the signed attributionHash ${parameters.receipt.attributionHash}`,
     };
   }
   return { valid: true, hash, signer };

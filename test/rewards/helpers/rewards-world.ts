@@ -180,6 +180,7 @@ export function makeReceipt(world: RewardsWorld, user: Address, timestamp: bigin
     fee: 0n,
     payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     userAuth: ZERO_BYTES32,
+    attributionHash: ZERO_BYTES32,
   };
 }
 

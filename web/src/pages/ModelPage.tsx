@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { Hex } from "viem";
 import { datasetStakingAbi, modelRegistryAbi, usageLedgerAbi } from "../../../src/protocol/abis";
+import { attributionHash } from "../../../src/protocol/attribution";
 import { recoverReceiptSigner } from "../../../src/protocol/receipt";
 import { type GetReceiptReturnType, createRelayerClient } from "../../../src/sdk/relayer/client";
 import type { KhoReceipt } from "../../../src/protocol/receipt-json";
@@ -13,7 +14,7 @@ import { useLoad } from "../lib/hooks";
 import { useKho } from "../lib/kho";
 import { readModel } from "../lib/reads";
 
-type Verdict = { signer: Hex; isRelayer: boolean; hashMatches: boolean };
+type Verdict = { signer: Hex; isRelayer: boolean; hashMatches: boolean; citationsMatch: boolean };
 type BatchVerdict = { lookup: GetReceiptReturnType; onChain: boolean | null };
 
 /** One model: card, versions, datasets, deployments, price, and a "try it" box with a checked receipt. */
@@ -108,7 +109,9 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
           args: [signed.receipt],
         }),
       ]);
-      setVerdict({ signer, isRelayer, hashMatches: onChainHash === signed.hash });
+      // The cited entries listed with the receipt must be the ones its signed attributionHash commits to.
+      const citationsMatch = attributionHash(signed.attribution ?? []) === signed.receipt.attributionHash;
+      setVerdict({ signer, isRelayer, hashMatches: onChainHash === signed.hash, citationsMatch });
     } catch (e) {
       setError(describeError(e));
     } finally {
@@ -273,13 +276,28 @@ export function ModelPage(props: { modelId: bigint; onBack: () => void }) {
                   <dd>
                     <code>{shortHex(receipt.hash)}</code>
                   </dd>
+                  <dt>Cites</dt>
+                  <dd data-testid="receipt-citations">
+                    {receipt.attribution === undefined
+                      ? "no dataset entry"
+                      : receipt.attribution.map((e) => `${e.entryId} (dataset ${shortHex(e.contentHash)})`).join(", ")}
+                  </dd>
                 </dl>
               )}
               {verdict && (
-                <p data-testid="receipt-verdict" className={verdict.isRelayer && verdict.hashMatches ? "ok" : "error"}>
-                  {verdict.isRelayer && verdict.hashMatches
-                    ? `Verified in this browser: signed by ${shortHex(verdict.signer)}, an authorized relayer on the ledger, and the ledger computes the same receipt hash.`
-                    : `Not verified: ${verdict.isRelayer ? "the ledger computes a different receipt hash" : `the signer ${verdict.signer} is not an authorized relayer`}.`}
+                <p
+                  data-testid="receipt-verdict"
+                  className={verdict.isRelayer && verdict.hashMatches && verdict.citationsMatch ? "ok" : "error"}
+                >
+                  {verdict.isRelayer && verdict.hashMatches && verdict.citationsMatch
+                    ? `Verified in this browser: signed by ${shortHex(verdict.signer)}, an authorized relayer on the ledger, the ledger computes the same receipt hash, and the receipt commits to the entries it cites.`
+                    : `Not verified: ${
+                        !verdict.isRelayer
+                          ? `the signer ${verdict.signer} is not an authorized relayer`
+                          : !verdict.hashMatches
+                            ? "the ledger computes a different receipt hash"
+                            : "the cited entries are not the ones the receipt commits to"
+                      }.`}
                 </p>
               )}
               <button type="button" onClick={() => void checkBatch()}>

@@ -6,6 +6,7 @@ import {
   type BatchRow,
   type IdempotencyRow,
   RECEIPT_INSERT_COLUMNS,
+  RECEIPT_INSERT_COLUMN_COUNT,
   type ReceiptRow,
   apiKeyFromRow,
   batchFromRow,
@@ -49,7 +50,7 @@ export type Queryable = {
  */
 const SQL = {
   receipt_insert: `INSERT INTO receipts (${RECEIPT_INSERT_COLUMNS}, status)
-    VALUES (${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(", ")}, 'unbatched') RETURNING seq`,
+    VALUES (${Array.from({ length: RECEIPT_INSERT_COLUMN_COUNT }, (_, i) => `$${i + 1}`).join(", ")}, 'unbatched') RETURNING seq`,
   receipt_find:
     "SELECT * FROM receipts WHERE request_id = $1 OR receipt_hash = $1 ORDER BY request_id = $1 DESC LIMIT 1",
   receipt_backlog: `SELECT epoch, COUNT(*) AS count, MIN(timestamp) AS oldest FROM receipts

@@ -5,6 +5,7 @@ import {
   type BatchRow,
   type IdempotencyRow,
   RECEIPT_INSERT_COLUMNS,
+  RECEIPT_INSERT_COLUMN_COUNT,
   type ReceiptRow,
   apiKeyFromRow,
   batchFromRow,
@@ -48,7 +49,7 @@ export type Turn = () => Promise<void> | null;
 export function prepareStatements(db: SqliteDatabase) {
   return {
     receiptInsert: db.prepare(
-      `INSERT INTO receipts (${RECEIPT_INSERT_COLUMNS}, status) VALUES (${Array(18).fill("?").join(", ")}, 'unbatched')`,
+      `INSERT INTO receipts (${RECEIPT_INSERT_COLUMNS}, status) VALUES (${Array(RECEIPT_INSERT_COLUMN_COUNT).fill("?").join(", ")}, 'unbatched')`,
     ),
     receiptByRequestId: db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE request_id = ?"),
     receiptByHash: db.prepare<[string], ReceiptRow>("SELECT * FROM receipts WHERE receipt_hash = ?"),

@@ -54,6 +54,7 @@ export function receipt(spec: CallSpec): InferenceReceipt {
     fee: spec.fee ?? 0n,
     payer: spec.payer ?? (typeof spec.user === "string" ? spec.user : KEY_OWNER),
     userAuth: `0x${"00".repeat(32)}`,
+    attributionHash: `0x${"00".repeat(32)}`,
   };
 }
 
@@ -222,6 +223,7 @@ export const arbEpochInput = fc
         fee: c.fee,
         payer: c.payer === 0 ? ("salted" in c.user ? KEY_OWNER : c.user.address) : addr(c.payer),
         userAuth: `0x${"00".repeat(32)}`,
+        attributionHash: `0x${"00".repeat(32)}`,
       };
     });
     const history: RetentionRecord[] = r.history.map((h) => ({
