@@ -90,7 +90,7 @@ describe("contributor credits from published dataset versions", () => {
     const served: string[] = [];
     const { credits, inputs } = await collectDatasetCredits({
       versions: citableDatasetVersions(VERSIONS, registry, EPOCH_END),
-      cited: citedContentHashes(receipts),
+      cited: citedContentHashes(receipts.map((r) => r.attribution)),
       fetchVersionFile: filesFrom(honestFiles(), served),
     });
     expect(inputs).toEqual([
@@ -128,7 +128,7 @@ describe("contributor credits from published dataset versions", () => {
     const served: string[] = [];
     const { credits } = await collectDatasetCredits({
       versions: citable,
-      cited: citedContentHashes(returning(U3, 2, H2, "ca-kho-to-mien-tay")),
+      cited: citedContentHashes(returning(U3, 2, H2, "ca-kho-to-mien-tay").map((r) => r.attribution)),
       fetchVersionFile: filesFrom(honestFiles(), served),
     });
     expect(served).toEqual([VERSIONS[1]!.uri]);
@@ -137,7 +137,9 @@ describe("contributor credits from published dataset versions", () => {
     // Receipts that cite nothing read no file at all.
     const none = await collectDatasetCredits({
       versions: citable,
-      cited: citedContentHashes([receipt({ model: 1n, deployment: 11n, user: U3 })]),
+      cited: citedContentHashes(
+        [receipt({ model: 1n, deployment: 11n, user: U3 })].map((r: RewardReceipt) => r.attribution),
+      ),
       fetchVersionFile: filesFrom(new Map()),
     });
     expect(none).toEqual({ credits: [], inputs: [] });

@@ -2,7 +2,8 @@ import type { Address, Hex } from "viem";
 import { datasetContentHash } from "../../protocol/dataset-content-hash";
 import { type Dataset, datasetSchema } from "../../protocol/dataset-file";
 import { describeZodIssue } from "../../protocol/zod-issue";
-import type { DatasetEntryCredit, RewardReceipt } from "../core";
+import type { AttributedEntry } from "../../protocol/attribution";
+import type { DatasetEntryCredit } from "../core";
 import type { DatasetVersionEvent } from "./chain-history";
 import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
@@ -38,10 +39,10 @@ export function citableDatasetVersions(
   return [...byHash.values()];
 }
 
-/** The content hashes (lower case) the receipts' answers cite. */
-export function citedContentHashes(receipts: Iterable<RewardReceipt>): Set<string> {
+/** The content hashes (lower case) the answers' attribution lists cite. */
+export function citedContentHashes(lists: Iterable<readonly AttributedEntry[] | undefined>): Set<string> {
   const cited = new Set<string>();
-  for (const r of receipts) for (const a of r.attribution ?? []) cited.add(a.contentHash.toLowerCase());
+  for (const list of lists) for (const a of list ?? []) cited.add(a.contentHash.toLowerCase());
   return cited;
 }
 

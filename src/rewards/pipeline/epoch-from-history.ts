@@ -89,7 +89,7 @@ export async function computeEpochFromHistory(
   const stakes = stakeHistories(history.stakes, window.start, window.end);
   const datasets = await collectDatasetCredits({
     versions: citableDatasetVersions(history.datasetVersions, registry, window.end),
-    cited: citedContentHashes(collected.store.receipts()),
+    cited: citedContentHashes(collected.store.attributionLists()),
     fetchVersionFile: parameters.fetchDatasetVersion,
   });
   parameters.onProgress?.(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);

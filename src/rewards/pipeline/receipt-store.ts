@@ -84,6 +84,11 @@ export class ReceiptStore {
     return bytes32ToHex(this.words, row * ROW_BYTES + k * 32);
   }
 
+  /** The attribution lists of the receipts that cite entries, without rebuilding every receipt. */
+  attributionLists(): Iterable<readonly AttributedEntry[]> {
+    return this.attributions.values();
+  }
+
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
   *receipts(): Generator<RewardReceipt> {
     const values = this.bigints.values;
