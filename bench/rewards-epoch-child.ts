@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       checker,
       verification: mode === "full" ? { mode: "full" } : { mode: "sampled", seed: facts.seed, perBatch: 32 },
       fetchBatch: (batch) => readFile(fileURLToPath(batch.dataURI)),
+      fetchDatasetVersion: (version) => readFile(fileURLToPath(version.uri)),
     });
     const ms = performance.now();
     const verified: Record<string, number> = {};

@@ -53,12 +53,19 @@ export type DevNetwork = {
   roles: DevRoles;
   members: ReturnType<typeof memberWallet>[];
   seed: SeedReturnType;
-  localModel: StartModelServerReturnType;
+  /** The local model's server, serving the dataset version given last to serveLocalDataset. */
+  readonly localModel: StartModelServerReturnType;
   genericModel: StartModelServerReturnType;
   relayer: RunningRelayer;
   /** API keys issued at start: one for the app developer, one for each builder. */
   apiKeys: { appDeveloper: string; localBuilder: string; genericBuilder: string };
   dataDir: string;
+  /**
+   * Restarts the local model server on the same port (its deployment's endpoint on chain) from
+   * another version of its dataset, refusing a file that is not `pinnedContentHash`: what the
+   * model pinned on chain is what it serves and cites.
+   */
+  serveLocalDataset(datasetPath: string, pinnedContentHash: Hex): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -122,7 +129,7 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
 
     progress("starting the local (vi-VN) and generic model servers");
     const [localPort, genericPort] = parameters.modelPorts ?? [0, 0];
-    const localModel = await startModelServer({
+    let localModel = await startModelServer({
       datasetPath: LOCAL_DATASET_FILE,
       port: localPort,
       modelName: LOCAL_MODEL_NAME,
@@ -201,11 +208,18 @@ export async function startDevNetwork(parameters: StartDevNetworkParameters = {}
       roles,
       members,
       seed,
-      localModel,
+      get localModel() {
+        return localModel;
+      },
       genericModel,
       relayer,
       apiKeys,
       dataDir,
+      async serveLocalDataset(datasetPath, pinnedContentHash) {
+        const port = Number(new URL(localModel.url).port);
+        await localModel.close();
+        localModel = await startModelServer({ datasetPath, port, modelName: LOCAL_MODEL_NAME, pinnedContentHash });
+      },
       close,
     };
   } catch (error) {

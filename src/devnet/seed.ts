@@ -1,6 +1,8 @@
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseUnits } from "viem";
-import { datasetContentHash, loadDataset } from "../model-server";
+import { loadDataset } from "../model-server";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
 import type { Deployment } from "../protocol/deployment";
 import {
   type KhoClient,
@@ -79,7 +81,8 @@ export async function seedDevNetwork(parameters: SeedParameters): Promise<SeedRe
   const { datasetId } = await registerDataset(steward, {
     communityId,
     locale: "vi-VN",
-    metadataURI: "file://datasets/vi-VN-home-cooking.json",
+    // Where version 1's file is: the reward pipeline reads it when answers cite its entries.
+    metadataURI: pathToFileURL(LOCAL_DATASET_FILE).href,
     contentHash: localContentHash,
     curator: roles.steward.address,
   });

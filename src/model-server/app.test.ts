@@ -2,7 +2,7 @@ import { join } from "node:path";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { createModelServerApp, defaultModelName } from "./app";
-import { datasetContentHash } from "./dataset/content-hash";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
 import { loadDataset } from "./dataset/load-dataset";
 
 const dataset = loadDataset(join(__dirname, "../../datasets/vi-VN-home-cooking.json"));

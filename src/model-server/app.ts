@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { datasetContentHash } from "./dataset/content-hash";
-import type { Dataset } from "./dataset/schema";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
+import type { Dataset } from "../protocol/dataset-file";
 import { chatCompletionChunks, createChatCompletion } from "./http/chat-completion";
 import { parseChatCompletionRequest } from "./http/chat-completion-request";
 import { HttpError, toHttpError } from "./http/errors";

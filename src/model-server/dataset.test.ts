@@ -5,9 +5,9 @@ import fc from "fast-check";
 import { keccak256, stringToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../protocol/canonical-json";
-import { datasetContentHash } from "./dataset/content-hash";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
 import { LoadDatasetError, loadDataset, parseDataset } from "./dataset/load-dataset";
-import type { Dataset } from "./dataset/schema";
+import type { Dataset } from "../protocol/dataset-file";
 
 const VI_PATH = join(__dirname, "../../datasets/vi-VN-home-cooking.json");
 const GENERIC_PATH = join(__dirname, "../../datasets/generic-western-cooking.json");

@@ -1,9 +1,7 @@
 export * from "./app";
 export * from "./server";
 export * from "./serve";
-export * from "./dataset/schema";
 export * from "./dataset/load-dataset";
-export * from "./dataset/content-hash";
 export * from "./retrieval/model";
 export { detectLanguage } from "./retrieval/language";
 export { countTokens } from "./retrieval/normalize";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadDataset } from "./dataset/load-dataset";
-import type { DatasetEntry } from "./dataset/schema";
+import type { DatasetEntry } from "../protocol/dataset-file";
 import { createBm25Index } from "./retrieval/bm25";
 import { detectLanguage } from "./retrieval/language";
 import { createRetrievalModel } from "./retrieval/model";

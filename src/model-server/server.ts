@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
 import type { Hex } from "viem";
 import { createModelServerApp, defaultModelName } from "./app";
-import { datasetContentHash } from "./dataset/content-hash";
+import { datasetContentHash } from "../protocol/dataset-content-hash";
 import { loadDataset } from "./dataset/load-dataset";
-import type { Dataset } from "./dataset/schema";
+import type { Dataset } from "../protocol/dataset-file";
 import { KhoError } from "../protocol/errors";
 
 export type StartModelServerParameters = {

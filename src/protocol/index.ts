@@ -17,3 +17,5 @@ export * from "./errors";
 export * from "./cumulative-tree";
 export * from "./token-units";
 export * from "./attribution";
+export * from "./dataset-file";
+export * from "./dataset-content-hash";

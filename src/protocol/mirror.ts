@@ -4,10 +4,11 @@ import type { Hex } from "viem";
 import { KhoError } from "./errors";
 
 /**
- * Content-addressed mirrors of batch files and reward trees (docs/protocol.md "Mirrors"). An object
- * is stored under the hash the chain commits for it (a batch file's `dataHash`, a reward tree's
- * Merkle root) as lowercase `0x` hex: `<dir>/<hash>` or `<base URL>/<hash>`. Not in the protocol
- * index: this file needs Node (it reads and writes directories).
+ * Content-addressed mirrors of batch files, reward trees and dataset version files (docs/protocol.md
+ * "Mirrors"). An object is stored under the hash the chain commits for it (a batch file's
+ * `dataHash`, a reward tree's Merkle root, a dataset version's content hash) as lowercase `0x`
+ * hex: `<dir>/<hash>` or `<base URL>/<hash>`. Not in the protocol index: this file needs Node (it
+ * reads and writes directories).
  */
 export type Mirror =
   | { kind: "dir"; path: string; label: string }

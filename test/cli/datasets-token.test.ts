@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { datasetContentHash } from "../../src/model-server/dataset/content-hash";
+import { datasetContentHash } from "../../src/protocol/dataset-content-hash";
 import { loadDataset } from "../../src/model-server/dataset/load-dataset";
 import { createCommunity } from "../../src/sdk";
 import { type KhoDevnet, UNBONDING_PERIOD, fakeHash, startKhoDevnet } from "../sdk/helpers/kho-devnet";

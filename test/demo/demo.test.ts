@@ -17,7 +17,7 @@ function row(stdout: string, label: string): string[] {
 }
 
 describe("npm run demo", () => {
-  it("plays one epoch end to end and pays the model the community returns to more than the generic one", async () => {
+  it("plays one epoch end to end: the model the community returns to out-earns the generic one, and the dataset's new entry pays its contributor", async () => {
     assertBuilt();
     const run = await runKho(["demo"], { cwd: os.tmpdir(), timeoutMs: 240_000 });
     expect(run.stderr).not.toMatch(/^kho: /m);
@@ -49,5 +49,24 @@ describe("npm run demo", () => {
     expect(early).toBeGreaterThan(0);
     expect(late).toBeLessThan(early / 1000);
     expect(out).toMatch(/^Conclusion: bep-viet-home-cooking served/m);
+
+    // The dataset grew mid-week; members kept returning to the answer built on the new entry, and its contributor is paid.
+    const grown = /member (0x[0-9a-fA-F]{40}) contributes entry ca-kho-to-mien-tay .* publishes dataset v2/.exec(out);
+    expect(grown).not.toBeNull();
+    const contributor = grown![1]!;
+    // Columns: entry, dataset, contributor, users citing, payout.
+    const entry = row(out, "ca-kho-to-mien-tay");
+    expect(entry[2]).toBe(contributor);
+    expect(Number(entry[3])).toBeGreaterThanOrEqual(2);
+    expect(kho(entry[4])).toBeGreaterThan(0);
+    const payoutLine = new RegExp(
+      `contributor payout: entry ca-kho-to-mien-tay of dataset \\d+ by ${contributor}: ([\\d.]+) KHO`,
+    );
+    expect(Number(payoutLine.exec(out)?.[1])).toBeCloseTo(kho(entry[4]), 1);
+    expect(out).toMatch(
+      new RegExp(
+        `its contributor was paid because members kept coming back to the answer: ${contributor} earned [\\d.]+ KHO for entry ca-kho-to-mien-tay`,
+      ),
+    );
   });
 });

@@ -12,7 +12,7 @@ import {
   parseBatchFile,
 } from "../../src/protocol";
 import { createModelServerApp } from "../../src/model-server/app";
-import { datasetContentHash } from "../../src/model-server/dataset/content-hash";
+import { datasetContentHash } from "../../src/protocol/dataset-content-hash";
 import { loadDataset } from "../../src/model-server/dataset/load-dataset";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
 import { createMetrics } from "../../src/relayer/metrics";

@@ -94,6 +94,8 @@ function epochOf(receipts: SignedReceipt[], edit: (json: { receipts: Record<stri
     communities: [],
     protocolFees: [{ ...at(1n, START - 100n), bps: 1000n }],
     stakes: [],
+    // No version is published: the cited hashes name no dataset the model links, so no file is read.
+    datasetVersions: [],
     relayers: [{ ...at(1n, START - 100n), relayer, added: true }],
     batches: [
       {
@@ -136,6 +138,9 @@ describe("attribution in the rewards pipeline", () => {
       checker,
       verification: { mode: "full" },
       fetchBatch: async () => bytes,
+      fetchDatasetVersion: async (version) => {
+        throw new Error(`No file is published for dataset ${version.datasetId} v${version.version} in this test.`);
+      },
     });
 
   it("hands the reward core each receipt's cited entries from the batch file, and none for the rest", async () => {

@@ -112,6 +112,7 @@ async function buildEpoch(bad?: { signed: SignedReceipt }): Promise<Epoch> {
     communities: [],
     protocolFees: [{ ...at(1n, START - 100n), bps: 1000n }],
     stakes: [],
+    datasetVersions: [],
     relayers: [{ ...at(1n, START - 100n), relayer, added: true }],
     batches,
   };
@@ -141,6 +142,7 @@ describe("sampled receipt verification", () => {
       checker,
       verification,
       fetchBatch: async (batch) => epoch.files.get(batch.dataURI)!,
+      fetchDatasetVersion: async (version) => epoch.files.get(version.uri)!,
     });
   const sampled = (seed: Hex): ReceiptVerification => ({ mode: "sampled", seed, perBatch: SAMPLES });
   /** A seed whose sample of batch 2 does (or does not) include sorted position `index`. */

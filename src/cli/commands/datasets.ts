@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { datasetContentHash } from "../../model-server/dataset/content-hash";
+import { datasetContentHash } from "../../protocol/dataset-content-hash";
 import {
   type Contribution,
   acceptContributions,
@@ -11,7 +11,7 @@ import {
   parseContribution,
 } from "../../model-server/dataset/contributions";
 import { loadDataset } from "../../model-server/dataset/load-dataset";
-import type { Dataset as KhoDataset } from "../../model-server/dataset/schema";
+import type { Dataset as KhoDataset } from "../../protocol/dataset-file";
 import {
   type Dataset,
   KhoRevertError,

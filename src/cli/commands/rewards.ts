@@ -118,7 +118,10 @@ async function withPipeline<T>(
 }
 
 function addPipelineOptions(command: Command): Command {
-  return addMirrorOption(command, "a mirror to read batch files and accepted trees from before their data URIs")
+  return addMirrorOption(
+    command,
+    "a mirror to read batch files, accepted trees and cited dataset version files (named by content hash) from before their URIs",
+  )
     .option("--params <file>", "reward formula parameters (JSON; docs/rewards.md); defaults otherwise")
     .option(
       "--threads <n>",

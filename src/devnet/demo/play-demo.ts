@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Address, parseEventLogs, parseUnits } from "viem";
+import { type Address, getAddress, parseEventLogs, parseUnits } from "viem";
 import { feeEscrowAbi, formatKho } from "../../protocol";
 import { type EpochComputation, createRewardsPipeline, verifyEpoch, writeEpochOutput } from "../../rewards";
 import {
@@ -22,7 +22,8 @@ import { type DevNetwork, type StartDevNetworkParameters, startDevNetwork } from
 import type { LocalAccount } from "../local-chain";
 import { GENERIC_MODEL_PRICE, LOCAL_MODEL_PRICE } from "../paid-usage";
 import { GENERIC_MODEL_NAME, LOCAL_MODEL_NAME } from "../seed";
-import { type DemoCall, demoWeek } from "./schedule";
+import { growLocalDataset } from "./growth";
+import { type DemoCall, GROWTH_DAY, demoWeek } from "./schedule";
 import { sideBySide } from "./side-by-side";
 import { renderDemoTables } from "./tables";
 
@@ -145,6 +146,16 @@ export async function playDemoEpoch(net: DevNetwork, parameters: PlayDemoEpochPa
   let nonce = 0n;
   for (let day = 0; day < 7; day++) {
     await moveTo(genesis + BigInt(day) * DAY + 9n * 3600n);
+    if (day === GROWTH_DAY) {
+      const grown = await growLocalDataset(net, {
+        steward: clientFor(roles.steward),
+        localBuilder: clientFor(roles.localBuilder),
+        dir: path.join(net.dataDir, "datasets"),
+      });
+      out(
+        `   day ${day + 1}: member ${grown.contributor} contributes entry ${grown.entryId} (a Mekong-delta cá kho tộ); the steward accepts it and publishes dataset v${grown.version} (content hash ${grown.contentHash}); ${LOCAL_MODEL_NAME} pins v${grown.version} and its server now answers from it`,
+      );
+    }
     const today = week.filter((c) => c.day === day);
     await runCalls(today, async (call: DemoCall) => {
       const messages = [{ role: "user" as const, content: call.question }];
@@ -216,6 +227,11 @@ export async function playDemoEpoch(net: DevNetwork, parameters: PlayDemoEpochPa
     const check = await verifyEpoch({ pipeline, client: poster, epoch: 0n });
     out(`   verified from public data: ${check.equal ? "the recomputed root equals the root on chain" : check.reason}`);
     if (!check.equal) throw new Error(`verification failed: ${check.reason}`);
+    for (const entry of computation.result.entries) {
+      out(
+        `   contributor payout: entry ${entry.entryId} of dataset ${entry.datasetId} by ${getAddress(entry.contributor)}: ${formatKho(entry.amount)}`,
+      );
+    }
     await moveTo(epochEnd + deployment.epoch.batchGracePeriod + TIMELOCK + 120n);
     await acceptRewardRoot(poster);
     out(`   timelock passed (${TIMELOCK / 3600n} h of chain time); root accepted`);

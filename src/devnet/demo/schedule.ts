@@ -2,7 +2,8 @@
  * The week the demo plays, fixed so its output is the same on every run. Community members keep
  * coming back to the local model on several days; a burst of one-off visitors (more calls in
  * total) hits the generic model on a single day; the generic model's builder also calls it to
- * inflate usage, which counts zero.
+ * inflate usage, which counts zero. From GROWTH_DAY on, the dataset's new version carries a member's
+ * entry, and each member visit starts with the question it answers.
  */
 export type DemoCall =
   | { day: number; model: "local"; caller: { kind: "member"; index: number }; question: string }
@@ -18,6 +19,11 @@ export const MEMBER_VISITS: readonly { days: readonly number[]; callsPerDay: num
   { days: [2, 5], callsPerDay: 1 },
   { days: [3], callsPerDay: 1 },
 ];
+
+/** The day (0–6) before whose calls the dataset's version with the contributed entry is published and served. */
+export const GROWTH_DAY = 3;
+/** Answered from the contributed entry (growth.ts) once its version is served. */
+export const CONTRIBUTED_ENTRY_QUESTION = "Cá kho tộ kiểu miền Tây nấu sao?";
 
 export const VISITOR_BURST = { day: 1, visitors: 24, callsPerVisitor: 3 } as const;
 export const BUILDER_SELF_CALLS = { day: 4, calls: 20 } as const;
@@ -45,7 +51,10 @@ export function demoWeek(): DemoCall[] {
     MEMBER_VISITS.forEach((visit, index) => {
       if (!visit.days.includes(day)) return;
       for (let c = 0; c < visit.callsPerDay; c++) {
-        const question = LOCAL_QUESTIONS[(day + index + c) % LOCAL_QUESTIONS.length]!;
+        const question =
+          day >= GROWTH_DAY && c === 0
+            ? CONTRIBUTED_ENTRY_QUESTION
+            : LOCAL_QUESTIONS[(day + index + c) % LOCAL_QUESTIONS.length]!;
         calls.push({ day, model: "local", caller: { kind: "member", index }, question });
       }
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { datasetContentHash } from "./content-hash";
+import { datasetContentHash } from "../../protocol/dataset-content-hash";
 import { ContributionError, acceptContributions, createContribution, parseContribution } from "./contributions";
-import type { Dataset } from "./schema";
+import type { Dataset } from "../../protocol/dataset-file";
 
 const LAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const MAI = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { describeZodIssue } from "../../protocol/zod-issue";
 import { KhoError } from "../../protocol/errors";
 import { parseDataset } from "./load-dataset";
-import { type Dataset, type DatasetEntry, datasetEntrySchema } from "./schema";
+import { type Dataset, type DatasetEntry, datasetEntrySchema } from "../../protocol/dataset-file";
 
 export class ContributionError extends KhoError {
   override name = "ContributionError";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { type Dataset, datasetSchema } from "./schema";
+import { type Dataset, datasetSchema } from "../../protocol/dataset-file";
 import { KhoError } from "../../protocol/errors";
 
 export type LoadDatasetErrorType = LoadDatasetError;

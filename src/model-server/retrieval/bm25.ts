@@ -1,4 +1,4 @@
-import type { DatasetEntry } from "../dataset/schema";
+import type { DatasetEntry } from "../../protocol/dataset-file";
 import { contentWords, indexTerms } from "./tokenize";
 
 /** BM25 saturation and length-normalization constants (the usual Robertson/Zaragoza defaults). */

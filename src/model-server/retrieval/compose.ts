@@ -1,4 +1,4 @@
-import type { Dataset, DatasetEntry, LocalizedText, TextLanguage } from "../dataset/schema";
+import type { Dataset, DatasetEntry, LocalizedText, TextLanguage } from "../../protocol/dataset-file";
 
 /** How many topics an "I don't know this well" reply names. */
 export const SUGGESTED_TOPICS = 3;

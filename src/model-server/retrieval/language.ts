@@ -1,4 +1,4 @@
-import type { TextLanguage } from "../dataset/schema";
+import type { TextLanguage } from "../../protocol/dataset-file";
 import { foldDiacritics, words } from "./normalize";
 
 // Letters only Vietnamese uses among the two languages: hats, horns, breve, đ and the tone marks.

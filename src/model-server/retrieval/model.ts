@@ -1,4 +1,4 @@
-import { type Dataset, type TextLanguage, requiredLanguages } from "../dataset/schema";
+import { type Dataset, type TextLanguage, requiredLanguages } from "../../protocol/dataset-file";
 import { createBm25Index } from "./bm25";
 import { SUGGESTED_TOPICS, composeAnswer, composeUnsure } from "./compose";
 import { detectLanguage } from "./language";

@@ -32,10 +32,12 @@ export type CommunityEvent = EventPosition &
 /** FeeEscrow's protocol fee share changed (also emitted at construction). */
 export type ProtocolFeeEvent = EventPosition & { bps: bigint };
 export type StakeEvent = EventPosition & { datasetId: bigint; staker: Address; newStake: bigint };
+/** A dataset version published (registration publishes version 1): where its file is and the hash it must have. */
+export type DatasetVersionEvent = EventPosition & { datasetId: bigint; version: bigint; contentHash: Hex; uri: string };
 export type RelayerEvent = EventPosition & { relayer: Address; added: boolean };
 export type BatchEvent = EventPosition & BatchCommitment;
 
-/** Every registry, membership, stake, relayer and batch event up to one block, in chain order. */
+/** Every registry, membership, stake, dataset version, relayer and batch event up to one block, in chain order. */
 export type ChainHistory = {
   fromBlock: bigint;
   toBlock: bigint;
@@ -43,6 +45,7 @@ export type ChainHistory = {
   communities: CommunityEvent[];
   protocolFees: ProtocolFeeEvent[];
   stakes: StakeEvent[];
+  datasetVersions: DatasetVersionEvent[];
   relayers: RelayerEvent[];
   batches: BatchEvent[];
 };
@@ -127,10 +130,14 @@ export async function loadChainHistory(
   }
 
   const stakes: StakeEvent[] = [];
+  const datasetVersions: DatasetVersionEvent[] = [];
   for (const log of stakingLogs) {
     if (log.eventName === "Staked" || log.eventName === "UnstakeRequested") {
       const { datasetId, staker, newStake } = log.args;
       stakes.push({ ...at(log), datasetId, staker, newStake });
+    } else if (log.eventName === "DatasetVersionPublished") {
+      const { datasetId, version, contentHash, uri } = log.args;
+      datasetVersions.push({ ...at(log), datasetId, version, contentHash, uri });
     }
   }
 
@@ -144,7 +151,7 @@ export async function loadChainHistory(
       batches.push({ ...at(log), relayer, batchId, epoch, root, count, dataURI, dataHash });
     }
   }
-  return { fromBlock, toBlock, models, communities, protocolFees, stakes, relayers, batches };
+  return { fromBlock, toBlock, models, communities, protocolFees, stakes, datasetVersions, relayers, batches };
 }
 
 /** A block's hash (the sampled verification's seed is the hash of the last block of a batch window). */

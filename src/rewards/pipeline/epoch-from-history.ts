@@ -2,12 +2,18 @@ import type { Address } from "viem";
 import { type CumulativeRewardTree, buildCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import type { LedgerDomain } from "../../protocol/receipt";
 import { type EpochRewardsResult, type RewardParams, type RetentionRecord, computeEpochRewards } from "../core";
-import type { BatchEvent, ChainHistory } from "./chain-history";
+import type { BatchEvent, ChainHistory, DatasetVersionEvent } from "./chain-history";
 import {
   type CollectEpochReceiptsReturnType,
   type ReceiptVerification,
   collectEpochReceipts,
 } from "./collect-epoch-receipts";
+import {
+  type DatasetVersionInput,
+  citableDatasetVersions,
+  citedContentHashes,
+  collectDatasetCredits,
+} from "./dataset-credits";
 import { communitiesSnapshot } from "./members-snapshot";
 import { protocolFeeSnapshot } from "./protocol-fee-snapshot";
 import { type RegistrySnapshot, registrySnapshot } from "./registry-snapshot";
@@ -34,6 +40,8 @@ export type ComputeEpochFromHistoryParameters = {
   verification: ReceiptVerification;
   /** The bytes of a batch's file (the pipeline reads mirrors, then the data URI). */
   fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
+  /** The bytes of a dataset version's file (the pipeline reads mirrors, then the version's URI); checked here. */
+  fetchDatasetVersion: (version: DatasetVersionEvent) => Promise<Uint8Array>;
   skipUnavailableBatches?: boolean;
   onProgress?: (message: string) => void;
 };
@@ -48,11 +56,14 @@ export type ComputeEpochFromHistoryReturnType = {
   communitiesWithMembers: number;
   stakeHistories: number;
   retention: RetentionRecord[];
+  /** The dataset version files the contributor credits came from. */
+  datasets: DatasetVersionInput[];
 };
 
 /**
- * One epoch from its chain facts and batch files: collect and check the receipts, rebuild the
- * core's inputs as of the epoch's end, run the pure core, and build the cumulative tree. The
+ * One epoch from its chain facts, batch files and the dataset version files its answers cite:
+ * collect and check the receipts, rebuild the core's inputs as of the epoch's end (contributor
+ * credits included), run the pure core, and build the cumulative tree. The
  * pipeline calls it after reading the chain; the rewards-epoch bench calls it on facts from disk.
  */
 export async function computeEpochFromHistory(
@@ -79,6 +90,11 @@ export async function computeEpochFromHistory(
   const retention = retentionHistory(parameters.lookback);
   const communities = communitiesSnapshot(history.communities, window.end);
   const stakes = stakeHistories(history.stakes, window.start, window.end);
+  const datasets = await collectDatasetCredits({
+    versions: citableDatasetVersions(history.datasetVersions, registry, window.end),
+    cited: citedContentHashes(collected.store.attributionLists()),
+    fetchVersionFile: parameters.fetchDatasetVersion,
+  });
   parameters.onProgress?.(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
   const result = computeEpochRewards({
     epoch,
@@ -89,6 +105,7 @@ export async function computeEpochFromHistory(
     communities,
     stakes,
     history: retention,
+    datasetEntries: datasets.credits,
     protocolFeeBps: protocolFeeSnapshot(history.protocolFees, window.end),
     params,
     budget: parameters.budget,
@@ -107,5 +124,6 @@ export async function computeEpochFromHistory(
     communitiesWithMembers: [...communities.values()].filter((c) => c.members.size > 0).length,
     stakeHistories: stakes.length,
     retention,
+    datasets: datasets.inputs,
   };
 }

@@ -1,10 +1,13 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { type Hex, keccak256 } from "viem";
 import { type CumulativeRewardTree, parseCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import type { Mirror } from "../../protocol/mirror";
 import { fetchDataUri } from "../../sdk/data-uri";
 import { loadRewardTree } from "../../sdk/actions/rewards/loadRewardTree";
 import { fetchCommitted } from "../../sdk/mirrors";
-import type { BatchEvent } from "./chain-history";
+import type { BatchEvent, DatasetVersionEvent } from "./chain-history";
+import { datasetFileProblem } from "./dataset-credits";
 
 export type PublicDataSourceParameters = {
   /** Reads a data URI committed on chain (default: file:// and http(s):// via fetchDataUri). */
@@ -15,13 +18,28 @@ export type PublicDataSourceParameters = {
   onSourceFailed?: (message: string) => void;
 };
 
-/** Where batch files and accepted reward trees come from: mirrors by committed hash, then the data URI on chain. */
+/**
+ * Where batch files, accepted reward trees and dataset version files come from: mirrors by
+ * committed hash, then the URI on chain.
+ */
 export type PublicDataSource = {
   /** The batch file's bytes; checking them against the batch is left to the caller (tampered vs. unavailable). */
   batchFile(batch: Pick<BatchEvent, "relayer" | "batchId" | "dataURI" | "dataHash">): Promise<Uint8Array>;
   /** The accepted tree of `epoch` with `root`, or null when no source has it. */
   acceptedTree(epoch: bigint, root: Hex, dataURI: string): Promise<CumulativeRewardTree | null>;
+  /**
+   * A dataset version's file: a mirror's copy named by the version's content hash when it is that
+   * content, else the bytes at the version's URI (checking those is left to the caller).
+   */
+  datasetVersionFile(
+    version: Pick<DatasetVersionEvent, "datasetId" | "version" | "contentHash" | "uri">,
+  ): Promise<Uint8Array>;
 };
+
+/** A URI with a scheme goes to `fetchData`; anything else is a local path, relative to the working directory. */
+function readUriOrPath(fetchData: (uri: string) => Promise<Uint8Array>, uri: string): Promise<Uint8Array> {
+  return /^[a-z][a-z0-9+.-]*:/i.test(uri) ? fetchData(uri) : readFile(path.resolve(uri)).then((b) => new Uint8Array(b));
+}
 
 export function createPublicDataSource(parameters: PublicDataSourceParameters): PublicDataSource {
   const fetchData = parameters.fetchData ?? ((uri: string) => fetchDataUri({ uri }));
@@ -57,6 +75,23 @@ export function createPublicDataSource(parameters: PublicDataSourceParameters): 
       } catch {
         return null;
       }
+    },
+    async datasetVersionFile(version) {
+      if (mirrors.length > 0) {
+        try {
+          const found = await fetchCommitted({
+            what: `file of dataset ${version.datasetId} v${version.version}`,
+            hash: version.contentHash,
+            mirrors,
+            check: (bytes) => datasetFileProblem(bytes, version.contentHash),
+            onSourceFailed: parameters.onSourceFailed,
+          });
+          return found.bytes;
+        } catch {
+          // Every mirror's failure was told; the URI on chain is the last source.
+        }
+      }
+      return readUriOrPath(fetchData, version.uri);
     },
   };
 }

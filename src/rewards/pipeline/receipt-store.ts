@@ -23,6 +23,11 @@ export class ReceiptStore {
     this.count += rows.length;
   }
 
+  /** The attribution lists of the receipts that cite entries, without rebuilding every receipt. */
+  attributionLists(): Iterable<readonly AttributedEntry[]> {
+    return this.attributions.values();
+  }
+
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
   *receipts(): Generator<RewardReceipt> {
     for (const { columns, rows } of this.batches) for (const row of rows) yield columnReceipt(columns, row);

@@ -19,6 +19,7 @@ import {
 } from "./collect-epoch-receipts";
 import type { Mirror } from "../../protocol/mirror";
 import { createPublicDataSource } from "./public-data-source";
+import type { DatasetVersionInput } from "./dataset-credits";
 import { computeEpochFromHistory } from "./epoch-from-history";
 import { fileKeccak256 } from "./file-hash";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
@@ -38,9 +39,12 @@ export type CreateRewardsPipelineParameters = {
   threads?: number;
   /** Blocks per eth_getLogs call. */
   logChunk?: bigint;
-  /** Fetches batch files and tree dumps (default: file:// and http(s):// via fetchDataUri). */
+  /** Fetches batch files, tree dumps and dataset version files (default: file:// and http(s):// via fetchDataUri). */
   fetchData?: (uri: string) => Promise<Uint8Array>;
-  /** Content-addressed mirrors asked for batch files and accepted trees before their data URIs, in order. */
+  /**
+   * Content-addressed mirrors asked for batch files, accepted trees and dataset version files
+   * (named by their content hash) before the URIs on chain, in order.
+   */
   mirrors?: readonly Mirror[];
   /** Told, in one sentence, about each mirror that failed or served a file the chain does not commit to. */
   onSourceFailed?: (message: string) => void;
@@ -120,6 +124,8 @@ export type EpochInputsSummary = {
     samplesPerBatch: number | null;
   };
   retention: RetentionSource[];
+  /** Every dataset version the epoch's answers cite, read from its file (checked against its content hash). */
+  datasets: DatasetVersionInput[];
   counts: {
     batches: { total: number; accepted: number; tampered: number; unavailable: number };
     receipts: { committed: number; accepted: number; dropped: number };
@@ -163,8 +169,8 @@ export type RewardsPipeline = {
 export type RewardsPipelineErrorType = RewardsPipelineError;
 
 /**
- * Gathers an epoch's calculator inputs from public data only (chain events and the batch files
- * they point at), runs the pure core, and builds the cumulative tree on top of the previous
+ * Gathers an epoch's calculator inputs from public data only (chain events, the batch files they
+ * point at and the dataset version files the answers cite), runs the pure core, and builds the cumulative tree on top of the previous
  * epoch's. Anyone with an RPC endpoint gets the same bytes.
  */
 export function createRewardsPipeline(parameters: CreateRewardsPipelineParameters): RewardsPipeline {
@@ -238,6 +244,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
             communities: [],
             protocolFees: [],
             stakes: [],
+            datasetVersions: [],
             relayers: [],
             batches: [],
           }
@@ -404,6 +411,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       checker: getChecker(),
       verification,
       fetchBatch: (batch) => source.batchFile(batch),
+      fetchDatasetVersion: (version) => source.datasetVersionFile(version),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
       onProgress: progress,
     });
@@ -444,6 +452,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
           ? { mode: "sampled", seed: verification.seed, samplesPerBatch: verification.perBatch }
           : { mode: "full", seed: null, samplesPerBatch: null },
       retention: lookback.map((l) => l.source),
+      datasets: computed.datasets,
       counts: {
         batches: {
           total: collected.batches.length,

@@ -1,12 +1,12 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
-import { canonicalJson } from "../../protocol/canonical-json";
-import type { Dataset } from "./schema";
+import { canonicalJson } from "./canonical-json";
+import type { Dataset } from "./dataset-file";
 
 /**
- * Canonical JSON (keys sorted, no whitespace) rather than the file's bytes: re-indenting or
- * re-ordering keys does not change the hash registered on chain, while any change to content does.
+ * UTF-8 bytes of the dataset's canonical JSON: what `datasetContentHash` commits to. Canonical JSON
+ * (keys sorted, no whitespace) rather than the file's bytes: re-indenting or re-ordering keys does
+ * not change the hash registered on chain, while any change to content does.
  */
-/** UTF-8 bytes of the dataset's canonical JSON: what `datasetContentHash` commits to. */
 export function canonicalDatasetBytes(dataset: Dataset): Uint8Array {
   return stringToBytes(canonicalJson(dataset));
 }
