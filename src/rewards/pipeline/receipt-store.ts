@@ -1,11 +1,11 @@
 import { type ReceiptColumns, columnReceipt } from "./receipt-columns";
+import type { AttributedEntry } from "../../protocol/attribution";
 import type { RewardReceipt } from "../core/types";
 
 /**
  * Accepted receipts of one epoch, kept as their batches' columns (ReceiptColumns, ~220 bytes a
  * receipt instead of a ~1 KB object, and the attribution lists of those that cite entries) with the
- * rows that were accepted. The calculator core takes a
- * synchronous iterable while batch files arrive asynchronously, so receipts must wait somewhere:
+ * rows that were accepted. The calculator core takes a synchronous iterable while batch files arrive asynchronously, so receipts must wait somewhere:
  * they wait here and are turned back into objects one at a time as the core streams them.
  */
 export class ReceiptStore {
@@ -24,8 +24,13 @@ export class ReceiptStore {
   }
 
   /** The attribution lists of the receipts that cite entries, without rebuilding every receipt. */
-  attributionLists(): Iterable<readonly AttributedEntry[]> {
-    return this.attributions.values();
+  *attributionLists(): Generator<readonly AttributedEntry[]> {
+    for (const { columns, rows } of this.batches) {
+      for (const row of rows) {
+        const attribution = columns.attributions.get(row);
+        if (attribution !== undefined) yield attribution;
+      }
+    }
   }
 
   /** Receipts in insertion order, each a fresh object the consumer may drop right away. */
