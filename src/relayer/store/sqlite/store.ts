@@ -45,10 +45,12 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
 
   async function transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     while (busy) await busy;
+    // Read before the lock is taken: on a closed connection this throws, and a lock taken first
+    // would never be released (close() then waited forever).
+    const before = totalChanges.get()!;
     let done!: () => void;
     busy = new Promise<void>((resolve) => (done = resolve));
     let result: T;
-    const before = totalChanges.get()!;
     try {
       db.exec("BEGIN IMMEDIATE");
       try {

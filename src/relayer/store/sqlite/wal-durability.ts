@@ -90,6 +90,9 @@ export function createWalDurability(db: SqliteDatabase, file: string): WalDurabi
     async close() {
       if (!workerDone) {
         const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+        // Unreferenced, the worker would let the process end while close() waits for it: a short
+        // command (kho relayer keys create) then exited before printing anything.
+        worker.ref();
         worker.postMessage("close");
         await exited;
       }
