@@ -10,7 +10,7 @@ import type { RelayerConfig } from "../../src/relayer/config";
 import { type RunningRelayer, type StartRelayerOptions, startRelayer } from "../../src/relayer/server";
 import { openStore } from "../../src/relayer/store";
 import { createKhoClient } from "../../src/sdk";
-import { BENCH_MODEL_NAME } from "../relayer/chain-process";
+import { BENCH_MODEL_NAME } from "../relayer/messages";
 import type { LoadResult } from "../relayer/load";
 import type {
   ChainMessage,

@@ -7,13 +7,10 @@
  */
 import path from "node:path";
 import { keccak256, toHex } from "viem";
-import type { ChainMessage, ChainProcessMessage } from "./messages";
+import { BENCH_MODEL_NAME, type ChainMessage, type ChainProcessMessage } from "./messages";
 
 type LocalChainModule = typeof import("../../src/devnet/local-chain");
 type SdkModule = typeof import("../../src/sdk");
-
-/** The model the bench calls; registered with one deployment, the stub. */
-export const BENCH_MODEL_NAME = "ca-kho-vi";
 
 function send(message: ChainProcessMessage): void {
   process.send?.(message);

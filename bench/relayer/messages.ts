@@ -2,6 +2,13 @@ import type { Address } from "viem";
 import type { Deployment } from "../../src/protocol/deployment";
 import type { LoadResult, LoadShape } from "./load";
 
+/**
+ * The model the chain process registers and the load asks for. It lives here, not in
+ * chain-process.ts: importing that module runs its main(), which fails outside a forked child and
+ * set the bench runner's exit code to 1.
+ */
+export const BENCH_MODEL_NAME = "ca-kho-vi";
+
 /** Where a run sends its load: the stub upstream itself, or a relayer in front of it. */
 export type LoadTarget = { kind: "stub" } | { kind: "relayer"; url: string; apiKey: string };
 
