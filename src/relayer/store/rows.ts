@@ -335,3 +335,15 @@ export function createTableSql(
   );
   return `CREATE TABLE ${name} (\n  ${[...columns, ...table.constraints].join(",\n  ")}\n)`;
 }
+
+/**
+ * The attribution migration, the same statement in both dialects: `attribution` is JSON of the
+ * normalized list the hash commits to, NULL when nothing was cited. Rows from before hold receipts
+ * signed without the field (another type string): they cite nothing here, and only a ledger of
+ * that older protocol accepts them.
+ */
+export const ATTRIBUTION_COLUMNS_SQL = `
+  ALTER TABLE receipts ADD COLUMN attribution_hash TEXT NOT NULL
+    DEFAULT '0x0000000000000000000000000000000000000000000000000000000000000000';
+  ALTER TABLE receipts ADD COLUMN attribution TEXT;
+`;

@@ -1,4 +1,4 @@
-import { type ColumnKind, createTableSql } from "../rows";
+import { ATTRIBUTION_COLUMNS_SQL, type ColumnKind, createTableSql } from "../rows";
 
 /** PostgreSQL's type for each column kind of the shared tables (rows.ts). */
 const TYPES: Readonly<Record<ColumnKind, string>> = {
@@ -62,13 +62,6 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
   {
     version: 2,
     name: "attribution: the receipt's attributionHash and the cited entries",
-    sql: `
-      -- attribution: JSON of the normalized list the hash commits to, NULL when nothing was cited.
-      -- Rows from before hold receipts signed without the field (another type string): they cite
-      -- nothing here, and only a ledger of that older protocol accepts them.
-      ALTER TABLE receipts ADD COLUMN attribution_hash TEXT NOT NULL
-        DEFAULT '0x0000000000000000000000000000000000000000000000000000000000000000';
-      ALTER TABLE receipts ADD COLUMN attribution TEXT;
-    `,
+    sql: ATTRIBUTION_COLUMNS_SQL,
   },
 ];
