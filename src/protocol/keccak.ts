@@ -12,7 +12,13 @@ export function keccak256Bytes(data: Uint8Array): Uint8Array {
   return new Uint8Array(jsSha3Keccak256.array(data));
 }
 
-/** keccak256 of `data` written into `out` at `offset` (32 bytes), for callers that store hashes in one buffer. */
+/**
+ * keccak256 of `data` written into `out` at `offset` (32 bytes), for callers that store hashes in
+ * one buffer. Bulk builders (trees) take one as a parameter, so a caller that could load a faster
+ * implementation (the reward pipeline's WebAssembly keccak) passes it in; this one is the default.
+ */
+export type Keccak256Into = (data: Uint8Array, out: Uint8Array, offset: number) => void;
+
 export function keccak256Into(data: Uint8Array, out: Uint8Array, offset: number): void {
   out.set(jsSha3Keccak256.array(data), offset);
 }

@@ -15,7 +15,7 @@ describe("byte-array Merkle tree", () => {
           hashes.map((h) => [h]),
           ["bytes32"],
         );
-        const tree = buildMerkleTree(hashes.map(batchLeafBytes));
+        const tree = buildMerkleTree(hashes.map((h) => batchLeafBytes(h)));
         expect(tree.root).toBe(reference.root);
         for (const [i, [h]] of reference.entries()) {
           expect(tree.proof(batchLeaf(h!))).toEqual(reference.getProof(i));

@@ -1,5 +1,5 @@
 import { type Address, type Hex, hexToBytes } from "viem";
-import { keccak256Bytes, keccak256Into } from "./keccak";
+import { type Keccak256Into, keccak256Bytes, keccak256Into } from "./keccak";
 
 /**
  * Merkle trees in the @openzeppelin/merkle-tree "standard" format, built over byte arrays.
@@ -49,8 +49,12 @@ const REWARD_LEAF = new Uint8Array(64);
 const REWARD_LEAF_VIEW = new DataView(REWARD_LEAF.buffer);
 
 /** Leaf of a batch tree: standard leaf of abi.encode(bytes32 receiptHash). */
-export function batchLeafBytes(receiptHash: Hex): Uint8Array {
-  return standardLeafFromEncoded(hexToBytes(receiptHash));
+export function batchLeafBytes(receiptHash: Hex, keccak: Keccak256Into = keccak256Into): Uint8Array {
+  const inner = new Uint8Array(32);
+  keccak(hexToBytes(receiptHash), inner, 0);
+  const leaf = new Uint8Array(32);
+  keccak(inner, leaf, 0);
+  return leaf;
 }
 
 export function batchLeaf(receiptHash: Hex): Hex {
@@ -102,7 +106,7 @@ function compareWords(a: Uint8Array, ai: number, b: Uint8Array, bi: number): num
 }
 
 /** Builds a standard tree from leaf hashes (already double-hashed). Input order does not matter. */
-export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleTree {
+export function buildMerkleTree(leaves: readonly Uint8Array[], keccak: Keccak256Into = keccak256Into): MerkleTree {
   if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
   const sorted = [...leaves].sort(compareBytes);
   const n = sorted.length;
@@ -121,7 +125,7 @@ export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleTree {
       PAIR[k] = nodes[first + k]!;
       PAIR[32 + k] = nodes[second + k]!;
     }
-    keccak256Into(PAIR, nodes, 32 * i);
+    keccak(PAIR, nodes, 32 * i);
   }
 
   const hexes = new Array<Hex | undefined>(size);

@@ -48,33 +48,46 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggregate {
   const { registry, entries, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
   const models = new Map<bigint, ModelUsage>();
+  // A million receipts name a few hundred thousand users and a few payers: each distinct user id
+  // and payer is checked and normalized once, then found by its string.
+  const identities = new Map<string, UserIdentity>();
+  const payers = new Map<string, string>();
   let receipts = 0;
   for (const receipt of parameters.receipts) {
     receipts++;
-    const where = `Receipt ${String(receipt.requestId)}`;
+    const where = () => `Receipt ${String(receipt.requestId)}`;
     if (receipt.epoch !== epoch)
-      throw new RewardsInputError(`${where} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
+      throw new RewardsInputError(`${where()} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
     if (typeof receipt.timestamp !== "bigint" || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) {
       throw new RewardsInputError(
-        `${where} has timestamp ${String(receipt.timestamp)} outside [${epochStart}, ${epochEnd}).`,
+        `${where()} has timestamp ${String(receipt.timestamp)} outside [${epochStart}, ${epochEnd}).`,
       );
     }
     const model = registry.get(receipt.modelId);
     if (!model)
-      throw new RewardsInputError(`${where} names model ${String(receipt.modelId)}, which the registry lacks.`);
+      throw new RewardsInputError(`${where()} names model ${String(receipt.modelId)}, which the registry lacks.`);
     if (!model.deployments.has(receipt.deploymentId)) {
       throw new RewardsInputError(
-        `${where} names deployment ${String(receipt.deploymentId)}, which model ${model.modelId} does not list.`,
+        `${where()} names deployment ${String(receipt.deploymentId)}, which model ${model.modelId} does not list.`,
       );
     }
     if (typeof receipt.fee !== "bigint" || receipt.fee < 0n) {
-      throw new RewardsInputError(`${where} has fee ${String(receipt.fee)}, not a non-negative bigint.`);
+      throw new RewardsInputError(`${where()} has fee ${String(receipt.fee)}, not a non-negative bigint.`);
     }
-    if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
-      throw new RewardsInputError(`${where} has payer ${String(receipt.payer)}, not a 20-byte hex address.`);
+    let payer = payers.get(receipt.payer);
+    if (payer === undefined) {
+      if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
+        throw new RewardsInputError(`${where()} has payer ${String(receipt.payer)}, not a 20-byte hex address.`);
+      }
+      payer = receipt.payer.toLowerCase();
+      payers.set(receipt.payer, payer);
     }
-    const payer = receipt.payer.toLowerCase();
-    const identity = userIdentity(receipt.userId, receipt.userKind);
+    const userKey = `${receipt.userKind}:${receipt.userId}`;
+    let identity = identities.get(userKey);
+    if (identity === undefined) {
+      identity = userIdentity(receipt.userId, receipt.userKind);
+      identities.set(userKey, identity);
+    }
     const day = Number((receipt.timestamp - epochStart) / dayLengthSeconds);
 
     let modelUsage = models.get(model.modelId);

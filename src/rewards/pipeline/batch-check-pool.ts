@@ -24,19 +24,26 @@ if (workerData.batchCheckPath.endsWith(".ts") && require.extensions[".ts"] === u
   require(workerData.tsNodeRegisterPath);
 }
 const { checkBatchFile } = require(workerData.batchCheckPath);
-parentPort.on("message", (msg) => {
+const { loadWasmKeccak } = require(workerData.wasmKeccakPath);
+// Messages that arrive while WebAssembly compiles wait on the same promise, so they keep their order.
+const keccak = loadWasmKeccak();
+parentPort.on("message", (msg) => keccak.then(check.bind(null, msg), (error) => fail(msg, error)));
+function fail(msg, error) {
+  parentPort.postMessage({ id: msg.id, error: error instanceof Error ? error.message : String(error) });
+}
+function check(msg, hasher) {
   let result;
   try {
-    result = checkBatchFile(msg.parameters);
+    result = checkBatchFile(msg.parameters, hasher);
   } catch (error) {
-    parentPort.postMessage({ id: msg.id, error: error instanceof Error ? error.message : String(error) });
+    fail(msg, error);
     return;
   }
   const transfer = result.ok
     ? [result.columns.words.buffer, result.columns.integerIds.buffer, result.columns.userKinds.buffer, result.columns.payerIds.buffer]
     : [];
   parentPort.postMessage({ id: msg.id, result }, transfer);
-});
+}
 `;
 
 type Pending = { resolve: (r: CheckBatchFileReturnType) => void; reject: (e: Error) => void; label: string };
@@ -57,6 +64,7 @@ export function createBatchCheckPool(threads: number): BatchCheckPool {
   const batchCheckPath = require.resolve("./batch-check");
   const workerData = {
     batchCheckPath,
+    wasmKeccakPath: require.resolve("./wasm-keccak"),
     // Only resolved when running from source: the compiled build must not need ts-node.
     tsNodeRegisterPath: batchCheckPath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,
   };

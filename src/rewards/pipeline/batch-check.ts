@@ -1,9 +1,9 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
 import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
-import { fileKeccak256 } from "./file-hash";
 import { type ReceiptColumns, packReceipts } from "./receipt-columns";
 import { sampleIndexes } from "./sample-indexes";
+import type { WasmKeccak } from "./wasm-keccak";
 
 /** What the chain says about a batch: the fields its file must match. */
 export type CommittedBatch = {
@@ -54,11 +54,12 @@ function headerMismatch(file: BatchFile, batch: CommittedBatch, domain: LedgerDo
  * Everything about one batch file that needs only the file and its on-chain commitment: the bytes
  * hash to the committed dataHash, the file parses, its header is the committed batch's, and the
  * root over its receipt hashes (recomputed, or the file's own when sampled) is the committed root.
- * Runs on a worker thread (batch-check-pool.ts); a failed check is a reason, never a throw.
+ * Runs on a worker thread (batch-check-pool.ts) with that thread's WasmKeccak; a failed check is a
+ * reason, never a throw.
  */
-export function checkBatchFile(parameters: CheckBatchFileParameters): CheckBatchFileReturnType {
+export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: WasmKeccak): CheckBatchFileReturnType {
   const { bytes, batch, domain, check } = parameters;
-  if (fileKeccak256(bytes) !== batch.dataHash.toLowerCase())
+  if (keccak.file(bytes) !== batch.dataHash.toLowerCase())
     return { ok: false, reason: "file bytes do not hash to the on-chain dataHash" };
   let file: BatchFile;
   try {
@@ -72,7 +73,13 @@ export function checkBatchFile(parameters: CheckBatchFileParameters): CheckBatch
   const rootMismatch = { ok: false, reason: "recomputed Merkle root differs from the on-chain root" } as const;
   if (check.mode === "sampled") {
     // The relayer committed these bytes; the root it committed must be the tree of their hashes.
-    if (batchTree(file.receipts.map((r) => r.hash)).root !== batch.root.toLowerCase()) return rootMismatch;
+    if (
+      batchTree(
+        file.receipts.map((r) => r.hash),
+        keccak.into,
+      ).root !== batch.root.toLowerCase()
+    )
+      return rootMismatch;
     const picks = sampleIndexes(check.seed, batch.relayer, batch.batchId, file.receipts.length, check.perBatch);
     return {
       ok: true,
@@ -82,7 +89,7 @@ export function checkBatchFile(parameters: CheckBatchFileParameters): CheckBatch
     };
   }
   const recomputed = file.receipts.map((r) => hashReceipt(r.receipt, domain));
-  if (batchTree(recomputed).root !== batch.root.toLowerCase()) return rootMismatch;
+  if (batchTree(recomputed, keccak.into).root !== batch.root.toLowerCase()) return rootMismatch;
   return {
     ok: true,
     columns: packReceipts(file.receipts),

@@ -8,7 +8,8 @@ import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
 import { ReceiptStore } from "./receipt-store";
-import { columnInteger, columnWord } from "./receipt-columns";
+import { bytes32ToHex } from "../../protocol/merkle";
+import { integerReader, wordOffset } from "./receipt-columns";
 import type { SignaturePool } from "./signature-pool";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
@@ -99,6 +100,13 @@ export type CollectEpochReceiptsReturnType = {
   dropSamples: DropSample[];
   batches: BatchOutcome[];
 };
+
+const timestampOf = integerReader("timestamp");
+const epochOf = integerReader("epoch");
+const modelOf = integerReader("modelId");
+const deploymentOf = integerReader("deploymentId");
+const communityOf = integerReader("communityId");
+const requestIdAt = wordOffset("requestId");
 
 export function emptyDropCounts(): DropCounts {
   return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as DropCounts;
@@ -231,31 +239,34 @@ export async function collectEpochReceipts(
     // Full verification: every signature recovered over the hash recomputed from the receipt's fields.
     const signers = outcome.verified === "sampled" ? null : await pool.recover(result.signatures);
     const { columns, signatures } = result;
+    const words = Buffer.from(columns.words.buffer, columns.words.byteOffset, columns.words.byteLength);
     const accepted: number[] = [];
     for (let i = 0; i < columns.count; i++) {
-      const requestId = columnWord(columns, i, "requestId");
-      const timestamp = columnInteger(columns, i, "timestamp");
+      // Request ids are compared as their 32 bytes in a one-byte string: made natively, half the
+      // length of hex; the hex is written only for the few that are dropped.
+      const at = requestIdAt(i);
+      const requestKey = words.toString("latin1", at, at + 32);
+      const timestamp = timestampOf(columns, i);
       // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
       const signer = signers === null ? batch.relayer : signers[i];
       const hash = signers === null ? null : signatures[i]!.hash;
       const drop = ((): DropReason | null => {
         if (!signer) return "bad_signature";
-        if (!isAddressEqual(signer, batch.relayer) || !relayers.authorizedAt(signer, timestamp)) {
+        if ((signers !== null && !isAddressEqual(signer, batch.relayer)) || !relayers.authorizedAt(signer, timestamp)) {
           return "unauthorized_signer";
         }
-        if (columnInteger(columns, i, "epoch") !== epoch || timestamp < epochStart || timestamp >= epochEnd)
-          return "wrong_epoch";
+        if (epochOf(columns, i) !== epoch || timestamp < epochStart || timestamp >= epochEnd) return "wrong_epoch";
         // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
         // a little after its batch's block, beyond the documented tolerance it is inconsistent.
         if (timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
         // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
         // hash set is kept where hashes were recomputed, as the reference does.
-        if (seenRequests.has(requestId) || (hash !== null && seenHashes.has(hash))) return "duplicate";
-        const model = registry.models.get(columnInteger(columns, i, "modelId"));
+        if (seenRequests.has(requestKey) || (hash !== null && seenHashes.has(hash))) return "duplicate";
+        const model = registry.models.get(modelOf(columns, i));
         if (!model) return "unknown_model";
-        const deployment = model.deployments.get(columnInteger(columns, i, "deploymentId"));
+        const deployment = model.deployments.get(deploymentOf(columns, i));
         if (!deployment || deployment.addedAt > timestamp) return "unknown_deployment";
-        if (columnInteger(columns, i, "communityId") !== model.communityId) return "wrong_community";
+        if (communityOf(columns, i) !== model.communityId) return "wrong_community";
         return null;
       })();
       if (drop) {
@@ -264,14 +275,14 @@ export async function collectEpochReceipts(
           reason: drop,
           relayer: batch.relayer,
           batchId: batch.batchId,
-          requestId,
+          requestId: bytes32ToHex(columns.words, at),
           receiptTimestamp: timestamp,
           batchTimestamp: batch.timestamp,
         });
         continue;
       }
       if (hash !== null) seenHashes.add(hash);
-      seenRequests.add(requestId);
+      seenRequests.add(requestKey);
       accepted.push(i);
     }
     store.addBatch(columns, accepted);

@@ -23,6 +23,11 @@ export class ReceiptStore {
     this.count += rows.length;
   }
 
+  /** The kept rows of each batch's columns, for readers that need a few fields of every receipt. */
+  columnBatches(): readonly { readonly columns: ReceiptColumns; readonly rows: Uint32Array }[] {
+    return this.batches;
+  }
+
   /** The attribution lists of the receipts that cite entries, without rebuilding every receipt. */
   *attributionLists(): Generator<readonly AttributedEntry[]> {
     for (const { columns, rows } of this.batches) {

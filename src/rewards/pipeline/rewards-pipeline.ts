@@ -21,7 +21,7 @@ import type { Mirror } from "../../protocol/mirror";
 import { createPublicDataSource } from "./public-data-source";
 import type { DatasetVersionInput } from "./dataset-credits";
 import { computeEpochFromHistory } from "./epoch-from-history";
-import { fileKeccak256 } from "./file-hash";
+import { loadWasmKeccak } from "./wasm-keccak";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
 import { registrySnapshot } from "./registry-snapshot";
@@ -301,8 +301,9 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     } catch {
       return null;
     }
+    const keccak = await loadWasmKeccak();
     try {
-      return { activity: parseEpochActivity(new TextDecoder().decode(bytes), epoch), fileHash: fileKeccak256(bytes) };
+      return { activity: parseEpochActivity(new TextDecoder().decode(bytes), epoch), fileHash: keccak.file(bytes) };
     } catch (error) {
       progress(`epoch ${epoch}: ${error instanceof Error ? error.message : String(error)} Re-collecting it.`);
       return null;
