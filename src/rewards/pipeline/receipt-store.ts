@@ -16,9 +16,11 @@ export class ReceiptStore {
     return this.count;
   }
 
-  /** Keeps `rows` of a batch's columns, in that order. */
+  /** Keeps `rows` (ascending, as a batch is filtered) of a batch's columns. */
   addBatch(columns: ReceiptColumns, rows: readonly number[]): void {
     if (rows.length === 0) return;
+    for (let i = 1; i < rows.length; i++)
+      if (rows[i]! <= rows[i - 1]!) throw new RangeError("ReceiptStore.addBatch takes rows in ascending order.");
     this.batches.push({ columns, rows: Uint32Array.from(rows) });
     this.count += rows.length;
   }
@@ -28,13 +30,14 @@ export class ReceiptStore {
     return this.batches;
   }
 
-  /** The attribution lists of the receipts that cite entries, without rebuilding every receipt. */
+  /**
+   * The attribution lists of the kept receipts that cite entries, in insertion order. Few receipts
+   * cite, so each batch's list map is walked and its rows looked up among the kept ones (both are in
+   * ascending row order), instead of every kept row being looked up in the map.
+   */
   *attributionLists(): Generator<readonly AttributedEntry[]> {
     for (const { columns, rows } of this.batches) {
-      for (const row of rows) {
-        const attribution = columns.attributions.get(row);
-        if (attribution !== undefined) yield attribution;
-      }
+      for (const [row, attribution] of columns.attributions) if (isKept(rows, row)) yield attribution;
     }
   }
 
@@ -42,4 +45,18 @@ export class ReceiptStore {
   *receipts(): Generator<RewardReceipt> {
     for (const { columns, rows } of this.batches) for (const row of rows) yield columnReceipt(columns, row);
   }
+}
+
+/** Whether ascending `rows` holds `row` (binary search). */
+function isKept(rows: Uint32Array, row: number): boolean {
+  let low = 0;
+  let high = rows.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const value = rows[middle]!;
+    if (value === row) return true;
+    if (value < row) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
