@@ -77,6 +77,31 @@ describe("retrieval model on the shipped datasets", () => {
     expect(reply.content).toMatch(/Nguồn: vi-VN\/home-cooking#ca-kho-to$/);
   });
 
+  it("still answers it with the recipe once the dataset grows a regional cá kho tộ entry", () => {
+    // The demo's v2 adds such an entry; its words lower "cá kho"'s weight, and the overview entry
+    // "Nấu cá thế nào?" used to overtake the recipe whose question the user asked word for word.
+    const grown = createRetrievalModel({
+      dataset: {
+        ...vi,
+        entries: [
+          ...vi.entries,
+          {
+            id: "ca-kho-to-mien-tay",
+            title: { vi: "Cá kho tộ kiểu miền Tây", en: "Mekong-delta cá kho tộ" },
+            tags: ["miền Tây", "nước dừa", "tiêu xanh"],
+            question: { vi: "Cá kho tộ kiểu miền Tây nấu sao?", en: "How is cá kho tộ cooked in the Mekong delta?" },
+            answer: {
+              vi: "Ở miền Tây, cá kho tộ dùng cá lóc đồng, kho trong tộ đất với nước dừa xiêm và nước màu.",
+              en: "In the Mekong delta, cá kho tộ uses snakehead braised in a clay pot with coconut water.",
+            },
+          },
+        ],
+      },
+    });
+    expect(grown.reply("Tôi nấu cá kho thế nào?").entryId).toBe("ca-kho-to");
+    expect(grown.reply("Cá kho tộ kiểu miền Tây nấu sao?").entryId).toBe("ca-kho-to-mien-tay");
+  });
+
   it("matches the same entry when the question is typed without diacritics", () => {
     expect(viModel.reply("ca kho nau the nao").entryId).toBe("ca-kho-to");
     expect(viModel.reply("thit kho trung ngay tet").entryId).toBe("thit-kho-trung");

@@ -21,9 +21,11 @@ type IndexedDocument = {
 
 /**
  * Entries are written as answers to a question, so a user asking (nearly) that question is the
- * strongest evidence there is: the BM25 score is multiplied by 1 + the Jaccard similarity of the
- * question's and the user's content words. Without it, a short overview entry that mentions
- * "cá kho" three times outranks the cá kho recipe itself.
+ * strongest evidence there is: the BM25 score is multiplied by (1 + the Jaccard similarity of the
+ * question's and the user's content words)². Without it, a short overview entry that mentions
+ * "cá kho" three times outranks the cá kho recipe itself; with the factor not squared, a dataset
+ * that grows more cá kho entries (lowering the term's weight) let the overview "Nấu cá thế nào?"
+ * (similarity 2/3) tie and then pass the recipe "Nấu cá kho thế nào?" (similarity 1).
  */
 function questionSimilarity(query: Set<string>, questions: readonly Set<string>[]): number {
   let best = 0;
@@ -114,7 +116,7 @@ export function createBm25Index(entries: readonly DatasetEntry[]): Bm25Index {
         score += (idf(term) * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * doc.length) / averageLength));
       }
       if (score <= 0) continue;
-      score *= 1 + questionSimilarity(queryWords, doc.questionWords);
+      score *= (1 + questionSimilarity(queryWords, doc.questionWords)) ** 2;
       let matched = 0;
       let total = 0;
       for (const w of words) {
