@@ -126,13 +126,42 @@ describe("kho token and kho datasets (built binary against a local chain)", () =
     expect(review.contentHash).toBe(datasetContentHash(loadDataset(path.join(dir, "v2.json"))));
     expect(JSON.parse(readFileSync(path.join(dir, "v2.json"), "utf8")).entries.at(-1).contributor).toBe(member);
 
+    const mirror = path.join(dir, "mirror");
+    const withoutFile = await kho(
+      [
+        "datasets",
+        "publish-version",
+        "1",
+        "--uri",
+        "ipfs://x",
+        "--content-hash",
+        fakeHash(9),
+        "--mirror",
+        `dir:${mirror}`,
+      ],
+      STEWARD,
+    );
+    expect(errorLine(withoutFile)).toBe("kho: --mirror stores the version's file: give it with --file");
     const published = await kho(
-      ["datasets", "publish-version", "1", "--uri", "ipfs://d1-v2", "--file", path.join(dir, "v2.json")],
+      [
+        "datasets",
+        "publish-version",
+        "1",
+        "--uri",
+        "ipfs://d1-v2",
+        "--file",
+        path.join(dir, "v2.json"),
+        "--mirror",
+        `dir:${mirror}`,
+      ],
       STEWARD,
     );
     expect(published.stdout).toMatch(
       new RegExp(`^Published version 2 of dataset 1 \\(content ${review.contentHash}\\)`),
     );
+    // Verifiers fetch a cited version's file from a mirror by its content hash.
+    expect(published.stderr).toContain(`stored the dataset file on mirror dir:${mirror} as ${review.contentHash}`);
+    expect(readFileSync(path.join(mirror, review.contentHash))).toEqual(readFileSync(path.join(dir, "v2.json")));
     const versions = JSON.parse((await kho(["--json", "datasets", "versions", "1"])).stdout) as {
       versions: { version: string; contentHash: string; uri: string }[];
     };

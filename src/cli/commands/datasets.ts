@@ -28,6 +28,7 @@ import {
 } from "../../sdk";
 import { parseAddress, parseHash, parseId } from "../args";
 import type { CliContext } from "../context";
+import { type MirrorOptions, addMirrorOption, mirrorsOf, storeOnMirrors } from "../mirrors";
 import { CliError } from "../errors";
 import { formatTime, renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parsePositiveTokenAmount } from "../units";
@@ -151,28 +152,37 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
       );
     });
 
-  group
-    .command("publish-version")
-    .description("publish a dataset's next version, e.g. one that accepts contributions (curator or steward)")
-    .argument("<dataset>", "dataset id")
-    .requiredOption("--uri <uri>", "where the version's dataset file is")
-    .option("--file <dataset.json>", "Kho dataset file to hash (keccak256 of its canonical JSON)")
-    .option("--content-hash <hash>", "0x-prefixed 32-byte content hash")
-    .action(async (id: string, opts: { uri: string; file?: string; contentHash?: string }) => {
-      const datasetId = parseId(id, "dataset");
-      const { contentHash } = contentHashOf(ctx, opts);
-      const { version, hash } = await publishDatasetVersion(await ctx.writeClient(), {
-        datasetId,
-        uri: opts.uri,
-        contentHash,
-      });
-      ctx.print(() => `Published version ${version} of dataset ${datasetId} (content ${contentHash}) in ${hash}.`, {
-        datasetId,
-        version,
-        contentHash,
-        hash,
-      });
+  addMirrorOption(
+    group
+      .command("publish-version")
+      .description("publish a dataset's next version, e.g. one that accepts contributions (curator or steward)")
+      .argument("<dataset>", "dataset id")
+      .requiredOption("--uri <uri>", "where the version's dataset file is")
+      .option("--file <dataset.json>", "Kho dataset file to hash (keccak256 of its canonical JSON)")
+      .option("--content-hash <hash>", "0x-prefixed 32-byte content hash"),
+    "a mirror to store the version's file on (needs --file), named by its content hash, before the version is published",
+  ).action(async (id: string, opts: MirrorOptions & { uri: string; file?: string; contentHash?: string }) => {
+    const datasetId = parseId(id, "dataset");
+    const { contentHash } = contentHashOf(ctx, opts);
+    const mirrors = mirrorsOf(ctx, opts);
+    if (mirrors.length > 0) {
+      // Reward verifiers fetch a cited version's file by its content hash; a mirror must hold it first.
+      if (opts.file === undefined) throw new CliError("--mirror stores the version's file: give it with --file");
+      const bytes = readFileSync(path.resolve(ctx.cwd, opts.file));
+      await storeOnMirrors(ctx, mirrors, { name: contentHash, bytes, what: "the dataset file" });
+    }
+    const { version, hash } = await publishDatasetVersion(await ctx.writeClient(), {
+      datasetId,
+      uri: opts.uri,
+      contentHash,
     });
+    ctx.print(() => `Published version ${version} of dataset ${datasetId} (content ${contentHash}) in ${hash}.`, {
+      datasetId,
+      version,
+      contentHash,
+      hash,
+    });
+  });
 
   group
     .command("contribute")

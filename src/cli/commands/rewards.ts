@@ -19,13 +19,12 @@ import {
   writeEpochOutput,
 } from "../../rewards";
 import { parseAddress } from "../args";
-import { type CliContext, ENV } from "../context";
-import { type Mirror, mirrorObjectLocation, parseMirrorList, putMirrorObject } from "../../protocol/mirror";
+import type { CliContext } from "../context";
+import { mirrorObjectLocation } from "../../protocol/mirror";
+import { type MirrorOptions, addMirrorOption, mirrorsOf, storeOnMirrors } from "../mirrors";
 import { CliError } from "../errors";
 import { renderRecord, renderTable } from "../../render/output";
 import { formatTokenAmount, parseTokenAmount } from "../units";
-
-type MirrorOptions = { mirror?: string[] };
 
 type PipelineOptions = MirrorOptions & {
   params?: string;
@@ -71,25 +70,6 @@ function rewardParams(ctx: CliContext, options: PipelineOptions): RewardParamsIn
   }
   // The core validates every key and value (resolveRewardParams) and names the first bad one.
   return fromFile as RewardParamsInput;
-}
-
-/** `--mirror` flags when any are given, else KHO_MIRRORS; each spec is dir:<path> or an http(s):// base URL. */
-function mirrorsOf(ctx: CliContext, options: MirrorOptions): Mirror[] {
-  const specs =
-    options.mirror !== undefined && options.mirror.length > 0 ? options.mirror : [ctx.env[ENV.mirrors] ?? ""];
-  try {
-    return parseMirrorList(specs, ctx.cwd);
-  } catch (cause) {
-    throw new CliError(cause instanceof Error ? cause.message.replace(/\.$/, "") : String(cause), { cause });
-  }
-}
-
-function addMirrorOption(command: Command, what: string): Command {
-  return command.option(
-    "--mirror <spec>",
-    `${what} (dir:<path> or an http(s):// base URL; repeat for several, tried in order; default KHO_MIRRORS)`,
-    (value: string, previous: string[] = []) => [...previous, value],
-  );
 }
 
 async function withPipeline<T>(
@@ -330,21 +310,9 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       throw new CliError(`the files in ${dir} are not for epoch ${epoch}`);
     const mirrors = mirrorsOf(ctx, options);
     const root = tree.root;
-    if (root !== null && mirrors.length > 0) {
-      // Before anything is sent: a root whose tree holders cannot fetch must not be proposed.
-      const bytes = await readFile(treeFile);
-      for (const mirror of mirrors) {
-        try {
-          await putMirrorObject(mirror, root, bytes);
-        } catch (cause) {
-          throw new CliError(
-            `tree.json could not be stored on mirror ${mirror.label}, so nothing was published: ${cause instanceof Error ? cause.message.replace(/\.$/, "") : String(cause)}`,
-            { cause },
-          );
-        }
-        ctx.progress(`stored tree.json on mirror ${mirror.label} as ${root}`);
-      }
-    }
+    // Before anything is sent: a root whose tree holders cannot fetch must not be proposed.
+    if (root !== null)
+      await storeOnMirrors(ctx, mirrors, { name: root, bytes: await readFile(treeFile), what: "tree.json" });
     const httpMirror = mirrors.find((m) => m.kind === "http");
     const client = await ctx.writeClient();
     const published = await publishEpoch(client, {
