@@ -369,14 +369,25 @@ export const relayerThroughputBench: Bench = {
             ],
           },
           {
-            title: "event-loop delay of the relayer's process while each phase ran (monitorEventLoopDelay)",
-            columns: ["phase", "mean ms", "p50 ms", "p99 ms", "max ms"],
+            title:
+              "event-loop delay of the relayer's process while each phase ran (monitorEventLoopDelay), and its CPU time (main thread from /proc on Linux; process: every thread)",
+            columns: [
+              "phase",
+              "mean ms",
+              "p50 ms",
+              "p99 ms",
+              "max ms",
+              "main-thread CPU ms per request",
+              "process CPU ms per request",
+            ],
             rows: loopRows.map(([label, m]) => [
               label,
               m.eventLoop.mean,
               m.eventLoop.p50,
               m.eventLoop.p99,
               m.eventLoop.max,
+              m.eventLoop.mainThreadCpuMs === null ? "" : round(m.eventLoop.mainThreadCpuMs / m.result.ok, 3),
+              round(m.eventLoop.processCpuMs / m.result.ok, 3),
             ]),
           },
         ],

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { type Address, type Hex, bytesToHex, keccak256, toBytes } from "viem";
+import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, addressUserId, epochAt, saltedUserId } from "../../protocol";
 import { type AttributedEntry, attributionHash } from "../../protocol/attribution";
 import { type Caller, callerPayer } from "../auth/caller";
@@ -78,7 +78,7 @@ export function idempotentRequestId(callerId: string, key: string): Hex {
 }
 
 export function randomRequestId(): Hex {
-  return bytesToHex(randomBytes(32));
+  return `0x${randomBytes(32).toString("hex")}`;
 }
 
 /** The receipt's inputHash; the same function SDK clients use to sign wallet requests. */

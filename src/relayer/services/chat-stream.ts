@@ -32,8 +32,9 @@ export async function insertReceipt(
     operator: signed.operator,
     attribution: signed.attribution,
   });
-  // The receipt's fee now counts as unsettled spend in place of the reservation.
-  await tx.fees.release(signed.receipt.requestId);
+  // The receipt's fee now counts as unsettled spend in place of the reservation. A free call has
+  // none (FeeReservations.reserve writes nothing for a zero price): no DELETE on its receipt's path.
+  if (signed.receipt.fee !== 0n) await tx.fees.release(signed.receipt.requestId);
 }
 
 function waitForDrain(res: Response): Promise<void> {

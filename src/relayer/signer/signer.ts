@@ -67,6 +67,7 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
   const workerData = {
     viemPath: require.resolve("viem"),
     viemAccountsPath: require.resolve("viem/accounts"),
+    keccakPath: require.resolve("../../protocol/keccak"),
     receiptDigestPath,
     // Only resolved when running from source: the compiled build must not need ts-node.
     tsNodeRegisterPath: receiptDigestPath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,

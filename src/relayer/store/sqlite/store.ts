@@ -21,6 +21,16 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
   const wal = createWalDurability(db, file);
   const statements = prepareStatements(db);
   const totalChanges = db.prepare<[], number>("SELECT total_changes()").pluck();
+  // Prepared once: every request's receipt runs BEGIN, SAVEPOINT, RELEASE and COMMIT, and exec()
+  // parses its SQL again each time.
+  const control = {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+    savepoint: db.prepare("SAVEPOINT write"),
+    release: db.prepare("RELEASE write"),
+    rollbackTo: db.prepare("ROLLBACK TO write"),
+  };
   let busy: Promise<void> | null = null;
   const outsideRepos = durableWrites(
     sqliteRepos(statements, () => busy),
@@ -30,13 +40,14 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
   const tx: StoreTx = {
     ...sqliteRepos(statements, () => null),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-      db.exec("SAVEPOINT write");
+      control.savepoint.run();
       try {
         const result = await fn();
-        db.exec("RELEASE write");
+        control.release.run();
         return result;
       } catch (error) {
-        db.exec("ROLLBACK TO write; RELEASE write");
+        control.rollbackTo.run();
+        control.release.run();
         throw error;
       }
     },
@@ -52,12 +63,12 @@ export function openSqliteStore(file: string): SqliteRelayerStore {
     busy = new Promise<void>((resolve) => (done = resolve));
     let result: T;
     try {
-      db.exec("BEGIN IMMEDIATE");
+      control.begin.run();
       try {
         result = await fn(tx);
-        db.exec("COMMIT");
+        control.commit.run();
       } catch (error) {
-        if (db.inTransaction) db.exec("ROLLBACK");
+        if (db.inTransaction) control.rollback.run();
         throw error;
       }
     } finally {
