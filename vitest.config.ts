@@ -1,3 +1,4 @@
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -11,5 +12,16 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Two files at a time even on a 2-core machine (vitest's default there is one): the end-to-end
+    // files spend most of their time waiting on Hardhat chains, relayer processes and PostgreSQL.
+    maxWorkers: 2,
+    poolOptions: {
+      forks: {
+        // Worker threads (the receipt signer, batch builder and reward pools) inherit `-r` and load
+        // the TypeScript sources through esbuild; without it each one loaded ts-node and the
+        // TypeScript compiler, seconds of CPU for every relayer a test starts.
+        execArgv: ["-r", path.join(__dirname, "bench", "lib", "esbuild-register.js")],
+      },
+    },
   },
 });

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import pino from "pino";
 import request from "supertest";
 import express from "express";
 import { keccak256 } from "viem";
@@ -15,11 +14,9 @@ import { createModelServerApp } from "../../src/model-server/app";
 import { datasetContentHash } from "../../src/protocol/dataset-content-hash";
 import { loadDataset } from "../../src/model-server/dataset/load-dataset";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
-import { createMetrics } from "../../src/relayer/metrics";
-import { Batcher } from "../../src/relayer/services/batcher";
 import { verifyReceipt } from "../../src/sdk";
 import { listen } from "./helpers/listen";
-import { CHAIN_ID, LEDGER, type TestRelayer, startTestRelayer } from "./helpers/test-app";
+import { CHAIN_ID, LEDGER, type TestRelayer, createTestBatcher, startTestRelayer } from "./helpers/test-app";
 
 const dataset = loadDataset(join(__dirname, "../../datasets/vi-VN-home-cooking.json"));
 const DATASET_HASH = datasetContentHash(dataset);
@@ -102,15 +99,7 @@ describe("attribution from a model deployment to the receipt and the batch file"
       expect((await r.store.receipts.find(signed.hash))?.attribution).toEqual(CA_KHO_TO);
     }
 
-    const batcher = new Batcher({
-      store: r.store,
-      ledger: r.ledger,
-      escrow: r.escrow,
-      clock: r.clock,
-      logger: pino({ level: "silent" }),
-      metrics: createMetrics(),
-      config: { maxReceipts: 10, maxAgeSeconds: 0, publicUrl: "http://relayer.test" },
-    });
+    const { batcher } = createTestBatcher(r, { maxReceipts: 10, maxAgeSeconds: 0 });
     await batcher.flush();
     const committed = r.ledger.batches.get(1n)!;
     const bytes = (await r.store.batches.file(r.signer.address, 1n))!;

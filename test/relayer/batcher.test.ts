@@ -1,12 +1,9 @@
-import pino from "pino";
 import request from "supertest";
 import { type Hex, keccak256, toHex } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, batchLeaf, batchTree, verifyProof } from "../../src/protocol";
-import { createMetrics } from "../../src/relayer/metrics";
 import type { LedgerClient } from "../../src/relayer/ports";
-import { Batcher, type BatcherConfig } from "../../src/relayer/services/batcher";
-import { SCHEDULE, type TestRelayer, startTestRelayer } from "./helpers/test-app";
+import { SCHEDULE, type TestRelayer, createTestBatcher, startTestRelayer } from "./helpers/test-app";
 
 let counter = 0;
 
@@ -46,20 +43,6 @@ async function seed(r: TestRelayer, n: number, epoch = 0n): Promise<Hex[]> {
   return signed.map((s) => s.hash);
 }
 
-function makeBatcher(r: TestRelayer, config: Partial<BatcherConfig> = {}, ledger: LedgerClient = r.ledger) {
-  const metrics = createMetrics();
-  const batcher = new Batcher({
-    store: r.store,
-    ledger,
-    escrow: r.escrow,
-    clock: r.clock,
-    logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
-    metrics,
-    config: { maxReceipts: 3, maxAgeSeconds: 30, publicUrl: "http://relayer.test", ...config },
-  });
-  return { batcher, metrics };
-}
-
 /** Every receipt is in exactly one batch, and every batch's root is its receipts' tree root. */
 async function expectConsistent(r: TestRelayer) {
   const rows = r.store.db
@@ -91,7 +74,7 @@ describe("Batcher", () => {
 
   it("seals by size, then by age, and confirms in id order", async () => {
     await seed(r, 7);
-    const { batcher, metrics } = makeBatcher(r);
+    const { batcher, metrics } = createTestBatcher(r);
     await batcher.tick();
     expect([...r.ledger.batches.keys()]).toEqual([1n, 2n]);
     expect(await r.store.receipts.countByStatus()).toEqual({ unbatched: 1, batched: 6, expired: 0 });
@@ -109,7 +92,7 @@ describe("Batcher", () => {
     r.clock.t = SCHEDULE.genesis + SCHEDULE.length + 5n;
     r.ledger.time = r.clock.t;
     await seed(r, 2, 1n);
-    const { batcher } = makeBatcher(r);
+    const { batcher } = createTestBatcher(r);
     await batcher.tick();
     // Epoch 0 is over (sealed though small); epoch 1 is young and below size.
     expect([...r.ledger.batches.values()].map((b) => [b.epoch, b.count])).toEqual([[0n, 2]]);
@@ -123,7 +106,7 @@ describe("Batcher", () => {
 
   it("serves the exact committed file bytes and proofs that verify against the root", async () => {
     const hashes = await seed(r, 3);
-    await makeBatcher(r).batcher.tick();
+    await createTestBatcher(r).batcher.tick();
     const onChain = r.ledger.batches.get(1n)!;
     expect(onChain.dataURI).toBe(`http://relayer.test/v1/batches/${r.signer.address}/1`);
     for (const path of ["/v1/batches/1", `/v1/batches/${r.signer.address}/1`]) {
@@ -161,11 +144,11 @@ describe("Batcher", () => {
         throw new Error("process killed");
       },
     });
-    await makeBatcher(r, {}, crashing).batcher.tick();
+    await createTestBatcher(r, {}, crashing).batcher.tick();
     expect(r.ledger.batches.size).toBe(1);
     expect((await r.store.batches.get(r.signer.address, 1n))!.status).toBe("sealed");
 
-    const restarted = makeBatcher(r).batcher;
+    const restarted = createTestBatcher(r).batcher;
     await restarted.tick();
     expect((await r.store.batches.get(r.signer.address, 1n))!.status).toBe("confirmed");
     expect(r.ledger.batches.size).toBe(1);
@@ -177,7 +160,7 @@ describe("Batcher", () => {
   });
 
   it("queues sealed batches while the chain is unreachable and submits them when it is back", async () => {
-    const { batcher } = makeBatcher(r);
+    const { batcher } = createTestBatcher(r);
     await batcher.tick(); // reconcile once while the chain is up
     r.ledger.reachable = false;
     await seed(r, 6);
@@ -210,7 +193,7 @@ describe("Batcher", () => {
     }
     r.ledger.reachable = false;
     await seed(r, 3);
-    const { batcher } = makeBatcher(r);
+    const { batcher } = createTestBatcher(r);
     await batcher.tick();
     expect((await r.store.batches.countByStatus()).sealed).toBe(0);
     r.ledger.reachable = true;
@@ -221,11 +204,11 @@ describe("Batcher", () => {
 
   it("re-queues a local batch whose id holds a different batch on-chain", async () => {
     await seed(r, 3);
-    const { batcher } = makeBatcher(r);
+    const { batcher } = createTestBatcher(r);
     r.ledger.reachable = false;
     await batcher.tick(); // cannot reconcile: nothing sealed
     r.ledger.reachable = true;
-    const b = makeBatcher(r).batcher;
+    const b = createTestBatcher(r).batcher;
     await b.tick();
     expect(r.ledger.batches.size).toBe(1);
     // Simulate a database restored from an old backup: batch 1 is sealed locally again with other content.
@@ -240,7 +223,7 @@ describe("Batcher", () => {
   });
 
   it("marks receipts expired (kept, counted) when their epoch's window closed before they were committed", async () => {
-    const { batcher, metrics } = makeBatcher(r);
+    const { batcher, metrics } = createTestBatcher(r);
     await batcher.tick();
     r.ledger.reachable = false;
     await seed(r, 4, 0n);

@@ -1,136 +1,42 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import OpenAI from "openai";
 import pino from "pino";
-import { type Hex, createPublicClient, createWalletClient, http, keccak256, parseEventLogs } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Hex, createPublicClient, http, keccak256, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
-import {
-  batchLeaf,
-  communityRegistryAbi,
-  hashBatchHeader,
-  modelRegistryAbi,
-  recoverReceiptSigner,
-  usageLedgerAbi,
-  verifyProof,
-} from "../../src/protocol";
-import { createApiKey } from "../../src/relayer/auth/api-keys";
+import type { LocalChain } from "../../src/devnet/local-chain";
+import { batchLeaf, hashBatchHeader, recoverReceiptSigner, usageLedgerAbi, verifyProof } from "../../src/protocol";
 import { createKhoClient, getBatch } from "../../src/sdk";
-import type { RelayerConfig } from "../../src/relayer/config";
+import { type RelayerConfig, loadRelayerConfig } from "../../src/relayer/config";
 import type { KhoReceiptJson } from "../../src/protocol/receipt-json";
 import { receiptFromJson } from "../../src/protocol/receipt-json";
 import { type RunningRelayer, startRelayer } from "../../src/relayer/server";
-import { openStore } from "../../src/relayer/store";
-import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
 
 describe("relayer against a local chain", () => {
+  let world: ProcessWorld;
   let chain: LocalChain;
-  let upstream: StubUpstream;
   let relayer: RunningRelayer;
   let config: RelayerConfig;
-  let apiKey: string;
-  let dir: string;
   const logger = pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" });
 
   beforeAll(async () => {
-    chain = await startLocalChain({ deploy: {} });
-    const [builderKey, relayerKey, operatorKey] = chain.accounts;
-    const deployment = chain.deployment!;
-    const builder = privateKeyToAccount(builderKey!.privateKey);
-    const pub = createPublicClient({ transport: http(chain.rpcUrl) });
-    const wallet = createWalletClient({ account: builder, transport: http(chain.rpcUrl) });
-    const send = async (hash: Hex) => {
-      const receipt = await pub.waitForTransactionReceipt({ hash });
-      expect(receipt.status).toBe("success");
-      return receipt;
-    };
-    const chainDef = {
-      id: chain.chainId,
-      name: "local",
-      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    } as const;
-    await send(
-      await wallet.writeContract({
-        chain: chainDef,
-        address: deployment.contracts.UsageLedger,
-        abi: usageLedgerAbi,
-        functionName: "addRelayer",
-        args: [relayerKey!.address],
-      }),
-    );
-    await send(
-      await wallet.writeContract({
-        chain: chainDef,
-        address: deployment.contracts.CommunityRegistry,
-        abi: communityRegistryAbi,
-        functionName: "createCommunity",
-        args: ["vi-VN/home-cooking", "vi-VN", "ipfs://community"],
-      }),
-    );
-    await send(
-      await wallet.writeContract({
-        chain: chainDef,
-        address: deployment.contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "registerModel",
-        args: ["pho-vi", "vi-VN", 1n, "ipfs://card", keccak256("0x01")],
-      }),
-    );
-    upstream = await startStubUpstream();
-    await send(
-      await wallet.writeContract({
-        chain: chainDef,
-        address: deployment.contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "addDeployment",
-        args: [1n, operatorKey!.address, upstream.url],
-      }),
-    );
-
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-relayer-"));
-    config = {
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      contracts: {
-        usageLedger: deployment.contracts.UsageLedger,
-        modelRegistry: deployment.contracts.ModelRegistry,
-        feeEscrow: deployment.contracts.FeeEscrow,
-      },
-      relayerPrivateKey: relayerKey!.privateKey,
-      dbPath: path.join(dir, "relayer.sqlite"),
-      host: "127.0.0.1",
-      port: 0,
-      publicUrl: "http://127.0.0.1:8787",
+    world = await startProcessWorld({
+      batchMaxReceipts: 256,
       userIdSalt: `0x${"22".repeat(32)}`,
-      batch: { maxReceipts: 256, maxAgeSeconds: 3600 },
-      upstream: { timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true },
-      maxBodyBytes: 1 << 20,
-      rateLimit: { perCallerPerMinute: 1000, perIpPerMinute: 1000 },
-      signerThreads: 1,
-      minSignerBalanceWei: 10n ** 15n,
-      modelCacheTtlSeconds: 30,
-      escrowBalanceCacheMs: 1_000,
-      logLevel: "silent",
-    };
-    // The CLI issues keys by opening the same database file.
-    const cliStore = await openStore(config.dbPath);
-    apiKey = (await createApiKey(cliStore, { owner: builder.address, label: "e2e" })).key;
-    cliStore.close();
+      // Batches are sealed by the test (flush); data URIs name the public URL, not where the relayer listens.
+      env: { KHO_BATCH_MAX_AGE_SECONDS: "3600", KHO_RELAYER_PUBLIC_URL: "http://127.0.0.1:8787" },
+    });
+    chain = world.chain;
+    config = loadRelayerConfig(world.env);
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
   });
 
   afterAll(async () => {
     await relayer?.close();
-    await upstream?.close();
-    await chain?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   async function complete(content: string): Promise<KhoReceiptJson> {
-    const client = new OpenAI({ baseURL: `${relayer.url}/v1`, apiKey, maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${relayer.url}/v1`, apiKey: world.apiKey, maxRetries: 0 });
     const completion = await client.chat.completions.create({ model: "pho-vi", messages: [{ role: "user", content }] });
     expect(completion.choices[0]!.message.content).toBe(`echo: ${content}`);
     return (completion as unknown as { kho_receipt: KhoReceiptJson }).kho_receipt;

@@ -76,7 +76,7 @@ describe(`relayer crash recovery (seed ${SEED})`, () => {
     await world?.close();
   });
 
-  const start = (extra: Record<string, string> = {}) => world.start(extra);
+  const start = (env: Record<string, string> = {}) => world.start({ env });
 
   /** Chat completions from `workers` concurrent clients until the process dies (or the cap is reached). */
   async function load(child: RelayerProcess, workers: number, acked: KhoReceiptJson[], statuses: number[]) {

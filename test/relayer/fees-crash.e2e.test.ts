@@ -1,7 +1,7 @@
 import { type Address, type Hex, createPublicClient, http, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KhoReceiptJson, feeEscrowAbi, parseBatchFile, usageLedgerAbi } from "../../src/protocol";
-import { type KhoClient, deposit, getEscrowAccount, mint } from "../../src/sdk";
+import { type KhoClient, getEscrowAccount } from "../../src/sdk";
 import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
 import type { RelayerProcess } from "./helpers/relayer-process";
 
@@ -36,8 +36,9 @@ describe("paid calls across SIGKILLs", () => {
   beforeAll(async () => {
     // Account 4 pays through its API key; the builder (2) prices the model.
     world = await startProcessWorld({
-      price: PRICE,
+      models: [{ name: "pho-vi", price: PRICE }],
       apiKeyOwner: 4,
+      payerDeposit: { account: 4, amount: PRICE * COVERED_CALLS },
       batchMaxReceipts: 4,
       userIdSalt: `0x${"44".repeat(32)}`,
     });
@@ -47,8 +48,6 @@ describe("paid calls across SIGKILLs", () => {
     escrow = contracts.FeeEscrow;
     payerClient = world.clientOf(4);
     payer = payerClient.account!.address;
-    await mint(world.clientOf(0), { to: payer, amount: PRICE * COVERED_CALLS });
-    await deposit(payerClient, { amount: PRICE * COVERED_CALLS });
   });
 
   afterAll(async () => {

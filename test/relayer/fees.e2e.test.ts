@@ -1,179 +1,58 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import pino from "pino";
-import {
-  type Address,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  http,
-  keccak256,
-  parseEventLogs,
-  parseUnits,
-} from "viem";
+import { type Address, createPublicClient, http, keccak256, parseEventLogs, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
-import {
-  communityRegistryAbi,
-  feeEscrowAbi,
-  khoTokenAbi,
-  modelRegistryAbi,
-  parseBatchFile,
-  usageLedgerAbi,
-} from "../../src/protocol";
-import { createApiKey } from "../../src/relayer/auth/api-keys";
-import type { RelayerConfig } from "../../src/relayer/config";
+import { feeEscrowAbi, khoTokenAbi, parseBatchFile } from "../../src/protocol";
+import { type RelayerConfig, loadRelayerConfig } from "../../src/relayer/config";
 import { type RunningRelayer, startRelayer } from "../../src/relayer/server";
 import { openStore } from "../../src/relayer/store";
-import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+import { deposit, mint } from "../../src/sdk";
+import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
 
 const PRICE = parseUnits("0.5", 18);
+/** The account paying for calls through its API key. */
+const PAYER = 4;
 
 describe("paid calls against a local chain", () => {
-  let chain: LocalChain;
-  let upstream: StubUpstream;
+  let world: ProcessWorld;
   let relayer: RunningRelayer;
   let config: RelayerConfig;
-  let apiKey: string;
-  let dir: string;
   let payer: Address;
   let operator: Address;
-  let deposit: (amount: bigint) => Promise<void>;
   const logger = pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" });
-  const pub = () => createPublicClient({ transport: http(chain.rpcUrl) });
+  const pub = () => createPublicClient({ transport: http(world.chain.rpcUrl) });
+  /** Tokens minted to the payer and deposited by it: paying again after the escrow ran out. */
+  const topUp = async (amount: bigint) => {
+    await mint(world.clientOf(0), { to: payer, amount });
+    await deposit(world.clientOf(PAYER), { amount });
+  };
 
   beforeAll(async () => {
-    chain = await startLocalChain({ deploy: {} });
-    const [deployerKey, relayerKey, operatorKey, payerKey] = chain.accounts;
-    const { contracts } = chain.deployment!;
-    operator = operatorKey!.address;
-    payer = payerKey!.address;
-    const chainDef = {
-      id: chain.chainId,
-      name: "local",
-      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    } as const;
-    const walletOf = (privateKey: Hex) =>
-      createWalletClient({ account: privateKeyToAccount(privateKey), chain: chainDef, transport: http(chain.rpcUrl) });
-    const deployer = walletOf(deployerKey!.privateKey);
-    const payerWallet = walletOf(payerKey!.privateKey);
-    const send = async (hash: Hex) => {
-      expect((await pub().waitForTransactionReceipt({ hash })).status).toBe("success");
-    };
-    await send(
-      await deployer.writeContract({
-        address: contracts.UsageLedger,
-        abi: usageLedgerAbi,
-        functionName: "addRelayer",
-        args: [relayerKey!.address],
-      }),
-    );
-    await send(
-      await deployer.writeContract({
-        address: contracts.CommunityRegistry,
-        abi: communityRegistryAbi,
-        functionName: "createCommunity",
-        args: ["vi-VN/home-cooking", "vi-VN", "ipfs://community"],
-      }),
-    );
-    await send(
-      await deployer.writeContract({
-        address: contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "registerModel",
-        args: ["pho-vi", "vi-VN", 1n, "ipfs://card", keccak256("0x01")],
-      }),
-    );
-    await send(
-      await deployer.writeContract({
-        address: contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "setPrice",
-        args: [1n, PRICE],
-      }),
-    );
-    upstream = await startStubUpstream();
-    await send(
-      await deployer.writeContract({
-        address: contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "addDeployment",
-        args: [1n, operator, upstream.url],
-      }),
-    );
-    await send(
-      await deployer.writeContract({
-        address: contracts.KhoToken,
-        abi: khoTokenAbi,
-        functionName: "mint",
-        args: [payer, parseUnits("10", 18)],
-      }),
-    );
-    deposit = async (amount) => {
-      await send(
-        await payerWallet.writeContract({
-          address: contracts.KhoToken,
-          abi: khoTokenAbi,
-          functionName: "approve",
-          args: [contracts.FeeEscrow, amount],
-        }),
-      );
-      await send(
-        await payerWallet.writeContract({
-          address: contracts.FeeEscrow,
-          abi: feeEscrowAbi,
-          functionName: "deposit",
-          args: [amount],
-        }),
-      );
-    };
-    await deposit(PRICE * 4n);
-
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-fees-"));
-    config = {
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      contracts: {
-        usageLedger: contracts.UsageLedger,
-        modelRegistry: contracts.ModelRegistry,
-        feeEscrow: contracts.FeeEscrow,
-      },
-      relayerPrivateKey: relayerKey!.privateKey,
-      dbPath: path.join(dir, "relayer.sqlite"),
-      host: "127.0.0.1",
-      port: 0,
-      publicUrl: "http://127.0.0.1:8787",
+    // The payer's API key calls the builder's priced model, served by the operator (account 3).
+    world = await startProcessWorld({
+      models: [{ name: "pho-vi", price: PRICE }],
+      apiKeyOwner: PAYER,
+      payerDeposit: { account: PAYER, amount: PRICE * 4n },
+      batchMaxReceipts: 256,
       userIdSalt: `0x${"22".repeat(32)}`,
-      batch: { maxReceipts: 256, maxAgeSeconds: 3600 },
-      upstream: { timeoutMs: 15_000, maxResponseBytes: 1 << 20, allowLoopback: true },
-      maxBodyBytes: 1 << 20,
-      rateLimit: { perCallerPerMinute: 1000, perIpPerMinute: 1000 },
-      signerThreads: 1,
-      minSignerBalanceWei: 10n ** 15n,
-      modelCacheTtlSeconds: 30,
-      escrowBalanceCacheMs: 0,
-      logLevel: "silent",
-    };
-    const cliStore = await openStore(config.dbPath);
-    apiKey = (await createApiKey(cliStore, { owner: payer, label: "e2e" })).key;
-    cliStore.close();
+      // Batches are sealed by the test (flush), and every call reads the escrow balance afresh.
+      env: { KHO_BATCH_MAX_AGE_SECONDS: "3600", KHO_ESCROW_BALANCE_CACHE_MS: "0" },
+    });
+    payer = world.chain.accounts[PAYER]!.address;
+    operator = world.chain.accounts[3]!.address;
+    config = loadRelayerConfig(world.env);
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
   });
 
   afterAll(async () => {
     await relayer?.close();
-    await upstream?.close();
-    await chain?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   const call = async () => {
     const res = await fetch(`${relayer.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${world.apiKey}` },
       body: JSON.stringify({ model: "pho-vi", messages: [{ role: "user", content: "Canh chua?" }] }),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -181,14 +60,14 @@ describe("paid calls against a local chain", () => {
 
   const tokenBalance = (who: Address) =>
     pub().readContract({
-      address: chain.deployment!.contracts.KhoToken,
+      address: world.chain.deployment!.contracts.KhoToken,
       abi: khoTokenAbi,
       functionName: "balanceOf",
       args: [who],
     });
 
   it("charges priced calls, refuses the unpaid one, and settles the batch to the wei", async () => {
-    const { contracts } = chain.deployment!;
+    const { contracts } = world.chain.deployment!;
     const escrowAccount = () =>
       pub().readContract({ address: contracts.FeeEscrow, abi: feeEscrowAbi, functionName: "accountOf", args: [payer] });
     const operatorBefore = await tokenBalance(operator);
@@ -208,7 +87,7 @@ describe("paid calls against a local chain", () => {
         },
       },
     });
-    expect(upstream.calls).toHaveLength(4);
+    expect(world.upstream.calls).toHaveLength(4);
 
     await relayer.batcher.flush();
     expect(relayer.batcher.lastError()).toBeNull();
@@ -245,7 +124,7 @@ describe("paid calls against a local chain", () => {
     expect(file.settlement).toEqual({ charges: [{ payer, amount: fees }], credits: [{ operator, amount: fees }] });
 
     // Paying again makes calls possible again; nothing is settled twice across a restart.
-    await deposit(PRICE);
+    await topUp(PRICE);
     expect((await call()).status).toBe(200);
     await relayer.close();
     relayer = await startRelayer(config, { logger, batcherTickMs: 60_000 });
@@ -255,7 +134,7 @@ describe("paid calls against a local chain", () => {
   });
 
   it("releases reservations a crashed process left behind, at boot", async () => {
-    await deposit(PRICE);
+    await topUp(PRICE);
     await relayer.close();
     // What a SIGKILL between reserving and answering leaves in the store: a reservation, no receipt.
     const store = await openStore(config.dbPath);

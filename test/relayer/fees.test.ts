@@ -1,4 +1,3 @@
-import pino from "pino";
 import request from "supertest";
 import { type Address, getAddress, keccak256, parseUnits, toBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -6,9 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inferenceRequestTypes, parseBatchFile, usageLedgerDomain } from "../../src/protocol";
 import { canonicalJson } from "../../src/protocol/canonical-json";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
-import { createMetrics } from "../../src/relayer/metrics";
-import { Batcher } from "../../src/relayer/services/batcher";
-import { CHAIN_ID, LEDGER, type TestRelayer, startTestRelayer } from "./helpers/test-app";
+import { CHAIN_ID, LEDGER, type TestRelayer, createTestBatcher, startTestRelayer } from "./helpers/test-app";
 
 const owner = getAddress("0x00000000000000000000000000000000000000aa");
 const operator = getAddress("0x00000000000000000000000000000000000000c1");
@@ -158,16 +155,7 @@ describe("paid calls", () => {
     expect((await post({ Authorization: `Bearer ${otherKey}` })).status).toBe(200);
     expect((await post()).status).toBe(402);
 
-    const metrics = createMetrics();
-    const batcher = new Batcher({
-      store: r.store,
-      ledger: r.ledger,
-      escrow: r.escrow,
-      clock: r.clock,
-      logger: pino({ level: "silent" }),
-      metrics,
-      config: { maxReceipts: 100, maxAgeSeconds: 0, publicUrl: "http://relayer.test" },
-    });
+    const { batcher, metrics } = createTestBatcher(r, { maxReceipts: 100, maxAgeSeconds: 0 });
     await batcher.flush();
     expect(batcher.lastError()).toBeNull();
     const file = parseBatchFile((await r.store.batches.file(r.ledger.relayer, 1n))!);
@@ -202,15 +190,7 @@ describe("paid calls", () => {
   it("treats a replayed settlement (sent before a crash, not recorded) as settled", async () => {
     r.escrow.deposit(owner, PRICE);
     expect((await post()).status).toBe(200);
-    const batcher = new Batcher({
-      store: r.store,
-      ledger: r.ledger,
-      escrow: r.escrow,
-      clock: r.clock,
-      logger: pino({ level: "silent" }),
-      metrics: createMetrics(),
-      config: { maxReceipts: 100, maxAgeSeconds: 0, publicUrl: "http://relayer.test" },
-    });
+    const { batcher } = createTestBatcher(r, { maxReceipts: 100, maxAgeSeconds: 0 });
     await batcher.flush();
     // Forget the local record, as if the process died between the mined transaction and the write.
     r.store.db.prepare("DELETE FROM batch_settlements").run();

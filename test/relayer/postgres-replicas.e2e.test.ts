@@ -1,27 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import {
-  type Address,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  http,
-  keccak256,
-  parseEventLogs,
-  parseUnits,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, type Hex, createPublicClient, http, keccak256, parseEventLogs, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/devnet/free-port";
-import { type LocalChain, startLocalChain } from "../../src/devnet/local-chain";
 import {
   type KhoReceiptJson,
-  communityRegistryAbi,
-  feeEscrowAbi,
   hashReceipt,
-  khoTokenAbi,
-  modelRegistryAbi,
   parseBatchFile,
   recoverReceiptSigner,
   usageLedgerAbi,
@@ -29,8 +10,8 @@ import {
 import { createApiKey } from "../../src/relayer/auth/api-keys";
 import { type RelayerStore, openStore } from "../../src/relayer/store";
 import { type PostgresCluster, startPostgresCluster } from "./helpers/postgres-cluster";
-import { type RelayerProcess, startRelayerProcess } from "./helpers/relayer-process";
-import { type StubUpstream, startStubUpstream } from "./helpers/stub-upstream";
+import { type ProcessWorld, startProcessWorld } from "./helpers/process-world";
+import type { RelayerProcess } from "./helpers/relayer-process";
 
 /**
  * Two relayer replicas (separate processes, each with its own relayer key) on one PostgreSQL
@@ -45,177 +26,60 @@ const PAID_CALLS_AFFORDED = 5;
 const PER_CALLER_PER_MINUTE = 20;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-type Replica = { name: "A" | "B"; key: Hex; address: Address; port: number; url: string; process?: RelayerProcess };
+type Replica = { name: "A" | "B"; index: number; address: Address; url: string; process?: RelayerProcess };
 type ChatAnswer = { status: number; receipt?: KhoReceiptJson; replayed: boolean };
 
 describe("relayer replicas on PostgreSQL", () => {
   let cluster: PostgresCluster;
-  let dbUrl: string;
-  let chain: LocalChain;
-  let upstream: StubUpstream;
-  let dir: string;
+  let world: ProcessWorld;
   let ledger: Address;
-  let env: Record<string, string>;
   let payerKey: string;
   const callerKeys: string[] = [];
   const replicas: Replica[] = [];
   const acked: KhoReceiptJson[] = [];
-  const pub = () => createPublicClient({ transport: http(chain.rpcUrl) });
+  const pub = () => createPublicClient({ transport: http(world.chain.rpcUrl) });
 
   beforeAll(async () => {
     // No skip: a machine without PostgreSQL fails here, saying which package to install.
     cluster = await startPostgresCluster();
-    dbUrl = await cluster.createDatabase("kho_relayer");
-    upstream = await startStubUpstream();
-    chain = await startLocalChain({ deploy: {} });
-    const [deployerKey, relayerA, , payer, , relayerB] = chain.accounts;
-    const { contracts } = chain.deployment!;
-    ledger = contracts.UsageLedger;
-    const chainDef = {
-      id: chain.chainId,
-      name: "local",
-      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    } as const;
-    const walletOf = (privateKey: Hex) =>
-      createWalletClient({ account: privateKeyToAccount(privateKey), chain: chainDef, transport: http(chain.rpcUrl) });
-    const deployer = walletOf(deployerKey!.privateKey);
-    const payerWallet = walletOf(payer!.privateKey);
-    const send = async (hash: Hex) => {
-      expect((await pub().waitForTransactionReceipt({ hash })).status).toBe("success");
-    };
-    // Each replica signs with its own key, and each key holds the relayer role.
-    for (const key of [relayerA!, relayerB!]) {
-      await send(
-        await deployer.writeContract({
-          address: ledger,
-          abi: usageLedgerAbi,
-          functionName: "addRelayer",
-          args: [key.address],
-        }),
-      );
-    }
-    await send(
-      await deployer.writeContract({
-        address: contracts.CommunityRegistry,
-        abi: communityRegistryAbi,
-        functionName: "createCommunity",
-        args: ["vi-VN/home-cooking", "vi-VN", "ipfs://community"],
-      }),
-    );
-    for (const name of ["pho-vi", "pho-vi-paid"]) {
-      await send(
-        await deployer.writeContract({
-          address: contracts.ModelRegistry,
-          abi: modelRegistryAbi,
-          functionName: "registerModel",
-          args: [name, "vi-VN", 1n, "ipfs://card", keccak256("0x01")],
-        }),
-      );
-    }
-    await send(
-      await deployer.writeContract({
-        address: contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "setPrice",
-        args: [2n, PRICE],
-      }),
-    );
-    for (const modelId of [1n, 2n]) {
-      await send(
-        await deployer.writeContract({
-          address: contracts.ModelRegistry,
-          abi: modelRegistryAbi,
-          functionName: "addDeployment",
-          args: [modelId, deployerKey!.address, upstream.url],
-        }),
-      );
-    }
-    const budget = PRICE * BigInt(PAID_CALLS_AFFORDED);
-    await send(
-      await deployer.writeContract({
-        address: contracts.KhoToken,
-        abi: khoTokenAbi,
-        functionName: "mint",
-        args: [payer!.address, budget],
-      }),
-    );
-    await send(
-      await payerWallet.writeContract({
-        address: contracts.KhoToken,
-        abi: khoTokenAbi,
-        functionName: "approve",
-        args: [contracts.FeeEscrow, budget],
-      }),
-    );
-    await send(
-      await payerWallet.writeContract({
-        address: contracts.FeeEscrow,
-        abi: feeEscrowAbi,
-        functionName: "deposit",
-        args: [budget],
-      }),
-    );
+    // Each replica signs with its own key, and each key holds the relayer role; account 4 pays.
+    world = await startProcessWorld({
+      store: await cluster.createDatabase("kho_relayer"),
+      replicas: 2,
+      models: [{ name: "pho-vi" }, { name: "pho-vi-paid", price: PRICE }],
+      apiKeyOwner: 4,
+      payerDeposit: { account: 4, amount: PRICE * BigInt(PAID_CALLS_AFFORDED) },
+      batchMaxReceipts: 8,
+      userIdSalt: `0x${"44".repeat(32)}`,
+      env: { KHO_RATE_LIMIT_PER_MINUTE: String(PER_CALLER_PER_MINUTE) },
+    });
+    ledger = world.chain.deployment!.contracts.UsageLedger;
+    payerKey = world.apiKey;
 
     // Keys are issued once, in the shared database, and work on every replica.
-    const store: RelayerStore = await openStore(dbUrl);
+    const store: RelayerStore = await openStore(world.dbPath);
     try {
-      payerKey = (await createApiKey(store, { owner: payer!.address, label: "payer" })).key;
       for (let i = 0; i < 8; i++) {
-        callerKeys.push((await createApiKey(store, { owner: deployerKey!.address, label: `caller ${i}` })).key);
+        const owner = world.chain.accounts[0]!.address;
+        callerKeys.push((await createApiKey(store, { owner, label: `caller ${i}` })).key);
       }
     } finally {
       await store.close();
     }
 
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-replicas-"));
-    env = {
-      KHO_RPC_URL: chain.rpcUrl,
-      KHO_CHAIN_ID: String(chain.chainId),
-      KHO_USAGE_LEDGER_ADDRESS: ledger,
-      KHO_MODEL_REGISTRY_ADDRESS: contracts.ModelRegistry,
-      KHO_FEE_ESCROW_ADDRESS: contracts.FeeEscrow,
-      KHO_RELAYER_DB: dbUrl,
-      KHO_RELAYER_HOST: "127.0.0.1",
-      KHO_USER_ID_SALT: `0x${"44".repeat(32)}`,
-      KHO_BATCH_MAX_RECEIPTS: "8",
-      KHO_BATCH_MAX_AGE_SECONDS: "1",
-      KHO_ALLOW_LOOPBACK_UPSTREAMS: "true",
-      KHO_RATE_LIMIT_PER_MINUTE: String(PER_CALLER_PER_MINUTE),
-      KHO_IP_RATE_LIMIT_PER_MINUTE: "1000000",
-      KHO_SIGNER_THREADS: "1",
-      KHO_LOG_LEVEL: "info",
-    };
-    for (const [name, account] of [
-      ["A", relayerA!],
-      ["B", relayerB!],
-    ] as const) {
-      const port = await freePort();
-      replicas.push({ name, key: account.privateKey, address: account.address, port, url: `http://127.0.0.1:${port}` });
+    for (const [index, name] of (["A", "B"] as const).entries()) {
+      replicas.push({ name, index, address: world.replicas[index]!.address, url: world.replicas[index]!.url });
     }
     await Promise.all(replicas.map(start));
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.process?.kill("SIGKILL")));
-    await upstream?.close();
-    await chain?.close();
+    await world?.close();
     await cluster?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function start(replica: Replica): Promise<void> {
-    replica.process = await startRelayerProcess({
-      cwd: dir,
-      // ts-node compiles the relayer on start: slow on a machine shared with other test files.
-      readyTimeoutMs: 90_000,
-      env: {
-        ...env,
-        KHO_RELAYER_PRIVATE_KEY: replica.key,
-        KHO_RELAYER_PORT: String(replica.port),
-        KHO_RELAYER_PUBLIC_URL: replica.url,
-      },
-    });
+    replica.process = await world.start({ replica: replica.index });
   }
 
   async function chat(
@@ -251,7 +115,7 @@ describe("relayer replicas on PostgreSQL", () => {
     // A later retry on either replica replays the same receipt.
     const retry = await chat(replicas[1]!, request);
     expect([retry.status, retry.replayed, retry.receipt!.hash]).toEqual([200, true, answers[0]!.receipt!.hash]);
-    const store = await openStore(dbUrl);
+    const store = await openStore(world.dbPath);
     try {
       expect((await store.receipts.countByStatus()).unbatched + (await store.receipts.countByStatus()).batched).toBe(1);
     } finally {
@@ -340,7 +204,7 @@ describe("relayer replicas on PostgreSQL", () => {
     }
     expect(backlog).toMatchObject({ unbatchedReceipts: 0, pendingBatches: 0, expiredReceipts: 0 });
 
-    const domain = { chainId: chain.chainId, ledger };
+    const domain = { chainId: world.chain.chainId, ledger };
     const events = parseEventLogs({
       abi: usageLedgerAbi,
       eventName: "BatchSubmitted",

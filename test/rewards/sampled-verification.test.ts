@@ -1,122 +1,45 @@
-import { type Address, type Hex, getAddress, keccak256, toHex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type Hex, keccak256, toHex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type InferenceReceipt,
-  type LedgerDomain,
-  type SignedReceipt,
-  UserKind,
-  ZERO_BYTES32,
-  addressUserId,
-  hashReceipt,
-} from "../../src/protocol";
-import { batchTree, serializeBatchFile } from "../../src/protocol/batch-file";
-import { receiptTypes, usageLedgerDomain } from "../../src/protocol/eip712";
-import { resolveRewardParams, serializeEpochRewards } from "../../src/rewards/core";
-import type { ChainHistory, ModelEvent } from "../../src/rewards/pipeline/chain-history";
+import type { InferenceReceipt, SignedReceipt } from "../../src/protocol";
+import { serializeEpochRewards } from "../../src/rewards/core";
+import type { ChainHistory } from "../../src/rewards/pipeline/chain-history";
 import type { ReceiptVerification } from "../../src/rewards/pipeline/collect-epoch-receipts";
 import { sampleIndexes } from "../../src/rewards/pipeline/sample-indexes";
-import { computeEpochFromHistory } from "../../src/rewards/pipeline/epoch-from-history";
 import { type BatchCheckPool, createBatchCheckPool } from "../../src/rewards/pipeline/batch-check-pool";
 import { type SignaturePool, createSignaturePool } from "../../src/rewards/pipeline/signature-pool";
+import {
+  committedBatch,
+  computeSyntheticEpoch,
+  epochHistory,
+  epochReceipt,
+  relayer,
+  signReceipt,
+} from "./helpers/synthetic-epoch";
 
-const DOMAIN: LedgerDomain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
-const EPOCH = 3n;
-const START = 1_750_000_000n;
-const END = START + 7n * 86_400n;
 const PER_BATCH = 40;
 const SAMPLES = 4;
-const relayerKey = generatePrivateKey();
 const rogueKey = generatePrivateKey();
-const relayer = privateKeyToAccount(relayerKey).address;
-const builder = getAddress(keccak256(toHex("builder")).slice(0, 42));
-const operator = getAddress(keccak256(toHex("operator")).slice(0, 42));
 
-async function sign(receipt: InferenceReceipt, key: Hex): Promise<SignedReceipt> {
-  const signature = await privateKeyToAccount(key).signTypedData({
-    domain: usageLedgerDomain(DOMAIN.chainId, DOMAIN.ledger),
-    types: receiptTypes,
-    primaryType: "InferenceReceipt",
-    message: receipt,
-  });
-  return { receipt, hash: hashReceipt(receipt, DOMAIN), signature };
-}
-
-function receipt(i: number): InferenceReceipt {
-  const user = getAddress(keccak256(toHex(`user ${i % 17}`)).slice(0, 42));
-  return {
-    requestId: keccak256(toHex(`request ${i}`)),
-    modelId: 1n,
-    deploymentId: 1n,
-    communityId: 1n,
-    userId: addressUserId(user),
-    userKind: UserKind.Wallet,
-    inputHash: keccak256(toHex(`in ${i}`)),
-    outputHash: keccak256(toHex(`out ${i}`)),
-    timestamp: START + BigInt((i % 7) * 86_400 + i),
-    epoch: EPOCH,
-    fee: 10n ** 16n,
-    payer: user,
-    userAuth: ZERO_BYTES32,
-    attributionHash: ZERO_BYTES32,
-  };
-}
+const receipt = (i: number): InferenceReceipt => epochReceipt(i, 17);
 
 type Epoch = { history: ChainHistory; files: Map<string, Uint8Array>; sorted: SignedReceipt[][] };
 
-/** Three committed batches; `bad` replaces receipt `bad.index` of batch 2 with one signed by a key that is no relayer. */
+/** Three committed batches; `bad` replaces the first receipt of batch 2 with one signed by a key that is no relayer. */
 async function buildEpoch(bad?: { signed: SignedReceipt }): Promise<Epoch> {
-  const at = (block: bigint, timestamp: bigint) => ({ block, logIndex: 0, timestamp });
-  const models: ModelEvent[] = [
-    { ...at(1n, START - 100n), kind: "registered", modelId: 1n, builder, communityId: 1n },
-    { ...at(1n, START - 100n), kind: "price", modelId: 1n, pricePerCall: 10n ** 16n },
-    { ...at(1n, START - 100n), kind: "deployment", deploymentId: 1n, modelId: 1n, operator },
-  ];
   const files = new Map<string, Uint8Array>();
   const batches: ChainHistory["batches"] = [];
   const sorted: SignedReceipt[][] = [];
   for (let b = 0; b < 3; b++) {
     const signed: SignedReceipt[] = [];
-    for (let i = 0; i < PER_BATCH; i++) signed.push(await sign(receipt(b * PER_BATCH + i), relayerKey));
+    for (let i = 0; i < PER_BATCH; i++) signed.push(await signReceipt(receipt(b * PER_BATCH + i)));
     if (b === 1 && bad) signed[0] = bad.signed;
-    const root = batchTree(signed.map((r) => r.hash)).root;
-    const batchId = BigInt(b + 1);
-    const file = serializeBatchFile({
-      chainId: DOMAIN.chainId,
-      ledger: DOMAIN.ledger,
-      relayer,
-      batchId,
-      epoch: EPOCH,
-      root,
-      receipts: signed,
-      operators: new Map([[1n, operator]]),
-    });
-    const dataURI = `memory://batch-${batchId}`;
-    files.set(dataURI, file.bytes);
+    const { batch, bytes } = committedBatch(BigInt(b + 1), signed);
+    files.set(batch.dataURI, bytes);
     sorted.push([...signed].sort((x, y) => (x.hash < y.hash ? -1 : 1)));
-    batches.push({
-      ...at(10n + batchId, END + 60n),
-      relayer,
-      batchId,
-      epoch: EPOCH,
-      root,
-      count: signed.length,
-      dataURI,
-      dataHash: keccak256(file.bytes),
-    });
+    batches.push(batch);
   }
-  const history: ChainHistory = {
-    fromBlock: 1n,
-    toBlock: 20n,
-    models,
-    communities: [],
-    protocolFees: [{ ...at(1n, START - 100n), bps: 1000n }],
-    stakes: [],
-    datasetVersions: [],
-    relayers: [{ ...at(1n, START - 100n), relayer, added: true }],
-    batches,
-  };
-  return { history, files, sorted };
+  return { history: epochHistory(batches), files, sorted };
 }
 
 describe("sampled receipt verification", () => {
@@ -129,15 +52,8 @@ describe("sampled receipt verification", () => {
   afterAll(() => Promise.all([pool.close(), checker.close()]));
 
   const compute = (epoch: Epoch, verification: ReceiptVerification) =>
-    computeEpochFromHistory({
-      epoch: EPOCH,
-      window: { start: START, end: END },
+    computeSyntheticEpoch({
       history: epoch.history,
-      domain: DOMAIN,
-      params: resolveRewardParams({}),
-      budget: 1000n * 10n ** 18n,
-      previousCumulative: new Map<Address, bigint>(),
-      lookback: [],
       pool,
       checker,
       verification,
@@ -166,7 +82,7 @@ describe("sampled receipt verification", () => {
   });
 
   it("catches a receipt with a bad signature when the seeded sample draws it, and then matches full verification", async () => {
-    const rogue = await sign(receipt(999), rogueKey);
+    const rogue = await signReceipt(receipt(999), rogueKey);
     const epoch = await buildEpoch({ signed: rogue });
     const index = epoch.sorted[1]!.findIndex((r) => r.hash === rogue.hash);
     const full = await compute(epoch, { mode: "full" });
@@ -180,7 +96,7 @@ describe("sampled receipt verification", () => {
   });
 
   it("lets a bad signature the sample missed through, and full verification (the dispute check) tells the roots apart", async () => {
-    const rogue = await sign(receipt(999), rogueKey);
+    const rogue = await signReceipt(receipt(999), rogueKey);
     const epoch = await buildEpoch({ signed: rogue });
     const index = epoch.sorted[1]!.findIndex((r) => r.hash === rogue.hash);
     const fast = await compute(epoch, sampled(seedFor(index, false)));

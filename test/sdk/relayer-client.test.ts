@@ -1,22 +1,18 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import pino from "pino";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { UserKind, addressUserId, batchLeaf, hashInferenceRequest, hashReceipt, verifyProof } from "../../src/protocol";
 import { createApiKey } from "../../src/relayer/auth/api-keys";
-import { createMetrics } from "../../src/relayer/metrics";
-import { Batcher } from "../../src/relayer/services/batcher";
 import { KhoInputError, RelayerRequestError, createRelayerClient, verifyReceipt } from "../../src/sdk";
-import { CHAIN_ID, LEDGER, type TestRelayer, startTestRelayer } from "../relayer/helpers/test-app";
+import { listen } from "../relayer/helpers/listen";
+import { CHAIN_ID, LEDGER, type TestRelayer, createTestBatcher, startTestRelayer } from "../relayer/helpers/test-app";
 
 const messages = [{ role: "user" as const, content: "Cá kho nấu thế nào?" }];
 const domain = { chainId: CHAIN_ID, ledger: LEDGER };
 
 describe("relayer client", () => {
   let relayer: TestRelayer;
-  let server: Server;
+  let server: { url: string; close(): Promise<void> };
   let baseUrl: string;
   let apiKey: string;
 
@@ -24,12 +20,11 @@ describe("relayer client", () => {
     relayer = await startTestRelayer();
     apiKey = (await createApiKey(relayer.store, { owner: "0x00000000000000000000000000000000000000aa", label: "sdk" }))
       .key;
-    server = relayer.app.listen(0, "127.0.0.1");
-    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    server = await listen(relayer.app);
+    baseUrl = `${server.url}/`;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await server?.close();
     await relayer?.close();
   });
 
@@ -134,15 +129,7 @@ describe("relayer client", () => {
       },
     ]);
 
-    const batcher = new Batcher({
-      store: relayer.store,
-      ledger: relayer.ledger,
-      escrow: relayer.escrow,
-      clock: relayer.clock,
-      logger: pino({ level: "silent" }),
-      metrics: createMetrics(),
-      config: { maxReceipts: 100, maxAgeSeconds: 0, publicUrl: baseUrl },
-    });
+    const { batcher } = createTestBatcher(relayer, { maxReceipts: 100, maxAgeSeconds: 0, publicUrl: baseUrl });
     await batcher.flush();
 
     const batch = await client.getBatch(1n);

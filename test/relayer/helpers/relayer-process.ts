@@ -1,10 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
+/** A relayer loads, migrates its store and reads the chain in a few seconds; this is for a loaded machine. */
+const READY_TIMEOUT_MS = 30_000;
 const MAIN = path.join(__dirname, "relayer-main.ts");
-// Resolved here so the child needs no node_modules lookup from its own (temporary) working directory.
-const TS_NODE = require.resolve("ts-node/register/transpile-only");
+// esbuild's per-file transform, not ts-node: ts-node spent about 6 s of CPU compiling the relayer in
+// every child, and the crash tests start a dozen children on a 2-core machine. The signer and batch
+// workers inherit the hook through execArgv. An absolute path, so the child needs no node_modules
+// lookup from its own (temporary) working directory.
+const TS_REGISTER = path.resolve(__dirname, "..", "..", "..", "bench", "lib", "esbuild-register.js");
 
 export type RelayerProcess = {
   child: ChildProcess;
@@ -21,20 +25,19 @@ function childEnv(env: Record<string, string>, cwd: string): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith("KHO_") && !k.startsWith("TS_NODE_") && k !== "NODE_OPTIONS") base[k] = v;
   }
-  return { ...base, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...env, HOME: base.HOME ?? cwd };
+  return { ...base, ...env, HOME: base.HOME ?? cwd };
 }
 
 /**
- * Starts `relayer-main.ts` (through ts-node, so it always runs the current sources) as a child
+ * Starts `relayer-main.ts` (from the TypeScript sources, so it always runs the current code) as a child
  * process and resolves once it logged "relayer listening". `cwd` should be a scratch directory so a
  * developer's `.env` in the checkout does not leak into the test.
  */
 export async function startRelayerProcess(params: {
   env: Record<string, string>;
   cwd: string;
-  readyTimeoutMs?: number;
 }): Promise<RelayerProcess> {
-  const child = spawn(process.execPath, ["-r", TS_NODE, MAIN], {
+  const child = spawn(process.execPath, ["-r", TS_REGISTER, MAIN], {
     cwd: params.cwd,
     env: childEnv(params.env, params.cwd),
     stdio: ["ignore", "pipe", "pipe"],
@@ -73,7 +76,7 @@ export async function startRelayerProcess(params: {
       return exited;
     },
   };
-  const timeoutMs = params.readyTimeoutMs ?? 30_000;
+  const timeoutMs = READY_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -4,7 +4,8 @@ import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type AppConfig, createApp } from "../../../src/relayer/app";
 import { createMetrics } from "../../../src/relayer/metrics";
-import type { Clock, UpstreamForwarder } from "../../../src/relayer/ports";
+import type { Clock, LedgerClient, UpstreamForwarder } from "../../../src/relayer/ports";
+import { Batcher, type BatcherConfig } from "../../../src/relayer/services/batcher";
 import { createUpstreamForwarder } from "../../../src/relayer/services/upstream-forwarder";
 import { type ReceiptSigner, createReceiptSigner } from "../../../src/relayer/signer/signer";
 import { type SqliteRelayerStore, openSqliteStore } from "../../../src/relayer/store";
@@ -110,4 +111,26 @@ export async function startTestRelayer(
       await store.close();
     },
   };
+}
+
+/**
+ * A batcher over the test relayer's store, ledger, escrow and clock, sealing at 3 receipts or 30 s
+ * unless `config` says otherwise; `ledger` replaces the fake one (e.g. one that fails on purpose).
+ */
+export function createTestBatcher(
+  r: TestRelayer,
+  config: Partial<BatcherConfig> = {},
+  ledger: LedgerClient = r.ledger,
+): { batcher: Batcher; metrics: ReturnType<typeof createMetrics> } {
+  const metrics = createMetrics();
+  const batcher = new Batcher({
+    store: r.store,
+    ledger,
+    escrow: r.escrow,
+    clock: r.clock,
+    logger: pino({ level: process.env.KHO_TEST_LOG_LEVEL ?? "silent" }),
+    metrics,
+    config: { maxReceipts: 3, maxAgeSeconds: 30, publicUrl: "http://relayer.test", ...config },
+  });
+  return { batcher, metrics };
 }
