@@ -20,7 +20,7 @@ export default defineConfig({
         // Worker threads (the receipt signer, batch builder and reward pools) inherit `-r` and load
         // the TypeScript sources through esbuild; without it each one loaded ts-node and the
         // TypeScript compiler, seconds of CPU for every relayer a test starts.
-        execArgv: ["-r", path.join(__dirname, "bench", "lib", "esbuild-register.js")],
+        execArgv: ["-r", path.join(__dirname, "scripts", "esbuild-register.js")],
       },
     },
   },

@@ -2,7 +2,7 @@
  * One reward epoch end to end in a fresh process, as `kho rewards compute` runs it after reading
  * the chain: batch files from disk, chain facts from facts.json, retention from the earlier
  * epochs' activity.json files. Prints one JSON line: time since process start, peak RSS, root.
- * Usage: node -r ./bench/lib/esbuild-register.js bench/rewards-epoch-child.ts <facts.json> <sampled|full>
+ * Usage: node -r ./scripts/esbuild-register.js bench/rewards-epoch-child.ts <facts.json> <sampled|full>
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";

@@ -41,11 +41,11 @@ function runChild(
 ): Promise<RewardsEpochChildReport> {
   const child = spawn(
     process.execPath,
-    // esbuild loads the TypeScript (bench/lib/esbuild-register.js): ts-node's compiler cost seconds of
+    // esbuild loads the TypeScript (scripts/esbuild-register.js): ts-node's compiler cost seconds of
     // this process's start and of each worker thread's, which the compiled CLI never pays.
     [
       "-r",
-      path.join(__dirname, "..", "lib", "esbuild-register.js"),
+      path.join(__dirname, "..", "..", "scripts", "esbuild-register.js"),
       path.join(__dirname, "..", "rewards-epoch-child.ts"),
       factsFile,
       mode,

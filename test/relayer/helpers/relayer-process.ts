@@ -8,7 +8,7 @@ const MAIN = path.join(__dirname, "relayer-main.ts");
 // every child, and the crash tests start a dozen children on a 2-core machine. The signer and batch
 // workers inherit the hook through execArgv. An absolute path, so the child needs no node_modules
 // lookup from its own (temporary) working directory.
-const TS_REGISTER = path.resolve(__dirname, "..", "..", "..", "bench", "lib", "esbuild-register.js");
+const TS_REGISTER = path.resolve(__dirname, "..", "..", "..", "scripts", "esbuild-register.js");
 
 export type RelayerProcess = {
   child: ChildProcess;
