@@ -165,13 +165,15 @@ export function registerDatasetsCommand(program: Command, ctx: CliContext): void
     const datasetId = parseId(id, "dataset");
     const { contentHash } = contentHashOf(ctx, opts);
     const mirrors = mirrorsOf(ctx, opts);
+    // The key and deployment are checked first: a command that cannot publish stores nothing.
+    const client = await ctx.writeClient();
     if (mirrors.length > 0) {
       // Reward verifiers fetch a cited version's file by its content hash; a mirror must hold it first.
       if (opts.file === undefined) throw new CliError("--mirror stores the version's file: give it with --file");
       const bytes = readFileSync(path.resolve(ctx.cwd, opts.file));
       await storeOnMirrors(ctx, mirrors, { name: contentHash, bytes, what: "the dataset file" });
     }
-    const { version, hash } = await publishDatasetVersion(await ctx.writeClient(), {
+    const { version, hash } = await publishDatasetVersion(client, {
       datasetId,
       uri: opts.uri,
       contentHash,

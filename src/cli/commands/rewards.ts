@@ -310,11 +310,12 @@ export function registerRewardsCommand(program: Command, ctx: CliContext): void 
       throw new CliError(`the files in ${dir} are not for epoch ${epoch}`);
     const mirrors = mirrorsOf(ctx, options);
     const root = tree.root;
+    // The key and deployment are checked first: a command that cannot publish stores nothing.
+    const client = await ctx.writeClient();
     // Before anything is sent: a root whose tree holders cannot fetch must not be proposed.
     if (root !== null)
       await storeOnMirrors(ctx, mirrors, { name: root, bytes: await readFile(treeFile), what: "tree.json" });
     const httpMirror = mirrors.find((m) => m.kind === "http");
-    const client = await ctx.writeClient();
     const published = await publishEpoch(client, {
       tree,
       budget: BigInt(inputs.budget.budget),
