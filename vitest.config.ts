@@ -9,6 +9,7 @@ export default defineConfig({
     // Contract tests run under Hardhat's mocha runner (npm run test:contracts).
     exclude: ["test/contracts/**", "node_modules/**", "dist/**"],
     setupFiles: ["test/setup/ts-node.ts"],
+    globalSetup: ["test/setup/compile-contracts.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
