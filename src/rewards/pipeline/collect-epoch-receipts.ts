@@ -9,7 +9,7 @@ import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
 import { ReceiptStore } from "./receipt-store";
 import { bytes32ToHex } from "../../protocol/merkle";
-import { integerReader, wordOffset } from "./receipt-columns";
+import { integerReader, wordBuffer, wordOffset } from "./receipt-columns";
 import type { SignaturePool } from "./signature-pool";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
@@ -239,7 +239,7 @@ export async function collectEpochReceipts(
     // Full verification: every signature recovered over the hash recomputed from the receipt's fields.
     const signers = outcome.verified === "sampled" ? null : await pool.recover(result.signatures);
     const { columns, signatures } = result;
-    const words = Buffer.from(columns.words.buffer, columns.words.byteOffset, columns.words.byteLength);
+    const words = wordBuffer(columns);
     const accepted: number[] = [];
     for (let i = 0; i < columns.count; i++) {
       // Request ids are compared as their 32 bytes in a one-byte string: made natively, half the

@@ -6,7 +6,7 @@ import { userIdentity } from "../core/identity";
 import type { RetentionRecord } from "../core/types";
 import { RewardsPipelineError } from "./errors";
 import type { ReceiptStore } from "./receipt-store";
-import { integerReader, wordOffset } from "./receipt-columns";
+import { integerReader, wordBuffer, wordOffset } from "./receipt-columns";
 
 /** (model, identity) pairs active in one epoch, with one (userId, userKind) that names each identity. */
 export type EpochActivity = Map<string, { modelId: bigint; userId: Hex; userKind: UserKind }>;
@@ -23,7 +23,7 @@ export function epochActivity(store: ReceiptStore): EpochActivity {
   const activity: EpochActivity = new Map();
   const seen = new Map<bigint, Set<string>>();
   for (const { columns, rows } of store.columnBatches()) {
-    const words = Buffer.from(columns.words.buffer, columns.words.byteOffset, columns.words.byteLength);
+    const words = wordBuffer(columns);
     for (const row of rows) {
       const modelId = modelOf(columns, row);
       const userKind = columns.userKinds[row] as UserKind;
