@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       root: computed.tree.root,
       payoutsHash: keccak256(new TextEncoder().encode(serializeEpochRewards(computed.result))),
       accounts: computed.result.accounts.length,
-      accepted: computed.collected.store.size,
+      accepted: computed.collected.accepted,
       dropped: Object.values(computed.collected.drops).reduce((a, b) => a + b, 0),
       verified,
     };

@@ -1,3 +1,6 @@
+import type { Hex } from "viem";
+import type { AttributedEntry } from "../../protocol/attribution";
+import type { UserKind } from "../../protocol/receipt";
 import { type CreditedEntry, type DatasetEntryIndex, resolveCitations } from "./dataset-entries";
 import { RewardsInputError } from "./errors";
 import { SCORE_SCALE } from "./fixed-point";
@@ -8,6 +11,9 @@ import type { RewardReceipt } from "./types";
 /** One identity's activity on one model: all the calculator keeps of its receipts. */
 export type UserUsage = {
   identity: UserIdentity;
+  /** The user id and kind of the identity's first receipt on the model (retention files name pairs by it). */
+  userId: Hex;
+  userKind: UserKind;
   calls: number;
   /** Day index (from epochStart) → calls that day. */
   days: Map<number, number>;
@@ -28,77 +34,104 @@ export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
 
 export type UsageAggregate = { receipts: number; models: Map<bigint, ModelUsage> };
 
-export type AggregateUsageParameters = {
-  receipts: Iterable<RewardReceipt>;
-  registry: ReadonlyMap<bigint, PreparedModel>;
-  entries: DatasetEntryIndex;
-  epoch: bigint;
-  epochStart: bigint;
-  epochEnd: bigint;
-  dayLengthSeconds: bigint;
-};
+/** The epoch a UsageAggregator counts receipts of. */
+export type UsageWindow = { epoch: bigint; epochStart: bigint; epochEnd: bigint; dayLengthSeconds: bigint };
 
 // A cheap shape check: checksumming every payer would hash each of millions of receipts.
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
-/**
- * Streams receipts once and keeps only counts per (model, user, day), (model, user,
- * deployment) and (model, user, payer), so memory grows with distinct users, not with calls.
- */
-export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggregate {
-  const { registry, entries, epoch, epochStart, epochEnd, dayLengthSeconds } = parameters;
-  const models = new Map<bigint, ModelUsage>();
-  // A million receipts name a few hundred thousand users and a few payers: each distinct user id
-  // and payer is checked and normalized once, then found by its string.
-  const identities = new Map<string, UserIdentity>();
-  const payers = new Map<string, string>();
-  let receipts = 0;
-  for (const receipt of parameters.receipts) {
-    receipts++;
-    const where = () => `Receipt ${String(receipt.requestId)}`;
-    if (receipt.epoch !== epoch)
-      throw new RewardsInputError(`${where()} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
-    if (typeof receipt.timestamp !== "bigint" || receipt.timestamp < epochStart || receipt.timestamp >= epochEnd) {
-      throw new RewardsInputError(
-        `${where()} has timestamp ${String(receipt.timestamp)} outside [${epochStart}, ${epochEnd}).`,
-      );
-    }
-    const model = registry.get(receipt.modelId);
-    if (!model)
-      throw new RewardsInputError(`${where()} names model ${String(receipt.modelId)}, which the registry lacks.`);
-    if (!model.deployments.has(receipt.deploymentId)) {
-      throw new RewardsInputError(
-        `${where()} names deployment ${String(receipt.deploymentId)}, which model ${model.modelId} does not list.`,
-      );
-    }
-    if (typeof receipt.fee !== "bigint" || receipt.fee < 0n) {
-      throw new RewardsInputError(`${where()} has fee ${String(receipt.fee)}, not a non-negative bigint.`);
-    }
-    let payer = payers.get(receipt.payer);
-    if (payer === undefined) {
-      if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
-        throw new RewardsInputError(`${where()} has payer ${String(receipt.payer)}, not a 20-byte hex address.`);
-      }
-      payer = receipt.payer.toLowerCase();
-      payers.set(receipt.payer, payer);
-    }
-    const userKey = `${receipt.userKind}:${receipt.userId}`;
-    let identity = identities.get(userKey);
-    if (identity === undefined) {
-      identity = userIdentity(receipt.userId, receipt.userKind);
-      identities.set(userKey, identity);
-    }
-    const day = Number((receipt.timestamp - epochStart) / dayLengthSeconds);
+function receiptLabel(receipt: RewardReceipt): string {
+  return `Receipt ${String(receipt.requestId)}`;
+}
 
-    let modelUsage = models.get(model.modelId);
+/**
+ * Counts receipts one at a time and keeps only counts per (model, user, day), (model, user,
+ * deployment) and (model, user, payer), so memory grows with distinct users, not with calls.
+ * Citations wait as lists until `finish` is given the dataset entries they resolve against: a
+ * pipeline learns which dataset versions to read only from the receipts themselves, and feeding the
+ * aggregator while batches still arrive overlaps this work with theirs. Sums commute, so the result
+ * does not depend on the order receipts are added in.
+ */
+export class UsageAggregator {
+  private readonly models = new Map<bigint, ModelUsage>();
+  // A million receipts name a few hundred thousand users and a few payers: each distinct user id
+  // and payer is checked and normalized once, then found by its string (one map per user kind).
+  private readonly identities = new Map<number, Map<string, UserIdentity>>();
+  private readonly payers = new Map<string, string>();
+  private readonly pending: { user: UserUsage; model: PreparedModel; attribution: readonly AttributedEntry[] }[] = [];
+  private count = 0;
+  private finished = false;
+  // Day index by plain number arithmetic where the window allows it (exact below 2^53); bigint otherwise.
+  private readonly numericDays: boolean;
+  private readonly startSeconds: number;
+  private readonly dayLength: number;
+
+  constructor(
+    private readonly registry: ReadonlyMap<bigint, PreparedModel>,
+    readonly window: UsageWindow,
+  ) {
+    this.numericDays =
+      window.epochEnd <= BigInt(Number.MAX_SAFE_INTEGER) && window.dayLengthSeconds <= BigInt(Number.MAX_SAFE_INTEGER);
+    this.startSeconds = Number(window.epochStart);
+    this.dayLength = Number(window.dayLengthSeconds);
+  }
+
+  /** Receipts counted so far. */
+  get receipts(): number {
+    return this.count;
+  }
+
+  /** Counts one receipt; throws a RewardsInputError naming it when it cannot belong to the epoch. */
+  add(receipt: RewardReceipt): void {
+    if (this.finished) throw new RewardsInputError("Usage was already finished; no receipt can be added.");
+    const { epoch, epochStart, epochEnd } = this.window;
+    if (receipt.epoch !== epoch)
+      throw new RewardsInputError(`${receiptLabel(receipt)} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
+    const timestamp = receipt.timestamp;
+    if (typeof timestamp !== "bigint" || timestamp < epochStart || timestamp >= epochEnd) {
+      throw new RewardsInputError(
+        `${receiptLabel(receipt)} has timestamp ${String(timestamp)} outside [${epochStart}, ${epochEnd}).`,
+      );
+    }
+    const model = this.registry.get(receipt.modelId);
+    if (!model) {
+      throw new RewardsInputError(
+        `${receiptLabel(receipt)} names model ${String(receipt.modelId)}, which the registry lacks.`,
+      );
+    }
+    const deploymentId = receipt.deploymentId;
+    if (!model.deployments.has(deploymentId)) {
+      throw new RewardsInputError(
+        `${receiptLabel(receipt)} names deployment ${String(deploymentId)}, which model ${model.modelId} does not list.`,
+      );
+    }
+    const fee = receipt.fee;
+    if (typeof fee !== "bigint" || fee < 0n) {
+      throw new RewardsInputError(`${receiptLabel(receipt)} has fee ${String(fee)}, not a non-negative bigint.`);
+    }
+    const payer = this.payerKey(receipt);
+    const userId = receipt.userId;
+    const userKind = receipt.userKind;
+    let byId = this.identities.get(userKind);
+    if (byId === undefined) this.identities.set(userKind, (byId = new Map()));
+    let identity = byId.get(userId);
+    if (identity === undefined) {
+      identity = userIdentity(userId, userKind);
+      byId.set(userId, identity);
+    }
+    const day = this.dayOf(timestamp);
+
+    let modelUsage = this.models.get(model.modelId);
     if (!modelUsage) {
       modelUsage = { calls: 0, users: new Map() };
-      models.set(model.modelId, modelUsage);
+      this.models.set(model.modelId, modelUsage);
     }
     let user = modelUsage.users.get(identity.key);
     if (!user) {
       user = {
         identity,
+        userId,
+        userKind,
         calls: 0,
         days: new Map(),
         deployments: new Map(),
@@ -108,19 +141,61 @@ export function aggregateUsage(parameters: AggregateUsageParameters): UsageAggre
       };
       modelUsage.users.set(identity.key, user);
     }
+    this.count++;
     modelUsage.calls++;
     user.calls++;
     user.days.set(day, (user.days.get(day) ?? 0) + 1);
-    user.deployments.set(receipt.deploymentId, (user.deployments.get(receipt.deploymentId) ?? 0) + 1);
+    user.deployments.set(deploymentId, (user.deployments.get(deploymentId) ?? 0) + 1);
     user.payers.set(payer, (user.payers.get(payer) ?? 0) + 1);
-    user.fees += receipt.fee;
-    const { valid, credited } = resolveCitations(entries, model, receipt.attribution);
-    for (const entry of credited) {
-      const cited = user.citations.get(entry.key) ?? { entry, units: 0n };
-      // Citing more entries splits the call, never multiplies it.
-      cited.units += SCORE_SCALE / BigInt(valid);
-      user.citations.set(entry.key, cited);
-    }
+    user.fees += fee;
+    const attribution = receipt.attribution;
+    if (attribution !== undefined && attribution.length > 0) this.pending.push({ user, model, attribution });
   }
-  return { receipts, models };
+
+  /** Every (model, user) pair counted so far, each with the user id and kind of its first receipt. */
+  *pairs(): Generator<{ modelId: bigint; user: UserUsage }> {
+    for (const [modelId, { users }] of this.models) for (const user of users.values()) yield { modelId, user };
+  }
+
+  /** The attribution lists of the receipts counted so far that cite entries, in the order added. */
+  *attributionLists(): Generator<readonly AttributedEntry[]> {
+    for (const { attribution } of this.pending) yield attribution;
+  }
+
+  /** Resolves the waiting citations against `entries` and returns the aggregate; no receipt can be added after. */
+  finish(entries: DatasetEntryIndex): UsageAggregate {
+    if (this.finished) throw new RewardsInputError("Usage was already finished.");
+    this.finished = true;
+    for (const { user, model, attribution } of this.pending) {
+      const { valid, credited } = resolveCitations(entries, model, attribution);
+      for (const entry of credited) {
+        const cited = user.citations.get(entry.key) ?? { entry, units: 0n };
+        // Citing more entries splits the call, never multiplies it.
+        cited.units += SCORE_SCALE / BigInt(valid);
+        user.citations.set(entry.key, cited);
+      }
+    }
+    return { receipts: this.count, models: this.models };
+  }
+
+  private payerKey(receipt: RewardReceipt): string {
+    let payer = this.payers.get(receipt.payer);
+    if (payer === undefined) {
+      if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
+        throw new RewardsInputError(
+          `${receiptLabel(receipt)} has payer ${String(receipt.payer)}, not a 20-byte hex address.`,
+        );
+      }
+      payer = receipt.payer.toLowerCase();
+      this.payers.set(receipt.payer, payer);
+    }
+    return payer;
+  }
+
+  private dayOf(timestamp: bigint): number {
+    if (!this.numericDays) return Number((timestamp - this.window.epochStart) / this.window.dayLengthSeconds);
+    // Integers below 2^53: the remainder is exact, so the division of a multiple is too.
+    const elapsed = Number(timestamp) - this.startSeconds;
+    return (elapsed - (elapsed % this.dayLength)) / this.dayLength;
+  }
 }

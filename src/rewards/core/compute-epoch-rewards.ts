@@ -1,14 +1,15 @@
 import { getAddress } from "viem";
 import { AccountLedger } from "./account-ledger";
-import { aggregateUsage } from "./aggregate-usage";
+import { type UsageAggregate, UsageAggregator } from "./aggregate-usage";
 import { contributorPart, distributeContributorPart, entryUsageScore } from "./contributor-rewards";
-import { prepareDatasetEntries } from "./dataset-entries";
+import { type DatasetEntryIndex, prepareDatasetEntries } from "./dataset-entries";
+import { EpochUsage } from "./epoch-usage";
 import { RewardsInputError } from "./errors";
 import { allocateBudgetToModels } from "./model-allocation";
 import { scoreModels } from "./model-scores";
 import { distributeOperatorShare } from "./operator-rewards";
 import { resolveRewardParams } from "./params";
-import { byString, prepareCommunities, prepareHistory, prepareRegistry } from "./prepare-inputs";
+import { type PreparedModel, byString, prepareCommunities, prepareHistory, prepareRegistry } from "./prepare-inputs";
 import { identityCap } from "./retention";
 import { splitModelReward } from "./role-split";
 import { measureStakeTime } from "./stake-time";
@@ -38,6 +39,24 @@ function checkClock(input: EpochRewardsInput): void {
   }
 }
 
+function countUsage(
+  input: EpochRewardsInput,
+  registry: ReadonlyMap<bigint, PreparedModel>,
+  entries: DatasetEntryIndex,
+  dayLengthSeconds: number,
+): UsageAggregate {
+  if (input.receipts instanceof EpochUsage) return input.receipts.finishFor(input, dayLengthSeconds, entries);
+  const { epoch, epochStart, epochEnd } = input;
+  const aggregator = new UsageAggregator(registry, {
+    epoch,
+    epochStart,
+    epochEnd,
+    dayLengthSeconds: BigInt(dayLengthSeconds),
+  });
+  for (const receipt of input.receipts) aggregator.add(receipt);
+  return aggregator.finish(entries);
+}
+
 /**
  * Turns one epoch of receipts, registry and community state and stakes into payouts. Pure and
  * deterministic: no clock, no randomness, no I/O, bigint only; any input order gives the same
@@ -52,15 +71,7 @@ export function computeEpochRewards(input: ComputeEpochRewardsParameters): Compu
   const communities = prepareCommunities(input.communities);
   const history = prepareHistory(input.history, params.retentionMaxEpochs);
   const stakeTime = measureStakeTime(input.stakes, epochStart, epochEnd, params.minEffectiveStake);
-  const usage = aggregateUsage({
-    receipts: input.receipts,
-    registry,
-    entries: prepareDatasetEntries(input.datasetEntries),
-    epoch,
-    epochStart,
-    epochEnd,
-    dayLengthSeconds: BigInt(params.dayLengthSeconds),
-  });
+  const usage = countUsage(input, registry, prepareDatasetEntries(input.datasetEntries), params.dayLengthSeconds);
 
   const models = scoreModels({ usage, registry, communities, history, protocolFeeBps, params });
   const totalScore = models.reduce((sum, m) => sum + m.memberScore + m.nonMemberScore, 0n);

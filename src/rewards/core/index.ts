@@ -4,6 +4,8 @@ export type {
   ComputeEpochRewardsParameters,
   ComputeEpochRewardsReturnType,
 } from "./compute-epoch-rewards";
+export { EpochUsage } from "./epoch-usage";
+export type { EpochUsageParameters } from "./epoch-usage";
 export { RewardsInputError } from "./errors";
 export type { RewardsInputErrorType } from "./errors";
 export { SCORE_SCALE, isqrt } from "./fixed-point";

@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { AttributedEntry } from "../../protocol/attribution";
 import type { InferenceReceipt, UserKind } from "../../protocol/receipt";
+import type { EpochUsage } from "./epoch-usage";
 import type { RewardParams, RewardParamsInput } from "./params";
 
 export type { AttributedEntry, InferenceReceipt, RewardParams, RewardParamsInput };
@@ -65,14 +66,20 @@ export type StakeHistory = {
  */
 export type RetentionRecord = { modelId: bigint; userId: Hex; userKind: UserKind; epochsActive: number };
 
+/** One (model, identity) pair active in an epoch, named by the user id and kind of its first receipt. */
+export type EpochActivityPair = { modelId: bigint; identityKey: string; userId: Hex; userKind: UserKind };
+
 export type EpochRewardsInput = {
   epoch: bigint;
   /** Unix seconds, inclusive. */
   epochStart: bigint;
   /** Unix seconds, exclusive (= next epoch's start). */
   epochEnd: bigint;
-  /** Valid, signature-checked, deduplicated receipts of this epoch (with `fee` and `payer`). Streamed once. */
-  receipts: Iterable<RewardReceipt>;
+  /**
+   * Valid, signature-checked, deduplicated receipts of this epoch (with `fee` and `payer`), streamed
+   * once, or counted already as they arrived (EpochUsage made for this input's epoch and registry).
+   */
+  receipts: Iterable<RewardReceipt> | EpochUsage;
   /** Every model that has receipts in the epoch (more is fine). */
   registry: Iterable<RegistryModel>;
   /** Community id → recognition and attested members at epoch end. Missing = unrecognized, no members. */

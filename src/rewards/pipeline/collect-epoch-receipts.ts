@@ -7,9 +7,8 @@ import type { BatchEvent } from "./chain-history";
 import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
-import { ReceiptStore } from "./receipt-store";
 import { bytes32ToHex } from "../../protocol/merkle";
-import { integerReader, wordBuffer, wordOffset } from "./receipt-columns";
+import { type ReceiptColumns, integerReader, wordBuffer, wordOffset } from "./receipt-columns";
 import type { SignaturePool } from "./signature-pool";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
@@ -91,10 +90,17 @@ export type CollectEpochReceiptsParameters = {
   /** Count unreachable batch files as dropped instead of failing (the result then depends on availability). */
   skipUnavailableBatches?: boolean;
   onProgress?: (message: string) => void;
+  /**
+   * Takes each batch's accepted receipts as they are filtered, in chain order: the accepted rows
+   * (ascending) of the batch's columns. Nothing keeps them after this returns, so an epoch's
+   * receipts are counted while later files are still being checked instead of held until the last.
+   */
+  accept: (columns: ReceiptColumns, rows: readonly number[]) => void;
 };
 
 export type CollectEpochReceiptsReturnType = {
-  store: ReceiptStore;
+  /** Receipts accepted (given to `accept`). */
+  accepted: number;
   drops: DropCounts;
   /** Up to DROP_SAMPLES_PER_REASON examples per reason, in chain order. */
   dropSamples: DropSample[];
@@ -130,7 +136,7 @@ export async function collectEpochReceipts(
 ): Promise<CollectEpochReceiptsReturnType> {
   const { epoch, epochStart, epochEnd, domain, registry, relayers, pool, checker } = parameters;
   const verification = parameters.verification ?? { mode: "full" };
-  const store = new ReceiptStore();
+  let acceptedTotal = 0;
   const drops = emptyDropCounts();
   const dropSamples: DropSample[] = [];
   const sample = (entry: DropSample) => {
@@ -285,8 +291,9 @@ export async function collectEpochReceipts(
       seenRequests.add(requestKey);
       accepted.push(i);
     }
-    store.addBatch(columns, accepted);
+    parameters.accept(columns, accepted);
+    acceptedTotal += accepted.length;
     outcome.accepted += accepted.length;
   }
-  return { store, drops, dropSamples, batches: outcomes };
+  return { accepted: acceptedTotal, drops, dropSamples, batches: outcomes };
 }

@@ -1,7 +1,13 @@
 import type { Address } from "viem";
 import { type CumulativeRewardTree, buildCumulativeRewardTree } from "../../protocol/cumulative-tree";
 import type { LedgerDomain } from "../../protocol/receipt";
-import { type EpochRewardsResult, type RewardParams, type RetentionRecord, computeEpochRewards } from "../core";
+import {
+  type EpochRewardsResult,
+  type RewardParams,
+  type RetentionRecord,
+  EpochUsage,
+  computeEpochRewards,
+} from "../core";
 import type { BatchEvent, ChainHistory, DatasetVersionEvent } from "./chain-history";
 import {
   type CollectEpochReceiptsReturnType,
@@ -22,6 +28,7 @@ import { type EpochActivity, epochActivity, retentionHistory } from "./retention
 import type { BatchCheckPool } from "./batch-check-pool";
 import type { SignaturePool } from "./signature-pool";
 import { stakeHistories } from "./stake-histories";
+import { addToUsage } from "./usage-sink";
 
 export type ComputeEpochFromHistoryParameters = {
   epoch: bigint;
@@ -71,6 +78,9 @@ export async function computeEpochFromHistory(
 ): Promise<ComputeEpochFromHistoryReturnType> {
   const { epoch, window, history, params } = parameters;
   const registry = registrySnapshot(history.models, window.end);
+  const models = registry.toRegistry();
+  // Receipts are counted as their batches come in, while the workers check the next files.
+  const usage = new EpochUsage({ epoch, epochStart: window.start, epochEnd: window.end, registry: models, params });
   const collected = await collectEpochReceipts({
     epoch,
     epochStart: window.start,
@@ -85,23 +95,24 @@ export async function computeEpochFromHistory(
     fetchBatch: parameters.fetchBatch,
     skipUnavailableBatches: parameters.skipUnavailableBatches,
     onProgress: parameters.onProgress,
+    accept: addToUsage(usage),
   });
-  const activity = epochActivity(collected.store);
+  const activity = epochActivity(usage);
   const retention = retentionHistory(parameters.lookback);
   const communities = communitiesSnapshot(history.communities, window.end);
   const stakes = stakeHistories(history.stakes, window.start, window.end);
   const datasets = await collectDatasetCredits({
     versions: citableDatasetVersions(history.datasetVersions, registry, window.end),
-    cited: citedContentHashes(collected.store.attributionLists()),
+    cited: citedContentHashes(usage.attributionLists()),
     fetchVersionFile: parameters.fetchDatasetVersion,
   });
-  parameters.onProgress?.(`epoch ${epoch}: computing rewards over ${collected.store.size} receipts`);
+  parameters.onProgress?.(`epoch ${epoch}: computing rewards over ${usage.size} receipts`);
   const result = computeEpochRewards({
     epoch,
     epochStart: window.start,
     epochEnd: window.end,
-    receipts: collected.store.receipts(),
-    registry: registry.toRegistry(),
+    receipts: usage,
+    registry: models,
     communities,
     stakes,
     history: retention,

@@ -1,4 +1,4 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { receiptTypes } from "../../protocol/eip712";
 import { bytes32ToHex } from "../../protocol/merkle";
 import type { AttributedEntry } from "../../protocol/attribution";
@@ -31,7 +31,7 @@ const INTEGERS = INTEGER_FIELDS.length;
  * into the batch's distinct values (a batch names few models, deployments, fees and epochs), payers
  * likewise: ~220 bytes a receipt instead of a ~1 KB object with four bigints. Made where a batch
  * file is parsed (a worker thread), it crosses to the main thread as a few typed arrays instead of
- * ten thousand objects, and the epoch's ReceiptStore keeps it as it is.
+ * ten thousand objects, and the main thread reads its accepted rows in place (ColumnRow).
  */
 export type ReceiptColumns = {
   count: number;
@@ -114,6 +114,75 @@ export function wordBuffer(columns: ReceiptColumns): Buffer {
 export function wordOffset(field: WordField): (row: number) => number {
   const k = WORD_FIELDS.indexOf(field);
   return (row) => row * ROW_BYTES + 32 * k;
+}
+
+const modelOf = integerReader("modelId");
+const deploymentOf = integerReader("deploymentId");
+const communityOf = integerReader("communityId");
+const timestampOf = integerReader("timestamp");
+const epochOf = integerReader("epoch");
+const feeOf = integerReader("fee");
+const requestIdAt = wordOffset("requestId");
+const userIdAt = wordOffset("userId");
+const inputHashAt = wordOffset("inputHash");
+const outputHashAt = wordOffset("outputHash");
+const userAuthAt = wordOffset("userAuth");
+const attributionHashAt = wordOffset("attributionHash");
+
+/**
+ * One row of a batch's columns as a receipt, moved from row to row (`at`) instead of building an
+ * object per receipt, for consumers that read a few fields of every accepted receipt and keep none
+ * of the object (EpochUsage.add): a million objects with eight hex strings each were most of their
+ * cost. The fields the reward core counts by are set on each move; the other bytes32 fields are
+ * written as hex only when read. `implements` keeps it in step with the protocol's fields.
+ */
+export class ColumnRow implements RewardReceipt {
+  modelId = 0n;
+  deploymentId = 0n;
+  timestamp = 0n;
+  epoch = 0n;
+  fee = 0n;
+  payer: Address = "0x0000000000000000000000000000000000000000";
+  userId: Hex = "0x";
+  userKind: UserKind = 0;
+  attribution: readonly AttributedEntry[] | undefined = undefined;
+  private columns: ReceiptColumns = packReceipts([]);
+  private row = 0;
+
+  /** Moves to `row` of `columns` (the receipt object stays the same one). */
+  at(columns: ReceiptColumns, row: number): this {
+    this.columns = columns;
+    this.row = row;
+    this.modelId = modelOf(columns, row);
+    this.deploymentId = deploymentOf(columns, row);
+    this.timestamp = timestampOf(columns, row);
+    this.epoch = epochOf(columns, row);
+    this.fee = feeOf(columns, row);
+    this.payer = columns.payers[columns.payerIds[row]!]!;
+    this.userId = bytes32ToHex(columns.words, userIdAt(row));
+    this.userKind = columns.userKinds[row] as UserKind;
+    this.attribution = columns.attributions.get(row);
+    return this;
+  }
+
+  get communityId(): bigint {
+    return communityOf(this.columns, this.row);
+  }
+  get requestId(): Hex {
+    return bytes32ToHex(this.columns.words, requestIdAt(this.row));
+  }
+  get inputHash(): Hex {
+    return bytes32ToHex(this.columns.words, inputHashAt(this.row));
+  }
+  get outputHash(): Hex {
+    return bytes32ToHex(this.columns.words, outputHashAt(this.row));
+  }
+  get userAuth(): Hex {
+    return bytes32ToHex(this.columns.words, userAuthAt(this.row));
+  }
+  get attributionHash(): Hex {
+    return bytes32ToHex(this.columns.words, attributionHashAt(this.row));
+  }
 }
 
 /**

@@ -1,46 +1,19 @@
 import type { Hex } from "viem";
 import { z } from "zod";
-import { bytes32ToHex } from "../../protocol/merkle";
-import { UserKind } from "../../protocol/receipt";
+import type { UserKind } from "../../protocol/receipt";
+import type { EpochUsage } from "../core";
 import { userIdentity } from "../core/identity";
 import type { RetentionRecord } from "../core/types";
 import { RewardsPipelineError } from "./errors";
-import type { ReceiptStore } from "./receipt-store";
-import { integerReader, wordBuffer, wordOffset } from "./receipt-columns";
 
 /** (model, identity) pairs active in one epoch, with one (userId, userKind) that names each identity. */
 export type EpochActivity = Map<string, { modelId: bigint; userId: Hex; userKind: UserKind }>;
 
-const modelOf = integerReader("modelId");
-const userIdAt = wordOffset("userId");
-
-/**
- * The epoch's (model, identity) pairs, read from the receipt columns. A receipt's identity is first
- * told apart by its raw bytes (a pseudonym's 32, a left-padded address's last 20: wallet and key
- * owner are one person), so userIdentity builds each pair's key once, not once per receipt.
- */
-export function epochActivity(store: ReceiptStore): EpochActivity {
+/** The epoch's (model, identity) pairs, from the usage its receipts were counted into. */
+export function epochActivity(usage: EpochUsage): EpochActivity {
   const activity: EpochActivity = new Map();
-  const seen = new Map<bigint, Set<string>>();
-  for (const { columns, rows } of store.columnBatches()) {
-    const words = wordBuffer(columns);
-    for (const row of rows) {
-      const modelId = modelOf(columns, row);
-      const userKind = columns.userKinds[row] as UserKind;
-      const at = userIdAt(row);
-      const token =
-        userKind !== UserKind.SaltedHash && words.readBigUInt64BE(at) === 0n && words.readUInt32BE(at + 8) === 0
-          ? `a${words.toString("latin1", at + 12, at + 32)}`
-          : `${userKind}${words.toString("latin1", at, at + 32)}`;
-      let users = seen.get(modelId);
-      if (users === undefined) seen.set(modelId, (users = new Set()));
-      if (users.has(token)) continue;
-      users.add(token);
-      const userId = bytes32ToHex(columns.words, at);
-      const key = `${modelId}|${userIdentity(userId, userKind).key}`;
-      if (!activity.has(key)) activity.set(key, { modelId, userId, userKind });
-    }
-  }
+  for (const { modelId, identityKey, userId, userKind } of usage.activity())
+    activity.set(`${modelId}|${identityKey}`, { modelId, userId, userKind });
   return activity;
 }
 

@@ -4,7 +4,13 @@ import type { LedgerDomain } from "../../protocol/receipt";
 import { getEpochClock } from "../../sdk/actions/ledger/getEpochClock";
 import type { KhoClient } from "../../sdk/client";
 import { type CumulativeRewardTree, cumulativeAmounts } from "../../protocol/cumulative-tree";
-import { type EpochRewardsResult, type RewardParams, type RewardParamsInput, resolveRewardParams } from "../core";
+import {
+  type EpochRewardsResult,
+  type RewardParams,
+  type RewardParamsInput,
+  EpochUsage,
+  resolveRewardParams,
+} from "../core";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type ChainHistory, blockHash, loadChainHistory } from "./chain-history";
@@ -29,6 +35,7 @@ import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, parseEpochActivity } from "./retention-activity";
 import { type BatchCheckPool, createBatchCheckPool } from "./batch-check-pool";
 import { type SignaturePool, createSignaturePool, defaultThreads } from "./signature-pool";
+import { addToUsage } from "./usage-sink";
 
 export type CreateRewardsPipelineParameters = {
   /** Read access is enough; the pipeline never sends a transaction. */
@@ -322,9 +329,8 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     // Without a file, an epoch's activity is only known by collecting its receipts.
     const { clock } = await init();
     progress(`epoch ${epoch}: re-collecting receipts for retention history`);
-    const collected = await collect(epoch, windowOf(clock, epoch));
     const entry = {
-      activity: epochActivity(collected.store),
+      activity: await collectActivity(epoch, windowOf(clock, epoch)),
       source: { epoch, source: "recomputed" as const, fileHash: null },
     };
     activity.set(epoch, entry);
@@ -342,15 +348,24 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
     return blockHash(client.public, last ?? client.deploymentBlock);
   }
 
-  async function collect(epoch: bigint, window: { start: bigint; end: bigint }) {
+  /** An epoch's (model, identity) pairs, from its receipts. */
+  async function collectActivity(epoch: bigint, window: { start: bigint; end: bigint }): Promise<EpochActivity> {
     const h = await history(epoch);
-    return collectEpochReceipts({
+    const registry = registrySnapshot(h.models, window.end);
+    const usage = new EpochUsage({
+      epoch,
+      epochStart: window.start,
+      epochEnd: window.end,
+      registry: registry.toRegistry(),
+      params,
+    });
+    await collectEpochReceipts({
       epoch,
       epochStart: window.start,
       epochEnd: window.end,
       domain,
       batches: h.batches.filter((b) => b.epoch === epoch),
-      registry: registrySnapshot(h.models, window.end),
+      registry,
       relayers: relayerAuthority(h.relayers),
       pool: getPool(),
       checker: getChecker(),
@@ -358,7 +373,9 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
       verification: await verificationOf(epoch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
       onProgress: progress,
+      accept: addToUsage(usage),
     });
+    return epochActivity(usage);
   }
 
   async function verificationOf(epoch: bigint): Promise<ReceiptVerification> {
@@ -463,7 +480,7 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
         },
         receipts: {
           committed: collected.batches.reduce((sum, b) => sum + b.count, 0),
-          accepted: collected.store.size,
+          accepted: collected.accepted,
           dropped,
         },
         drops: collected.drops,

@@ -15,6 +15,12 @@ import { receiptTypes, usageLedgerDomain } from "../../../src/protocol/eip712";
 import { resolveRewardParams } from "../../../src/rewards/core";
 import type { BatchEvent, ChainHistory } from "../../../src/rewards/pipeline/chain-history";
 import {
+  type CollectEpochReceiptsParameters,
+  collectEpochReceipts,
+} from "../../../src/rewards/pipeline/collect-epoch-receipts";
+import { registrySnapshot } from "../../../src/rewards/pipeline/registry-snapshot";
+import { relayerAuthority } from "../../../src/rewards/pipeline/relayer-authority";
+import {
   type ComputeEpochFromHistoryParameters,
   computeEpochFromHistory,
 } from "../../../src/rewards/pipeline/epoch-from-history";
@@ -142,5 +148,23 @@ export function computeSyntheticEpoch(
     budget: 1000n * 10n ** 18n,
     previousCumulative: new Map<Address, bigint>(),
     lookback: [],
+  });
+}
+
+/** The epoch's receipt collection alone (what computeSyntheticEpoch starts with), handing accepted rows to `accept`. */
+export function collectSyntheticEpoch(
+  parameters: Pick<ComputeEpochFromHistoryParameters, "history" | "pool" | "checker" | "verification" | "fetchBatch"> &
+    Pick<CollectEpochReceiptsParameters, "accept">,
+) {
+  const { history } = parameters;
+  return collectEpochReceipts({
+    ...parameters,
+    epoch: EPOCH,
+    epochStart: START,
+    epochEnd: END,
+    domain: DOMAIN,
+    batches: history.batches,
+    registry: registrySnapshot(history.models, END),
+    relayers: relayerAuthority(history.relayers),
   });
 }
