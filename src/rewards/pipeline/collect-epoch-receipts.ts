@@ -246,6 +246,29 @@ export async function collectEpochReceipts(
     const signers = outcome.verified === "sampled" ? null : await pool.recover(result.signatures);
     const { columns, signatures } = result;
     const words = wordBuffer(columns);
+    const latestTimestamp = batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS;
+    // Why row i does not count, or null; made once per batch, not once per receipt.
+    const reasonOf = (i: number, requestKey: string, timestamp: bigint, hash: Hex | null): DropReason | null => {
+      // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
+      const signer = signers === null ? batch.relayer : signers[i];
+      if (!signer) return "bad_signature";
+      if ((signers !== null && !isAddressEqual(signer, batch.relayer)) || !relayers.authorizedAt(signer, timestamp)) {
+        return "unauthorized_signer";
+      }
+      if (epochOf(columns, i) !== epoch || timestamp < epochStart || timestamp >= epochEnd) return "wrong_epoch";
+      // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
+      // a little after its batch's block, beyond the documented tolerance it is inconsistent.
+      if (timestamp > latestTimestamp) return "future_timestamp";
+      // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
+      // hash set is kept where hashes were recomputed, as the reference does.
+      if (seenRequests.has(requestKey) || (hash !== null && seenHashes.has(hash))) return "duplicate";
+      const model = registry.models.get(modelOf(columns, i));
+      if (!model) return "unknown_model";
+      const deployment = model.deployments.get(deploymentOf(columns, i));
+      if (!deployment || deployment.addedAt > timestamp) return "unknown_deployment";
+      if (communityOf(columns, i) !== model.communityId) return "wrong_community";
+      return null;
+    };
     const accepted: number[] = [];
     for (let i = 0; i < columns.count; i++) {
       // Request ids are compared as their 32 bytes in a one-byte string: made natively, half the
@@ -253,28 +276,8 @@ export async function collectEpochReceipts(
       const at = requestIdAt(i);
       const requestKey = words.toString("latin1", at, at + 32);
       const timestamp = timestampOf(columns, i);
-      // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
-      const signer = signers === null ? batch.relayer : signers[i];
       const hash = signers === null ? null : signatures[i]!.hash;
-      const drop = ((): DropReason | null => {
-        if (!signer) return "bad_signature";
-        if ((signers !== null && !isAddressEqual(signer, batch.relayer)) || !relayers.authorizedAt(signer, timestamp)) {
-          return "unauthorized_signer";
-        }
-        if (epochOf(columns, i) !== epoch || timestamp < epochStart || timestamp >= epochEnd) return "wrong_epoch";
-        // Relayers date receipts on their estimate of the chain's clock; block-time jitter may put one
-        // a little after its batch's block, beyond the documented tolerance it is inconsistent.
-        if (timestamp > batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS) return "future_timestamp";
-        // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
-        // hash set is kept where hashes were recomputed, as the reference does.
-        if (seenRequests.has(requestKey) || (hash !== null && seenHashes.has(hash))) return "duplicate";
-        const model = registry.models.get(modelOf(columns, i));
-        if (!model) return "unknown_model";
-        const deployment = model.deployments.get(deploymentOf(columns, i));
-        if (!deployment || deployment.addedAt > timestamp) return "unknown_deployment";
-        if (communityOf(columns, i) !== model.communityId) return "wrong_community";
-        return null;
-      })();
+      const drop = reasonOf(i, requestKey, timestamp, hash);
       if (drop) {
         drops[drop]++;
         sample({

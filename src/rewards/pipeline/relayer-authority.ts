@@ -23,10 +23,18 @@ export function relayerAuthority(events: readonly RelayerEvent[]): RelayerAuthor
       open.to = e.timestamp;
     }
   }
+  // Asked once per receipt with a batch's relayer as spelled there: its intervals are found by that spelling.
+  const bySpelling = new Map<string, { from: bigint; to: bigint | null }[] | undefined>();
   return {
     authorizedAt(relayer, timestamp) {
-      const list = intervals.get(relayer.toLowerCase());
-      return list?.some((i) => i.from <= timestamp && (i.to === null || timestamp < i.to)) ?? false;
+      let list = bySpelling.get(relayer);
+      if (list === undefined && !bySpelling.has(relayer)) {
+        list = intervals.get(relayer.toLowerCase());
+        bySpelling.set(relayer, list);
+      }
+      if (list === undefined) return false;
+      for (const i of list) if (i.from <= timestamp && (i.to === null || timestamp < i.to)) return true;
+      return false;
     },
   };
 }
