@@ -1,7 +1,7 @@
 import { type Address, type Hex, getAddress } from "viem";
 import { z } from "zod";
 import { attributionHash, isNormalizedAttribution } from "./attribution";
-import { type MerkleTree, batchLeafBytes, buildMerkleTree } from "./merkle";
+import { type MerkleTree, batchLeafBytes, batchLeafInto, buildMerkleTree } from "./merkle";
 import { type Keccak256Into, keccak256Into } from "./keccak";
 import {
   type SignedReceipt,
@@ -93,7 +93,10 @@ export const batchFileJsonSchema = z.strictObject({
 
 type BatchFileHeaderJson = Omit<z.output<typeof batchFileJsonSchema>, "receipts">;
 
-function toBatchFile(f: BatchFileHeaderJson, receipts: SignedReceipt[]): BatchFile {
+/** A batch file without its receipts: what a reader that takes the receipts its own way needs. */
+export type BatchFileHeader = Omit<BatchFile, "receipts">;
+
+function toBatchFileHeader(f: BatchFileHeaderJson): BatchFileHeader {
   return {
     version: f.version,
     chainId: BigInt(f.chainId),
@@ -102,12 +105,15 @@ function toBatchFile(f: BatchFileHeaderJson, receipts: SignedReceipt[]): BatchFi
     batchId: BigInt(f.batchId),
     epoch: BigInt(f.epoch),
     root: f.root.toLowerCase() as Hex,
-    receipts,
     settlement: {
       charges: f.settlement.charges.map((c) => ({ payer: getAddress(c.payer), amount: BigInt(c.amount) })),
       credits: f.settlement.credits.map((c) => ({ operator: getAddress(c.operator), amount: BigInt(c.amount) })),
     },
   };
+}
+
+function toBatchFile(f: BatchFileHeaderJson, receipts: SignedReceipt[]): BatchFile {
+  return { ...toBatchFileHeader(f), receipts };
 }
 
 /** batchFileJsonSchema converting as it validates: integers to bigint, addresses checksummed, hex lowercase. */
@@ -119,6 +125,16 @@ export const batchFileSchema = batchFileJsonSchema
 const batchFileHeaderSchema = batchFileJsonSchema.extend({
   receipts: z.array(z.unknown()).min(1, "must hold at least one receipt"),
 });
+
+/**
+ * The header and settlement of a batch file's JSON as parseBatchFile converts them, or null when the
+ * schema rejects them; `receipts` must be a non-empty array but is not looked into (the caller reads
+ * the receipts itself, and must check attributions and the settlement as parseBatchFile does).
+ */
+export function batchFileHeaderFromJson(value: unknown): BatchFileHeader | null {
+  const header = batchFileHeaderSchema.safeParse(value);
+  return header.success ? toBatchFileHeader(header.data) : null;
+}
 
 export class BatchFileError extends KhoError {
   override name = "BatchFileError";
@@ -138,6 +154,21 @@ export class BatchFileError extends KhoError {
 export function batchTree(receiptHashes: readonly Hex[], keccak: Keccak256Into = keccak256Into): MerkleTree {
   return buildMerkleTree(
     receiptHashes.map((h) => batchLeafBytes(h, keccak)),
+    keccak,
+  );
+}
+
+/**
+ * batchTree over receipt hashes given as bytes, 32 a hash back to back: a reader that decodes the
+ * hashes once (the reward pipeline's columnar batch reader) skips a hex string and its decoding per leaf.
+ */
+export function batchTreeFromBytes(receiptHashes: Uint8Array, keccak: Keccak256Into = keccak256Into): MerkleTree {
+  if (receiptHashes.length % 32 !== 0) throw new RangeError("receipt hashes must be 32 bytes each");
+  const leaves = new Uint8Array(receiptHashes.length);
+  for (let at = 0; at < receiptHashes.length; at += 32)
+    batchLeafInto(receiptHashes.subarray(at, at + 32), leaves, at, keccak);
+  return buildMerkleTree(
+    Array.from({ length: leaves.length / 32 }, (_, i) => leaves.subarray(32 * i, 32 * i + 32)),
     keccak,
   );
 }
@@ -165,9 +196,15 @@ function sumsByAddress(entries: readonly { address: Address; amount: bigint }[])
 
 /** Σ fee per payer over the receipts, sorted by payer, payers who owe nothing left out. */
 export function batchCharges(receipts: readonly SignedReceipt[]): PayerCharge[] {
-  return sumsByAddress(receipts.map((r) => ({ address: r.receipt.payer, amount: r.receipt.fee }))).map(
-    ([payer, amount]) => ({ payer, amount }),
-  );
+  return payerCharges(receipts.map((r) => ({ payer: r.receipt.payer, fee: r.receipt.fee })));
+}
+
+/** batchCharges over (payer, fee) pairs; a payer may come several times (its fees are summed). */
+export function payerCharges(fees: readonly { payer: Address; fee: bigint }[]): PayerCharge[] {
+  return sumsByAddress(fees.map((f) => ({ address: f.payer, amount: f.fee }))).map(([payer, amount]) => ({
+    payer,
+    amount,
+  }));
 }
 
 /**
@@ -199,7 +236,9 @@ export function batchSettlement(
  * The list must be the normalized one (one receipt, one way to write it) and hash to the field;
  * no list must go with the zero hash, which attributionHash([]) is.
  */
-function attributionMismatch(receipts: readonly SignedReceipt[]): string | null {
+export function attributionMismatch(
+  receipts: readonly (Pick<SignedReceipt, "hash" | "attribution"> & { receipt: { attributionHash: Hex } })[],
+): string | null {
   for (const { receipt, hash, attribution = [] } of receipts) {
     if (!isNormalizedAttribution(attribution)) {
       return `receipt ${hash} lists its attribution out of order or with repeats (sort by content hash, then entry id)`;
@@ -213,12 +252,11 @@ function attributionMismatch(receipts: readonly SignedReceipt[]): string | null 
 }
 
 /**
- * Why a settlement does not follow from its receipts, or null. Charges are recomputed exactly;
- * credits name operators the receipts do not (that takes the registry), so they are checked for
- * order, positive amounts and a total equal to the charges'.
+ * Why a settlement does not follow from its receipts' charges (batchCharges), or null. Charges are
+ * recomputed exactly; credits name operators the receipts do not (that takes the registry), so they
+ * are checked for order, positive amounts and a total equal to the charges'.
  */
-function settlementMismatch(receipts: readonly SignedReceipt[], settlement: BatchSettlement): string | null {
-  const expected = batchCharges(receipts);
+export function settlementMismatch(expected: readonly PayerCharge[], settlement: BatchSettlement): string | null {
   const charges = settlement.charges;
   if (
     charges.length !== expected.length ||
@@ -348,7 +386,8 @@ export function parseBatchFile(input: ParseBatchFileParameters): ParseBatchFileR
     }
     file = parsed.data;
   }
-  const mismatch = attributionMismatch(file.receipts) ?? settlementMismatch(file.receipts, file.settlement);
+  const mismatch =
+    attributionMismatch(file.receipts) ?? settlementMismatch(batchCharges(file.receipts), file.settlement);
   if (mismatch !== null) throw new BatchFileError("Invalid batch file", mismatch);
   return file;
 }

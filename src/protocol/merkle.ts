@@ -50,11 +50,22 @@ const REWARD_LEAF_VIEW = new DataView(REWARD_LEAF.buffer);
 
 /** Leaf of a batch tree: standard leaf of abi.encode(bytes32 receiptHash). */
 export function batchLeafBytes(receiptHash: Hex, keccak: Keccak256Into = keccak256Into): Uint8Array {
-  const inner = new Uint8Array(32);
-  keccak(hexToBytes(receiptHash), inner, 0);
   const leaf = new Uint8Array(32);
-  keccak(inner, leaf, 0);
+  batchLeafInto(hexToBytes(receiptHash), leaf, 0, keccak);
   return leaf;
+}
+
+const BATCH_LEAF_INNER = new Uint8Array(32);
+
+/** batchLeafBytes of a receipt hash given as its 32 bytes, written into `out` at `offset`. */
+export function batchLeafInto(
+  receiptHash: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+  keccak: Keccak256Into = keccak256Into,
+): void {
+  keccak(receiptHash, BATCH_LEAF_INNER, 0);
+  keccak(BATCH_LEAF_INNER, out, offset);
 }
 
 export function batchLeaf(receiptHash: Hex): Hex {

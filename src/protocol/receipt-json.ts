@@ -225,7 +225,7 @@ function checksummed(address: string): Address {
 }
 
 /** The `attribution` list as signedReceiptJsonSchema would return it when certainly valid, else null. */
-function attributionFast(value: unknown): AttributedEntry[] | null {
+export function attributionFromJsonFast(value: unknown): AttributedEntry[] | null {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ATTRIBUTED_ENTRIES) return null;
   const entries: AttributedEntry[] = [];
   for (const entry of value as unknown[]) {
@@ -291,7 +291,7 @@ export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
     return null;
   const checksum = checksummed(payer);
   if (payer !== checksum && payer !== payer.toLowerCase()) return null;
-  const attribution = cited ? attributionFast(r.attribution) : undefined;
+  const attribution = cited ? attributionFromJsonFast(r.attribution) : undefined;
   if (attribution === null) return null;
   return {
     receipt: toReceipt(r as unknown as ValidReceiptJson, checksum),

@@ -53,7 +53,8 @@ describe("attribution in the rewards pipeline", () => {
       pool,
       checker,
       verification: { mode: "full" },
-      fetchBatch: async () => bytes,
+      // The collector moves the bytes to a worker thread: hand it a copy of the kept file.
+      fetchBatch: async () => bytes.slice(),
       fetchDatasetVersion: async (version) => {
         throw new Error(`No file is published for dataset ${version.datasetId} v${version.version} in this test.`);
       },

@@ -34,7 +34,7 @@ function signed(i: number): SignedReceipt {
   return { receipt, hash: hashReceipt(receipt, DOMAIN), signature: `0x${"11".repeat(64)}1b` };
 }
 
-function batchOf(receipts: SignedReceipt[]): { bytes: Uint8Array; batch: CommittedBatch } {
+function batchOf(receipts: SignedReceipt[]): { bytes: Uint8Array; bytesCopy: Uint8Array; batch: CommittedBatch } {
   const root = batchTree(receipts.map((r) => r.hash)).root;
   const { bytes } = serializeBatchFile({
     chainId: DOMAIN.chainId,
@@ -48,6 +48,7 @@ function batchOf(receipts: SignedReceipt[]): { bytes: Uint8Array; batch: Committ
   });
   return {
     bytes,
+    bytesCopy: bytes.slice(),
     batch: { relayer: RELAYER, batchId: 7n, epoch: EPOCH, root, count: receipts.length, dataHash: keccak256(bytes) },
   };
 }
@@ -61,17 +62,24 @@ describe("batch check pool", () => {
   const receipts = Array.from({ length: 12 }, (_, i) => signed(i));
 
   it("answers what checkBatchFile answers on this thread, receipts intact through the columns", async () => {
-    const { bytes, batch } = batchOf(receipts);
+    const honest = batchOf(receipts);
+    const { batch } = honest;
+    let bytes = honest.bytes;
     for (const check of [{ mode: "full" }, { mode: "sampled", seed: keccak256(toHex("seed")), perBatch: 4 }] as const) {
       const parameters = { bytes, batch, domain: DOMAIN, check };
-      const pooled = await checker.check(parameters, "batch 7");
-      expect(pooled).toEqual(checkBatchFile(parameters, await loadWasmKeccak()));
+      const expected = checkBatchFile(parameters, await loadWasmKeccak());
+      const { result: pooled, bytes: returned } = await checker.check(parameters, "batch 7");
+      expect(pooled).toEqual(expected);
+      // The bytes moved to the worker and came back whole.
+      expect(bytes.byteLength).toBe(0);
+      expect(returned).toEqual(honest.bytesCopy);
+      bytes = returned;
       if (!pooled.ok) throw new Error("an honest batch failed its check");
       const back = Array.from({ length: pooled.columns.count }, (_, row) => columnReceipt(pooled.columns, row));
       // Files hold receipts sorted by hash.
       expect(back).toEqual([...receipts].sort((a, b) => (a.hash < b.hash ? -1 : 1)).map((r) => r.receipt));
     }
-    const tampered = await checker.check(
+    const { result: tampered } = await checker.check(
       { bytes, batch: { ...batch, root: keccak256(toHex("another root")) }, domain: DOMAIN, check: { mode: "full" } },
       "batch 7",
     );
@@ -87,8 +95,30 @@ describe("batch check pool", () => {
     await expect(check).rejects.toThrow(
       /^Checking batch 7 of relayer 0xabc \(file:\/\/\/batches\/7\.json\) failed: [^.]*1\.5[^.]*\.$/,
     );
-    // The worker survives its caller's error.
-    expect((await checker.check({ bytes, batch, domain: DOMAIN, check: { mode: "full" } }, "batch 7")).ok).toBe(true);
+    // The worker survives its caller's error (the failed check kept the bytes it was handed).
+    const again = batchOf(receipts).bytes;
+    expect(
+      (await checker.check({ bytes: again, batch, domain: DOMAIN, check: { mode: "full" } }, "batch 7")).result.ok,
+    ).toBe(true);
+    // Bytes already moved do not hang the pool: they are an empty file, which is not the batch's.
+    expect((await checker.check({ bytes, batch, domain: DOMAIN, check: { mode: "full" } }, "batch 7")).result).toEqual({
+      ok: false,
+      reason: "file bytes do not hash to the on-chain dataHash",
+    });
+  });
+
+  it("copies bytes that share their buffer instead of moving what is not theirs", async () => {
+    const { bytes, batch } = batchOf(receipts);
+    const shared = new Uint8Array(bytes.length + 8);
+    shared.set(bytes, 8);
+    const view = shared.subarray(8);
+    const { result, bytes: back } = await checker.check(
+      { bytes: view, batch, domain: DOMAIN, check: { mode: "full" } },
+      "batch 7",
+    );
+    expect(result.ok).toBe(true);
+    expect(view).toEqual(bytes);
+    expect(back).toEqual(bytes);
   });
 
   it("rejects work after close instead of hanging", async () => {

@@ -57,7 +57,8 @@ describe("sampled receipt verification", () => {
       pool,
       checker,
       verification,
-      fetchBatch: async (batch) => epoch.files.get(batch.dataURI)!,
+      // The collector moves the bytes to a worker thread: hand it a copy of the kept file.
+      fetchBatch: async (batch) => epoch.files.get(batch.dataURI)!.slice(),
       fetchDatasetVersion: async (version) => epoch.files.get(version.uri)!,
     });
   const sampled = (seed: Hex): ReceiptVerification => ({ mode: "sampled", seed, perBatch: SAMPLES });

@@ -1,6 +1,14 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
-import { type BatchFile, BatchFileError, batchTree, parseBatchFile } from "../../protocol/batch-file";
+import {
+  type BatchFile,
+  BatchFileError,
+  type BatchFileHeader,
+  batchTree,
+  batchTreeFromBytes,
+  parseBatchFile,
+} from "../../protocol/batch-file";
 import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
+import { readBatchFileColumns } from "./batch-file-columns";
 import { type ReceiptColumns, packReceipts } from "./receipt-columns";
 import { sampleIndexes } from "./sample-indexes";
 import type { WasmKeccak } from "./wasm-keccak";
@@ -40,15 +48,22 @@ export type CheckBatchFileReturnType =
       sampleHashesMatch: boolean;
     };
 
-function headerMismatch(file: BatchFile, batch: CommittedBatch, domain: LedgerDomain): string | null {
+function headerMismatch(
+  file: BatchFileHeader,
+  count: number,
+  batch: CommittedBatch,
+  domain: LedgerDomain,
+): string | null {
   if (file.chainId !== BigInt(domain.chainId)) return "chain id";
   if (!isAddressEqual(file.ledger, domain.ledger)) return "ledger";
   if (!isAddressEqual(file.relayer, batch.relayer)) return "relayer";
   if (file.batchId !== batch.batchId) return "batch id";
   if (file.epoch !== batch.epoch) return "epoch";
-  if (file.receipts.length !== batch.count) return "receipt count";
+  if (count !== batch.count) return "receipt count";
   return null;
 }
+
+const ROOT_MISMATCH = { ok: false, reason: "recomputed Merkle root differs from the on-chain root" } as const;
 
 /**
  * Everything about one batch file that needs only the file and its on-chain commitment: the bytes
@@ -61,6 +76,24 @@ export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: Was
   const { bytes, batch, domain, check } = parameters;
   if (keccak.file(bytes) !== batch.dataHash.toLowerCase())
     return { ok: false, reason: "file bytes do not hash to the on-chain dataHash" };
+  // Sampled mode reads a file written as relayers write it straight into columns (no receipt
+  // objects, hashes kept as bytes); full mode, and any file that reader is unsure of, takes
+  // parseBatchFile, which gives the same columns and names what is wrong.
+  const read = check.mode === "sampled" ? readBatchFileColumns(bytes) : null;
+  if (read !== null && check.mode === "sampled") {
+    const header = headerMismatch(read.header, read.columns.count, batch, domain);
+    if (header !== null) return headerDiffers(header);
+    // The relayer committed these bytes; the root it committed must be the tree of their hashes.
+    if (batchTreeFromBytes(read.hashes, keccak.into).root !== batch.root.toLowerCase()) return ROOT_MISMATCH;
+    const picks = sampleIndexes(check.seed, batch.relayer, batch.batchId, read.columns.count, check.perBatch);
+    const sampled = picks.map((i) => read.signedReceipt(i));
+    return {
+      ok: true,
+      columns: read.columns,
+      signatures: sampled.map((r) => ({ hash: r.hash, signature: r.signature })),
+      sampleHashesMatch: sampled.every((r) => hashReceipt(r.receipt, domain) === r.hash),
+    };
+  }
   let file: BatchFile;
   try {
     file = parseBatchFile(bytes);
@@ -68,18 +101,16 @@ export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: Was
     if (!(error instanceof BatchFileError)) throw error;
     return { ok: false, reason: `malformed batch file: ${error.reason}` };
   }
-  const header = headerMismatch(file, batch, domain);
-  if (header !== null) return { ok: false, reason: `the file's ${header} differs from the on-chain batch` };
-  const rootMismatch = { ok: false, reason: "recomputed Merkle root differs from the on-chain root" } as const;
+  const header = headerMismatch(file, file.receipts.length, batch, domain);
+  if (header !== null) return headerDiffers(header);
   if (check.mode === "sampled") {
-    // The relayer committed these bytes; the root it committed must be the tree of their hashes.
     if (
       batchTree(
         file.receipts.map((r) => r.hash),
         keccak.into,
       ).root !== batch.root.toLowerCase()
     )
-      return rootMismatch;
+      return ROOT_MISMATCH;
     const picks = sampleIndexes(check.seed, batch.relayer, batch.batchId, file.receipts.length, check.perBatch);
     return {
       ok: true,
@@ -89,11 +120,15 @@ export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: Was
     };
   }
   const recomputed = file.receipts.map((r) => hashReceipt(r.receipt, domain));
-  if (batchTree(recomputed, keccak.into).root !== batch.root.toLowerCase()) return rootMismatch;
+  if (batchTree(recomputed, keccak.into).root !== batch.root.toLowerCase()) return ROOT_MISMATCH;
   return {
     ok: true,
     columns: packReceipts(file.receipts),
     signatures: file.receipts.map((r, i) => ({ hash: recomputed[i]!, signature: r.signature })),
     sampleHashesMatch: true,
   };
+}
+
+function headerDiffers(field: string): CheckBatchFileReturnType {
+  return { ok: false, reason: `the file's ${field} differs from the on-chain batch` };
 }

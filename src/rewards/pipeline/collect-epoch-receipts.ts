@@ -83,7 +83,10 @@ export type CollectEpochReceiptsParameters = {
   pool: SignaturePool;
   /** Checks the batch files on worker threads (file hash, parsing, header, root). */
   checker: BatchCheckPool;
-  /** The bytes of a batch's file (rewards-pipeline passes PublicDataSource.batchFile: mirrors, then its data URI). */
+  /**
+   * The bytes of a batch's file (rewards-pipeline passes PublicDataSource.batchFile: mirrors, then
+   * its data URI). They are moved to a worker thread (BatchCheckPool.check): return bytes nobody keeps.
+   */
   fetchBatch: (batch: BatchEvent) => Promise<Uint8Array>;
   /** Default `{ mode: "full" }`. */
   verification?: ReceiptVerification;
@@ -160,7 +163,11 @@ export async function collectEpochReceipts(
     );
   const prepare = (batch: BatchEvent): Promise<Prepared> =>
     parameters.fetchBatch(batch).then(
-      async (bytes) => ({ fetched: { ok: true, bytes }, checked: await check(batch, bytes, verification.mode) }),
+      async (fetchedBytes) => {
+        // The worker hands the bytes back: a failed sample checks them again in full.
+        const { result, bytes } = await check(batch, fetchedBytes, verification.mode);
+        return { fetched: { ok: true, bytes }, checked: result };
+      },
       (error: unknown) => ({ fetched: { ok: false, error }, checked: null }),
     );
 
@@ -235,7 +242,7 @@ export async function collectEpochReceipts(
         parameters.onProgress?.(
           `epoch ${epoch}: a sampled receipt of batch ${batch.batchId} (${batch.relayer}) failed; verifying the whole batch`,
         );
-        result = await check(batch, fetched.bytes, "full");
+        ({ result } = await check(batch, fetched.bytes, "full"));
         if (!result.ok) {
           reject("tampered", result.reason);
           continue;

@@ -20,11 +20,13 @@ const COLUMN_OF_TYPE = {
   address: "payer",
 } as const satisfies Record<ReceiptField["type"], string>;
 
-const FIELDS = receiptTypes.InferenceReceipt.map((f) => ({ name: f.name, column: COLUMN_OF_TYPE[f.type] }));
+/** The receipt fields in the protocol's order (the batch file's order too), each with its column. */
+export const FIELDS = receiptTypes.InferenceReceipt.map((f) => ({ name: f.name, column: COLUMN_OF_TYPE[f.type] }));
 const WORD_FIELDS = FIELDS.filter((f) => f.column === "word").map((f) => f.name as WordField);
 const INTEGER_FIELDS = FIELDS.filter((f) => f.column === "integer").map((f) => f.name as IntegerField);
-const ROW_BYTES = 32 * WORD_FIELDS.length;
-const INTEGERS = INTEGER_FIELDS.length;
+/** Bytes of `words` per row, and entries of `integerIds` per row. */
+export const ROW_BYTES = 32 * WORD_FIELDS.length;
+export const INTEGERS = INTEGER_FIELDS.length;
 
 /**
  * The receipts of one batch in columns: each bytes32 field as bytes, each integer field as an index
@@ -45,7 +47,8 @@ export type ReceiptColumns = {
   attributions: Map<number, readonly AttributedEntry[]>;
 };
 
-class Interner<T> {
+/** Ids in order of first appearance: the columns' `integers` and `payers`. */
+export class Interner<T> {
   private readonly index = new Map<T, number>();
   readonly values: T[] = [];
   id(value: T): number {
