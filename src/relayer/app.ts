@@ -1,11 +1,11 @@
 import express, { type Express } from "express";
-import helmet from "helmet";
 import pino, { type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Hex } from "viem";
 import { errorHandler, notFoundHandler } from "./http/errors-middleware";
 import { createRateLimit, ipKey } from "./http/rate-limit";
 import { genRequestId } from "./http/request-id";
+import { securityHeaders } from "./http/security-headers";
 import { type RelayerMetrics, createMetrics } from "./metrics";
 import {
   type Clock,
@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     res.on("finish", () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
