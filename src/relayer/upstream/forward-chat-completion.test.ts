@@ -121,6 +121,20 @@ describe("forwardChatCompletion", () => {
     expect(stub.received).toHaveLength(0);
   });
 
+  it("holds an endpoint it already called to each call's own policy", async () => {
+    const stub = await startStub(json(200, completion));
+    // The same endpoint string, accepted (and remembered) under one policy, then called under others.
+    await call(stub.port);
+    const error = await rejection(call(stub.port, { policy: createEndpointPolicy() }));
+    expect(error).toMatchObject({ code: "upstream_blocked", reason: "loopback" });
+    const closedPort = createEndpointPolicy({ allowLoopback: true, blockedPorts: [stub.port] });
+    expect(await rejection(call(stub.port, { policy: closedPort }))).toMatchObject({
+      code: "upstream_invalid_endpoint",
+    });
+    await call(stub.port);
+    expect(stub.received).toHaveLength(2);
+  });
+
   it("blocks a hostname that resolves to a private address", async () => {
     const resolver: Resolver = async () => [{ address: "10.0.0.5", family: 4 }];
     const error = await rejection(call(80, { endpoint: "http://evil.example", resolver }));
