@@ -1,5 +1,7 @@
-import { type Hex, hexToBigInt } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import fc from "fast-check";
+import { signRecoverable } from "tiny-secp256k1";
+import { type Hex, bytesToHex, hexToBigInt, hexToBytes } from "viem";
+import { generatePrivateKey, privateKeyToAccount, sign } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { type InferenceReceipt, UserKind, ZERO_BYTES32, hashReceipt, recoverReceiptSigner } from "../../protocol";
 import { canonicalJson, canonicalJsonHash } from "../../protocol/canonical-json";
@@ -42,6 +44,28 @@ describe("receipt signer", () => {
       expect(s <= 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n).toBe(true);
     }
     expect(signer.address).toBe(privateKeyToAccount(key).address);
+  });
+
+  it("writes the very signature viem's sign gives for the receipt hash (same nonce, low s, v = 27 + parity)", async () => {
+    const receipts = Array.from({ length: 20 }, (_, i) => receipt(200 + i));
+    const signed = await signer.signReceipts(receipts);
+    for (const s of signed) expect(s.signature).toBe(await sign({ hash: s.hash, privateKey: key, to: "hex" }));
+  });
+
+  it("signs as viem does for any key and hash (the WebAssembly libsecp256k1 the workers use)", async () => {
+    const scalar = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((b) => {
+      const n = hexToBigInt(bytesToHex(b));
+      return n > 0n && n < 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    });
+    await fc.assert(
+      fc.asyncProperty(scalar, fc.uint8Array({ minLength: 32, maxLength: 32 }), async (privateKey, hash) => {
+        const { signature, recoveryId } = signRecoverable(hash, privateKey);
+        const ours = bytesToHex(signature) + (27 + recoveryId).toString(16);
+        expect(ours).toBe(await sign({ hash: bytesToHex(hash), privateKey: bytesToHex(privateKey), to: "hex" }));
+        expect(hexToBytes(ours as Hex)).toHaveLength(65);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("serves concurrent callers on several threads", async () => {

@@ -66,7 +66,7 @@ export function createReceiptSigner(params: CreateReceiptSignerParameters): Rece
   const receiptDigestPath = require.resolve("../../protocol/receipt-digest");
   const workerData = {
     viemPath: require.resolve("viem"),
-    viemAccountsPath: require.resolve("viem/accounts"),
+    secp256k1Path: require.resolve("tiny-secp256k1"),
     keccakPath: require.resolve("../../protocol/keccak"),
     receiptDigestPath,
     // Only resolved when running from source: the compiled build must not need ts-node.
