@@ -15,8 +15,8 @@ export type UserUsage = {
   userId: Hex;
   userKind: UserKind;
   calls: number;
-  /** Day index (from epochStart) → calls that day. */
-  days: Map<number, number>;
+  /** Day indexes (from epochStart) the identity called the model on. */
+  days: ReadonlySet<number>;
   /** Deployment id → calls it served this user. */
   deployments: Map<bigint, number>;
   /** Lower-case payer → calls it paid for: the identity is clustered with the first payer in address order. */
@@ -33,6 +33,53 @@ export type UserUsage = {
 export type ModelUsage = { calls: number; users: Map<string, UserUsage> };
 
 export type UsageAggregate = { receipts: number; models: Map<bigint, ModelUsage> };
+
+/**
+ * A UserUsage while receipts are still counted, laid out for the per-receipt path: its days as bits
+ * of one number and its first deployment and payer inline (most identities use one of each), so a
+ * receipt touches this one object instead of three maps. `finish` turns it into a UserUsage.
+ */
+type Tally = {
+  identity: UserIdentity;
+  userId: Hex;
+  userKind: UserKind;
+  calls: number;
+  dayBits: number;
+  /** Days beyond the bits (day index ≥ DAY_BITS); null until one is seen. */
+  moreDays: Set<number> | null;
+  deployment: bigint;
+  deploymentCalls: number;
+  moreDeployments: Map<bigint, number> | null;
+  payer: string;
+  payerCalls: number;
+  morePayers: Map<string, number> | null;
+  fees: bigint;
+  citations: Map<string, { entry: CreditedEntry; units: bigint }>;
+};
+
+/** Day indexes kept as bits of a tally's `dayBits` (a 7-day epoch needs 7). */
+const DAY_BITS = 30;
+
+function toUserUsage(t: Tally): UserUsage {
+  const days = new Set<number>();
+  for (let d = 0; d < DAY_BITS; d++) if ((t.dayBits & (1 << d)) !== 0) days.add(d);
+  for (const d of t.moreDays ?? []) days.add(d);
+  const deployments = new Map([[t.deployment, t.deploymentCalls]]);
+  for (const [id, calls] of t.moreDeployments ?? []) deployments.set(id, calls);
+  const payers = new Map([[t.payer, t.payerCalls]]);
+  for (const [payer, calls] of t.morePayers ?? []) payers.set(payer, calls);
+  return {
+    identity: t.identity,
+    userId: t.userId,
+    userKind: t.userKind,
+    calls: t.calls,
+    days,
+    deployments,
+    payers,
+    fees: t.fees,
+    citations: t.citations,
+  };
+}
 
 /** The epoch a UsageAggregator counts receipts of. */
 export type UsageWindow = { epoch: bigint; epochStart: bigint; epochEnd: bigint; dayLengthSeconds: bigint };
@@ -53,12 +100,12 @@ function receiptLabel(receipt: RewardReceipt): string {
  * does not depend on the order receipts are added in.
  */
 export class UsageAggregator {
-  private readonly models = new Map<bigint, ModelUsage>();
+  private readonly models = new Map<bigint, { calls: number; users: Map<string, Tally> }>();
   // A million receipts name a few hundred thousand users and a few payers: each distinct user id
   // and payer is checked and normalized once, then found by its string (one map per user kind).
   private readonly identities = new Map<number, Map<string, UserIdentity>>();
   private readonly payers = new Map<string, string>();
-  private readonly pending: { user: UserUsage; model: PreparedModel; attribution: readonly AttributedEntry[] }[] = [];
+  private readonly pending: { user: Tally; model: PreparedModel; attribution: readonly AttributedEntry[] }[] = [];
   private count = 0;
   private finished = false;
   // Day index by plain number arithmetic where the window allows it (exact below 2^53); bigint otherwise.
@@ -133,9 +180,14 @@ export class UsageAggregator {
         userId,
         userKind,
         calls: 0,
-        days: new Map(),
-        deployments: new Map(),
-        payers: new Map(),
+        dayBits: 0,
+        moreDays: null,
+        deployment: deploymentId,
+        deploymentCalls: 0,
+        moreDeployments: null,
+        payer,
+        payerCalls: 0,
+        morePayers: null,
         fees: 0n,
         citations: new Map(),
       };
@@ -144,17 +196,28 @@ export class UsageAggregator {
     this.count++;
     modelUsage.calls++;
     user.calls++;
-    user.days.set(day, (user.days.get(day) ?? 0) + 1);
-    user.deployments.set(deploymentId, (user.deployments.get(deploymentId) ?? 0) + 1);
-    user.payers.set(payer, (user.payers.get(payer) ?? 0) + 1);
-    user.fees += fee;
+    if (day < DAY_BITS) user.dayBits |= 1 << day;
+    else (user.moreDays ??= new Set()).add(day);
+    if (deploymentId === user.deployment) user.deploymentCalls++;
+    else {
+      const more = (user.moreDeployments ??= new Map());
+      more.set(deploymentId, (more.get(deploymentId) ?? 0) + 1);
+    }
+    if (payer === user.payer) user.payerCalls++;
+    else {
+      const more = (user.morePayers ??= new Map());
+      more.set(payer, (more.get(payer) ?? 0) + 1);
+    }
+    if (fee !== 0n) user.fees += fee;
     const attribution = receipt.attribution;
     if (attribution !== undefined && attribution.length > 0) this.pending.push({ user, model, attribution });
   }
 
-  /** Every (model, user) pair counted so far, each with the user id and kind of its first receipt. */
-  *pairs(): Generator<{ modelId: bigint; user: UserUsage }> {
-    for (const [modelId, { users }] of this.models) for (const user of users.values()) yield { modelId, user };
+  /** Every (model, identity) pair counted so far, with the user id and kind of its first receipt. */
+  *pairs(): Generator<{ modelId: bigint; identity: UserIdentity; userId: Hex; userKind: UserKind }> {
+    for (const [modelId, { users }] of this.models) {
+      for (const { identity, userId, userKind } of users.values()) yield { modelId, identity, userId, userKind };
+    }
   }
 
   /** The attribution lists of the receipts counted so far that cite entries, in the order added. */
@@ -175,7 +238,13 @@ export class UsageAggregator {
         user.citations.set(entry.key, cited);
       }
     }
-    return { receipts: this.count, models: this.models };
+    const models = new Map<bigint, ModelUsage>();
+    for (const [modelId, { calls, users }] of this.models) {
+      const usages = new Map<string, UserUsage>();
+      for (const [key, tally] of users) usages.set(key, toUserUsage(tally));
+      models.set(modelId, { calls, users: usages });
+    }
+    return { receipts: this.count, models };
   }
 
   private payerKey(receipt: RewardReceipt): string {

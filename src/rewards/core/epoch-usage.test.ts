@@ -116,4 +116,46 @@ describe("EpochUsage", () => {
       expect(users.map((u) => [...u.days.keys()])).toEqual([[0], [0], [1], [5], [9]]);
     }
   });
+
+  it("keeps every day, deployment and payer of an identity, past the first and beyond the inline day bits", () => {
+    const twoDeployments = [
+      model(1n, addr(101), [
+        [11n, addr(111)],
+        [12n, addr(112)],
+      ]),
+    ];
+    const aggregator = new UsageAggregator(prepareRegistry(twoDeployments), {
+      epoch: EPOCH,
+      epochStart: EPOCH_START,
+      epochEnd: EPOCH_END,
+      dayLengthSeconds: 3_600n,
+    });
+    const calls: [hour: bigint, deployment: bigint, payer: number][] = [
+      [0n, 11n, 1],
+      [29n, 12n, 2],
+      [30n, 11n, 1],
+      [31n, 11n, 3],
+      [100n, 12n, 2],
+      [100n, 11n, 1],
+    ];
+    for (const [hour, deployment, payer] of calls) {
+      aggregator.add({
+        ...receipt({ model: 1n, deployment, user: addr(1), payer: addr(payer), fee: 5n }),
+        timestamp: EPOCH_START + hour * 3_600n,
+      });
+    }
+    const user = [...aggregator.finish(new Map()).models.get(1n)!.users.values()][0]!;
+    expect(user.calls).toBe(6);
+    expect([...user.days].sort((a, b) => a - b)).toEqual([0, 29, 30, 31, 100]);
+    expect([...user.deployments]).toEqual([
+      [11n, 4],
+      [12n, 2],
+    ]);
+    expect([...user.payers]).toEqual([
+      [addr(1).toLowerCase(), 3],
+      [addr(2).toLowerCase(), 2],
+      [addr(3).toLowerCase(), 1],
+    ]);
+    expect(user.fees).toBe(30n);
+  });
 });

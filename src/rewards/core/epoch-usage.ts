@@ -40,8 +40,8 @@ export class EpochUsage {
 
   /** This epoch's (model, identity) pairs so far, each named by the user id and kind of its first receipt. */
   *activity(): Generator<EpochActivityPair> {
-    for (const { modelId, user } of this.aggregator.pairs())
-      yield { modelId, identityKey: user.identity.key, userId: user.userId, userKind: user.userKind };
+    for (const { modelId, identity, userId, userKind } of this.aggregator.pairs())
+      yield { modelId, identityKey: identity.key, userId, userKind };
   }
 
   /** The attribution lists of the receipts added so far that cite entries, in the order added. */
