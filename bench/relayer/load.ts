@@ -62,7 +62,14 @@ export async function runLoad(params: LoadParameters): Promise<LoadResult> {
   // Open loop keeps to 32 connections too (later requests wait for one, their latency still counts
   // from their scheduled start): a stalled server must not push the client past the relayer's
   // per-IP connection cap.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: "concurrency" in shape ? shape.concurrency : 32 });
+  // FIFO hands out the longest-idle socket first, so at half load every pooled socket stays busy:
+  // with the default LIFO the deepest ones sat idle past the server's 5 s keep-alive timeout and one
+  // was reused just as the relayer closed it (a full run failed on that read ECONNRESET).
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: "concurrency" in shape ? shape.concurrency : 32,
+    scheduling: "fifo",
+  });
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
