@@ -13,7 +13,7 @@ import { type CommittedBatch, checkBatchFile } from "../../src/rewards/pipeline/
 import { loadWasmKeccak } from "../../src/rewards/pipeline/wasm-keccak";
 import { type BatchCheckPool, createBatchCheckPool } from "../../src/rewards/pipeline/batch-check-pool";
 import { ZERO_BYTES32 } from "../../src/protocol";
-import { columnReceipt } from "../../src/rewards/pipeline/receipt-columns";
+import { columnReceipt } from "./helpers/column-receipt";
 
 const DOMAIN: LedgerDomain = { chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
 const RELAYER: Address = getAddress(keccak256(toHex("relayer")).slice(0, 42));

@@ -187,22 +187,3 @@ export class ColumnRow implements RewardReceipt {
     return bytes32ToHex(this.columns.words, attributionHashAt(this.row));
   }
 }
-
-/**
- * A row as a receipt, fields in the protocol's order (a flat hex string per word: the core keys maps
- * by them), with its attribution list when it cites entries.
- */
-export function columnReceipt(columns: ReceiptColumns, row: number): RewardReceipt {
-  const receipt: Record<string, unknown> = {};
-  let word = 0;
-  let integer = 0;
-  for (const { name, column } of FIELDS) {
-    if (column === "word") receipt[name] = bytes32ToHex(columns.words, row * ROW_BYTES + 32 * word++);
-    else if (column === "integer") receipt[name] = columns.integers[columns.integerIds[row * INTEGERS + integer++]!];
-    else if (column === "userKind") receipt[name] = columns.userKinds[row] as UserKind;
-    else receipt[name] = columns.payers[columns.payerIds[row]!];
-  }
-  const attribution = columns.attributions.get(row);
-  if (attribution !== undefined) receipt.attribution = attribution;
-  return receipt as RewardReceipt;
-}

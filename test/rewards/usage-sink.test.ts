@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { AttributedEntry } from "../../protocol/attribution";
-import { addr, input, model, receipt } from "../core/__fixtures__/epoch";
-import { EpochUsage } from "../core";
-import { ColumnRow, columnReceipt, packReceipts } from "./receipt-columns";
-import { addToUsage } from "./usage-sink";
+import type { AttributedEntry } from "../../src/protocol/attribution";
+import { addr, input, model, receipt } from "../../src/rewards/core/__fixtures__/epoch";
+import { EpochUsage } from "../../src/rewards/core";
+import { ColumnRow, packReceipts } from "../../src/rewards/pipeline/receipt-columns";
+import { addToUsage } from "../../src/rewards/pipeline/usage-sink";
+import { columnReceipt } from "./helpers/column-receipt";
 
 const cites = (entryId: string): AttributedEntry[] => [{ contentHash: `0x${"ab".repeat(32)}`, entryId }];
 
