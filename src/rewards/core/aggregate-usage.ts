@@ -130,7 +130,8 @@ export class UsageAggregator {
 
   /** Counts one receipt; throws a RewardsInputError naming it when it cannot belong to the epoch. */
   add(receipt: RewardReceipt): void {
-    if (this.finished) throw new RewardsInputError("Usage was already finished; no receipt can be added.");
+    if (this.finished)
+      throw new RewardsInputError("These receipts were already turned into rewards; no receipt can be added.");
     const { epoch, epochStart, epochEnd } = this.window;
     if (receipt.epoch !== epoch)
       throw new RewardsInputError(`${receiptLabel(receipt)} belongs to epoch ${String(receipt.epoch)}, not ${epoch}.`);
@@ -227,7 +228,10 @@ export class UsageAggregator {
 
   /** Resolves the waiting citations against `entries` and returns the aggregate; no receipt can be added after. */
   finish(entries: DatasetEntryIndex): UsageAggregate {
-    if (this.finished) throw new RewardsInputError("Usage was already finished.");
+    if (this.finished)
+      throw new RewardsInputError(
+        "These receipts were already turned into rewards once; count them again for another computation.",
+      );
     this.finished = true;
     for (const { user, model, attribution } of this.pending) {
       const { valid, credited } = resolveCitations(entries, model, attribution);

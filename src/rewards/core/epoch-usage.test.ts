@@ -78,6 +78,15 @@ describe("EpochUsage", () => {
     expect([...usage.attributionLists()]).toEqual([[{ contentHash: V1, entryId: "x" }]]);
   });
 
+  it("is turned into rewards once, and takes no receipt after", () => {
+    const i = input({ registry });
+    const usage = new EpochUsage(i);
+    usage.add(receipt({ model: 1n, deployment: 11n, user: addr(1) }));
+    computeEpochRewards({ ...i, receipts: usage });
+    expect(() => computeEpochRewards({ ...i, receipts: usage })).toThrow(/already turned into rewards once/);
+    expect(() => usage.add(receipt({ model: 1n, deployment: 11n, user: addr(2) }))).toThrow(/no receipt can be added/);
+  });
+
   it("refuses an input it was not counted for", () => {
     const i = input({ registry });
     const usage = new EpochUsage(i);
