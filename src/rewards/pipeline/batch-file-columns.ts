@@ -12,7 +12,7 @@ import { bytes32ToHex } from "../../protocol/merkle";
 import { UserKind } from "../../protocol/receipt";
 import { type SignedReceipt, attributionFromJsonFast, signedReceiptFromJsonFast } from "../../protocol/receipt-json";
 import * as receiptColumns from "./receipt-columns";
-import { Interner, type ReceiptColumns } from "./receipt-columns";
+import { Interner, type ReceiptColumns, integerColumn, wordOffset } from "./receipt-columns";
 
 /** A batch file read straight into columns (readBatchFileColumns). */
 export type BatchFileColumns = {
@@ -50,6 +50,8 @@ const STEPS = [
 });
 // Copied once: a transpiled import is a property read through a getter, in a loop run a million times.
 const { ROW_BYTES, INTEGERS } = receiptColumns;
+const FEE = integerColumn("fee");
+const attributionHashAt = wordOffset("attributionHash");
 const STEP_LITERALS = STEPS.map((s) => s.literal);
 const STEP_KINDS = STEPS.map((s) => s.kind);
 const RECEIPT_END = ascii('"}');
@@ -209,10 +211,10 @@ export function readBatchFileColumns(bytes: Uint8Array): BatchFileColumns | null
         at += 130;
       }
     }
-    // The fee is the last integer field; totals are summed per payer for the settlement check.
-    const fee = integers[integerIds[row * INTEGERS + INTEGERS - 1]!]!;
+    // Fees are summed per payer for the settlement check.
+    const fee = integers[integerIds[row * INTEGERS + FEE]!]!;
     if (fee !== 0n) feeTotals[payerIds[row]!] = (feeTotals[payerIds[row]!] ?? 0n) + fee;
-    const attributionAt = row * ROW_BYTES + ROW_BYTES - 32;
+    const attributionAt = attributionHashAt(row);
     if (matches(ATTRIBUTION_START, at)) {
       // Entry ids and content hashes hold no "]", so the first one closes the list (JSON.parse
       // fails on the slice otherwise).

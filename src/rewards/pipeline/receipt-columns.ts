@@ -95,12 +95,17 @@ export function packReceipts(
   };
 }
 
+/** Which of a row's `INTEGERS` entries in `integerIds` holds `field`. */
+export function integerColumn(field: IntegerField): number {
+  return INTEGER_FIELDS.indexOf(field);
+}
+
 /**
  * Reads one integer field of any row. Readers are made once per field, outside the loops over a
  * million rows: the field's column is found when the reader is made, not on every read.
  */
 export function integerReader(field: IntegerField): (columns: ReceiptColumns, row: number) => bigint {
-  const k = INTEGER_FIELDS.indexOf(field);
+  const k = integerColumn(field);
   return (columns, row) => columns.integers[columns.integerIds[row * INTEGERS + k]!]!;
 }
 
