@@ -4,6 +4,7 @@ import type { LedgerDomain } from "../../protocol/receipt";
 import {
   type EpochRewardsResult,
   type RewardParams,
+  type RegistryModel,
   type RetentionRecord,
   EpochUsage,
   computeEpochRewards,
@@ -67,19 +68,40 @@ export type ComputeEpochFromHistoryReturnType = {
   datasets: DatasetVersionInput[];
 };
 
+export type CountEpochReceiptsParameters = Pick<
+  ComputeEpochFromHistoryParameters,
+  | "epoch"
+  | "window"
+  | "history"
+  | "domain"
+  | "params"
+  | "pool"
+  | "checker"
+  | "verification"
+  | "fetchBatch"
+  | "skipUnavailableBatches"
+  | "onProgress"
+>;
+
+export type CountEpochReceiptsReturnType = {
+  registry: RegistrySnapshot;
+  /** The registry as the core takes it: the object `usage` was counted for. */
+  models: RegistryModel[];
+  usage: EpochUsage;
+  collected: CollectEpochReceiptsReturnType;
+};
+
 /**
- * One epoch from its chain facts, batch files and the dataset version files its answers cite:
- * collect and check the receipts, rebuild the core's inputs as of the epoch's end (contributor
- * credits included), run the pure core, and build the cumulative tree. The
- * pipeline calls it after reading the chain; the rewards-epoch bench calls it on facts from disk.
+ * Collects and checks an epoch's receipts and counts the accepted ones into an EpochUsage as their
+ * batches come in, while the workers check the next files. The rewards computation goes on from
+ * here; recollecting an earlier epoch's retention activity needs only this.
  */
-export async function computeEpochFromHistory(
-  parameters: ComputeEpochFromHistoryParameters,
-): Promise<ComputeEpochFromHistoryReturnType> {
+export async function countEpochReceipts(
+  parameters: CountEpochReceiptsParameters,
+): Promise<CountEpochReceiptsReturnType> {
   const { epoch, window, history, params } = parameters;
   const registry = registrySnapshot(history.models, window.end);
   const models = registry.toRegistry();
-  // Receipts are counted as their batches come in, while the workers check the next files.
   const usage = new EpochUsage({ epoch, epochStart: window.start, epochEnd: window.end, registry: models, params });
   const collected = await collectEpochReceipts({
     epoch,
@@ -97,6 +119,20 @@ export async function computeEpochFromHistory(
     onProgress: parameters.onProgress,
     accept: addToUsage(usage),
   });
+  return { registry, models, usage, collected };
+}
+
+/**
+ * One epoch from its chain facts, batch files and the dataset version files its answers cite:
+ * collect and check the receipts, rebuild the core's inputs as of the epoch's end (contributor
+ * credits included), run the pure core, and build the cumulative tree. The
+ * pipeline calls it after reading the chain; the rewards-epoch bench calls it on facts from disk.
+ */
+export async function computeEpochFromHistory(
+  parameters: ComputeEpochFromHistoryParameters,
+): Promise<ComputeEpochFromHistoryReturnType> {
+  const { epoch, window, history, params } = parameters;
+  const { registry, models, usage, collected } = await countEpochReceipts(parameters);
   const activity = epochActivity(usage);
   const retention = retentionHistory(parameters.lookback);
   const communities = communitiesSnapshot(history.communities, window.end);

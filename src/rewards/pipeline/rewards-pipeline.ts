@@ -4,13 +4,7 @@ import type { LedgerDomain } from "../../protocol/receipt";
 import { getEpochClock } from "../../sdk/actions/ledger/getEpochClock";
 import type { KhoClient } from "../../sdk/client";
 import { type CumulativeRewardTree, cumulativeAmounts } from "../../protocol/cumulative-tree";
-import {
-  type EpochRewardsResult,
-  type RewardParams,
-  type RewardParamsInput,
-  EpochUsage,
-  resolveRewardParams,
-} from "../core";
+import { type EpochRewardsResult, type RewardParams, type RewardParamsInput, resolveRewardParams } from "../core";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type ChainHistory, blockHash, loadChainHistory } from "./chain-history";
@@ -21,21 +15,17 @@ import {
   type DropCounts,
   type DropSample,
   type ReceiptVerification,
-  collectEpochReceipts,
 } from "./collect-epoch-receipts";
 import type { Mirror } from "../../protocol/mirror";
 import { createPublicDataSource } from "./public-data-source";
 import type { DatasetVersionInput } from "./dataset-credits";
-import { computeEpochFromHistory } from "./epoch-from-history";
+import { computeEpochFromHistory, countEpochReceipts } from "./epoch-from-history";
 import { loadWasmKeccak } from "./wasm-keccak";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
-import { registrySnapshot } from "./registry-snapshot";
-import { relayerAuthority } from "./relayer-authority";
 import { type EpochActivity, epochActivity, parseEpochActivity } from "./retention-activity";
 import { type BatchCheckPool, createBatchCheckPool } from "./batch-check-pool";
 import { type SignaturePool, createSignaturePool, defaultThreads } from "./signature-pool";
-import { addToUsage } from "./usage-sink";
 
 export type CreateRewardsPipelineParameters = {
   /** Read access is enough; the pipeline never sends a transaction. */
@@ -350,30 +340,18 @@ export function createRewardsPipeline(parameters: CreateRewardsPipelineParameter
 
   /** An epoch's (model, identity) pairs, from its receipts. */
   async function collectActivity(epoch: bigint, window: { start: bigint; end: bigint }): Promise<EpochActivity> {
-    const h = await history(epoch);
-    const registry = registrySnapshot(h.models, window.end);
-    const usage = new EpochUsage({
+    const { usage } = await countEpochReceipts({
       epoch,
-      epochStart: window.start,
-      epochEnd: window.end,
-      registry: registry.toRegistry(),
-      params,
-    });
-    await collectEpochReceipts({
-      epoch,
-      epochStart: window.start,
-      epochEnd: window.end,
+      window,
+      history: await history(epoch),
       domain,
-      batches: h.batches.filter((b) => b.epoch === epoch),
-      registry,
-      relayers: relayerAuthority(h.relayers),
+      params,
       pool: getPool(),
       checker: getChecker(),
-      fetchBatch: (batch) => source.batchFile(batch),
       verification: await verificationOf(epoch),
+      fetchBatch: (batch) => source.batchFile(batch),
       skipUnavailableBatches: parameters.skipUnavailableBatches,
       onProgress: progress,
-      accept: addToUsage(usage),
     });
     return epochActivity(usage);
   }
