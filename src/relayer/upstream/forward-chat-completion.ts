@@ -271,9 +271,10 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
   // One signal ends everything in flight; `timedOut` records which of the two reasons fired.
   const controller = new AbortController();
   let timedOut = false;
-  // The request being sent. Aborting destroys it here rather than through http.request's `signal`
-  // option, whose per-request listener bookkeeping (addAbortSignal and finished()) was ~1.5% of the
-  // relayer's main thread (#13); as with the resolver, the abort's reason is the error.
+  // The request being sent (the latest attempt). Aborting destroys it here rather than through
+  // http.request's `signal` option, whose per-request listener bookkeeping (addAbortSignal and
+  // finished()) was ~1.5% of the relayer's main thread (#13); as with the resolver, the abort's
+  // reason is the error.
   let sending: ClientRequest | undefined;
   const abort = (reason: UpstreamError): void => {
     controller.abort(reason);
@@ -289,13 +290,12 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
     sending = started;
     if (controller.signal.aborted) started.destroy(controller.signal.reason);
   };
-  let request: ClientRequest | undefined;
   const close = (): void => {
     clearTimeout(timer);
     callerSignal?.removeEventListener("abort", onCallerAbort);
     // An unread or oversized body is simply dropped with its socket. A response read to its end has
     // already handed a keep-alive socket back to its pool, and destroy() no longer touches it.
-    request?.destroy();
+    sending?.destroy();
   };
   const translate = (error: unknown): UpstreamError => {
     // Our own errors are never side effects of the abort; anything else raised after it is the abort.
@@ -314,7 +314,7 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
       target.ip !== undefined
         ? { address: target.ip.address, family: target.ip.family }
         : await resolvePinned({ hostname: target.hostname, policy, resolver, signal: controller.signal });
-    const sent = await send(
+    const response = await send(
       target,
       pinned,
       payload,
@@ -324,8 +324,6 @@ async function openUpstreamCall(parameters: ForwardChatCompletionParameters, acc
       onRequest,
       parameters.connections,
     );
-    request = sent.request;
-    const { response } = sent;
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400) throw new UpstreamRedirectError(status, response.headers.location);
     if (status < 200 || status >= 300) throw new UpstreamHttpError(status);
@@ -431,8 +429,6 @@ function checkHeaders(headers: Readonly<Record<string, string>>): Record<string,
   return checked;
 }
 
-type Sent = { request: ClientRequest; response: IncomingMessage };
-
 /** Errors of a pooled socket the deployment closed while it sat idle: the request never reached it. */
 const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
@@ -445,7 +441,7 @@ function send(
   signal: AbortSignal,
   onRequest: (request: ClientRequest) => void,
   connections: UpstreamConnections | undefined,
-): Promise<Sent> {
+): Promise<IncomingMessage> {
   const https = target.protocol === "https:";
   const options: RequestOptions = {
     // Connecting to the IP itself means no resolver runs again between the policy check and connect(),
@@ -471,9 +467,9 @@ function send(
   // TLS must verify the certificate against the registered name, not the pinned IP. Node would derive
   // this from the Host header too; setting it keeps SNI and verification independent of that detail.
   if (https && target.ip === undefined) options.servername = target.hostname;
-  const attempt = (retryStale: boolean): Promise<Sent> =>
-    new Promise<Sent>((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(options, (response) => resolve({ request, response }));
+  const attempt = (retryStale: boolean): Promise<IncomingMessage> =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (https ? httpsRequest : httpRequest)(options, resolve);
       request.on("error", (error: NodeJS.ErrnoException) => {
         // A pooled socket the deployment closed just as it was reused fails before any answer; the
         // request never reached the deployment, so it is sent once more (the pool opens a new socket
