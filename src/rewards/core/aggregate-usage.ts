@@ -53,9 +53,19 @@ type Tally = {
   payer: string;
   payerCalls: number;
   morePayers: Map<string, number> | null;
-  fees: bigint;
+  /** The first call's fee and how many calls paid exactly it (a model's calls mostly pay its price). */
+  fee: bigint;
+  feeCalls: number;
+  /** Σ fee of the calls that paid another amount. */
+  otherFees: bigint;
   citations: Map<string, { entry: CreditedEntry; units: bigint }>;
 };
+
+/**
+ * Everything counted of one identity: the tallies of the models it called, found through the
+ * identity (a few models each) instead of through each model's map of every user.
+ */
+type Person = { identity: UserIdentity; tallies: Map<PreparedModel, Tally> };
 
 /** Day indexes kept as bits of a tally's `dayBits` (a 7-day epoch needs 7). */
 const DAY_BITS = 30;
@@ -76,7 +86,7 @@ function toUserUsage(t: Tally): UserUsage {
     days,
     deployments,
     payers,
-    fees: t.fees,
+    fees: t.fee * BigInt(t.feeCalls) + t.otherFees,
     citations: t.citations,
   };
 }
@@ -100,10 +110,12 @@ function receiptLabel(receipt: RewardReceipt): string {
  * does not depend on the order receipts are added in.
  */
 export class UsageAggregator {
-  private readonly models = new Map<bigint, { calls: number; users: Map<string, Tally> }>();
+  private readonly models = new Map<PreparedModel, { calls: number; users: Map<string, Tally> }>();
   // A million receipts name a few hundred thousand users and a few payers: each distinct user id
   // and payer is checked and normalized once, then found by its string (one map per user kind).
-  private readonly identities = new Map<number, Map<string, UserIdentity>>();
+  private readonly identities = new Map<number, Map<string, Person>>();
+  /** Identity key → its person: user ids of different kinds can name one identity. */
+  private readonly people = new Map<string, Person>();
   private readonly payers = new Map<string, string>();
   private readonly pending: { user: Tally; model: PreparedModel; attribution: readonly AttributedEntry[] }[] = [];
   private count = 0;
@@ -162,20 +174,23 @@ export class UsageAggregator {
     const userKind = receipt.userKind;
     let byId = this.identities.get(userKind);
     if (byId === undefined) this.identities.set(userKind, (byId = new Map()));
-    let identity = byId.get(userId);
-    if (identity === undefined) {
-      identity = userIdentity(userId, userKind);
-      byId.set(userId, identity);
+    let person = byId.get(userId);
+    if (person === undefined) {
+      const identity = userIdentity(userId, userKind);
+      person = this.people.get(identity.key);
+      if (person === undefined) this.people.set(identity.key, (person = { identity, tallies: new Map() }));
+      byId.set(userId, person);
     }
     const day = this.dayOf(timestamp);
 
-    let modelUsage = this.models.get(model.modelId);
+    let modelUsage = this.models.get(model);
     if (!modelUsage) {
       modelUsage = { calls: 0, users: new Map() };
-      this.models.set(model.modelId, modelUsage);
+      this.models.set(model, modelUsage);
     }
-    let user = modelUsage.users.get(identity.key);
+    let user = person.tallies.get(model);
     if (!user) {
+      const identity = person.identity;
       user = {
         identity,
         userId,
@@ -189,9 +204,12 @@ export class UsageAggregator {
         payer,
         payerCalls: 0,
         morePayers: null,
-        fees: 0n,
+        fee,
+        feeCalls: 0,
+        otherFees: 0n,
         citations: new Map(),
       };
+      person.tallies.set(model, user);
       modelUsage.users.set(identity.key, user);
     }
     this.count++;
@@ -209,14 +227,15 @@ export class UsageAggregator {
       const more = (user.morePayers ??= new Map());
       more.set(payer, (more.get(payer) ?? 0) + 1);
     }
-    if (fee !== 0n) user.fees += fee;
+    if (fee === user.fee) user.feeCalls++;
+    else user.otherFees += fee;
     const attribution = receipt.attribution;
     if (attribution !== undefined && attribution.length > 0) this.pending.push({ user, model, attribution });
   }
 
   /** Every (model, identity) pair counted so far, with the user id and kind of its first receipt. */
   *pairs(): Generator<{ modelId: bigint; identity: UserIdentity; userId: Hex; userKind: UserKind }> {
-    for (const [modelId, { users }] of this.models) {
+    for (const [{ modelId }, { users }] of this.models) {
       for (const { identity, userId, userKind } of users.values()) yield { modelId, identity, userId, userKind };
     }
   }
@@ -243,7 +262,7 @@ export class UsageAggregator {
       }
     }
     const models = new Map<bigint, ModelUsage>();
-    for (const [modelId, { calls, users }] of this.models) {
+    for (const [{ modelId }, { calls, users }] of this.models) {
       const usages = new Map<string, UserUsage>();
       for (const [key, tally] of users) usages.set(key, toUserUsage(tally));
       models.set(modelId, { calls, users: usages });

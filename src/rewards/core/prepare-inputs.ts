@@ -35,6 +35,18 @@ export function checkAddress(value: unknown, what: string): Address {
   return getAddress(value);
 }
 
+// A shape check only: where addresses are compared lower-case, a checksum (one keccak each, a
+// hundred thousand members) would be computed to be thrown away.
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Lower-case form of an address, or a RewardsInputError naming what it was meant to be. */
+export function lowerAddress(value: unknown, what: string): string {
+  if (typeof value !== "string" || !ADDRESS.test(value)) {
+    throw new RewardsInputError(`${what} ${String(value)} is not a 20-byte hex address.`);
+  }
+  return value.toLowerCase();
+}
+
 export function checkId(value: unknown, what: string): bigint {
   if (typeof value !== "bigint" || value <= 0n)
     throw new RewardsInputError(`${what} ${String(value)} is not a positive bigint id.`);
@@ -104,7 +116,7 @@ export function prepareCommunities(communities: ReadonlyMap<bigint, CommunitySta
       throw new RewardsInputError(`Recognition of community ${communityId} is not a boolean.`);
     }
     const members = new Set<string>();
-    for (const a of community.members) members.add(checkAddress(a, `Member of community ${communityId}`).toLowerCase());
+    for (const a of community.members) members.add(lowerAddress(a, `Member of community ${communityId}`));
     prepared.set(communityId, { recognized: community.recognized, members });
   }
   return prepared;

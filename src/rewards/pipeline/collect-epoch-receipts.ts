@@ -8,8 +8,9 @@ import { RewardsPipelineError } from "./errors";
 import type { RegistrySnapshot } from "./registry-snapshot";
 import type { RelayerAuthority } from "./relayer-authority";
 import { bytes32ToHex } from "../../protocol/merkle";
-import { type ReceiptColumns, integerReader, wordBuffer, wordOffset } from "./receipt-columns";
+import { type ReceiptColumns, integerReader, wordOffset } from "./receipt-columns";
 import type { SignaturePool } from "./signature-pool";
+import { WordSet } from "./word-set";
 
 /** Why a receipt did not count. Batch-level reasons count every receipt the chain says the batch holds. */
 export const DROP_REASONS = [
@@ -147,7 +148,7 @@ export async function collectEpochReceipts(
   };
   const outcomes: BatchOutcome[] = [];
   const seenHashes = new Set<string>();
-  const seenRequests = new Set<string>();
+  const seenRequests = new WordSet(parameters.batches.reduce((n, b) => n + b.count, 0));
   const check = (batch: BatchEvent, bytes: Uint8Array, mode: ReceiptVerification["mode"]) =>
     checker.check(
       {
@@ -252,10 +253,10 @@ export async function collectEpochReceipts(
     // Full verification: every signature recovered over the hash recomputed from the receipt's fields.
     const signers = outcome.verified === "sampled" ? null : await pool.recover(result.signatures);
     const { columns, signatures } = result;
-    const words = wordBuffer(columns);
+    const words = columns.words;
     const latestTimestamp = batch.timestamp + CLOCK_SKEW_TOLERANCE_SECONDS;
     // Why row i does not count, or null; made once per batch, not once per receipt.
-    const reasonOf = (i: number, requestKey: string, timestamp: bigint, hash: Hex | null): DropReason | null => {
+    const reasonOf = (i: number, requestAt: number, timestamp: bigint, hash: Hex | null): DropReason | null => {
       // A sampled batch's receipts are the submitting relayer's: it committed them on chain.
       const signer = signers === null ? batch.relayer : signers[i];
       if (!signer) return "bad_signature";
@@ -268,7 +269,7 @@ export async function collectEpochReceipts(
       if (timestamp > latestTimestamp) return "future_timestamp";
       // Equal hashes mean equal request ids, so the request id alone finds every duplicate; the
       // hash set is kept where hashes were recomputed, as the reference does.
-      if (seenRequests.has(requestKey) || (hash !== null && seenHashes.has(hash))) return "duplicate";
+      if (seenRequests.has(words, requestAt) || (hash !== null && seenHashes.has(hash))) return "duplicate";
       const model = registry.models.get(modelOf(columns, i));
       if (!model) return "unknown_model";
       const deployment = model.deployments.get(deploymentOf(columns, i));
@@ -278,13 +279,12 @@ export async function collectEpochReceipts(
     };
     const accepted: number[] = [];
     for (let i = 0; i < columns.count; i++) {
-      // Request ids are compared as their 32 bytes in a one-byte string: made natively, half the
-      // length of hex; the hex is written only for the few that are dropped.
+      // Request ids are compared as their 32 bytes where they lie; the hex is written only for the
+      // few that are dropped.
       const at = requestIdAt(i);
-      const requestKey = words.toString("latin1", at, at + 32);
       const timestamp = timestampOf(columns, i);
       const hash = signers === null ? null : signatures[i]!.hash;
-      const drop = reasonOf(i, requestKey, timestamp, hash);
+      const drop = reasonOf(i, at, timestamp, hash);
       if (drop) {
         drops[drop]++;
         sample({
@@ -298,7 +298,7 @@ export async function collectEpochReceipts(
         continue;
       }
       if (hash !== null) seenHashes.add(hash);
-      seenRequests.add(requestKey);
+      seenRequests.add(words, at);
       accepted.push(i);
     }
     parameters.accept(columns, accepted);

@@ -109,15 +109,6 @@ export function integerReader(field: IntegerField): (columns: ReceiptColumns, ro
   return (columns, row) => columns.integers[columns.integerIds[row * INTEGERS + k]!]!;
 }
 
-/**
- * `columns.words` as a Buffer over the same memory (the columns cross threads as a plain
- * Uint8Array), for readers that key rows by raw bytes: `toString("latin1", …)` makes a 32-byte
- * key natively, half the length of hex.
- */
-export function wordBuffer(columns: ReceiptColumns): Buffer {
-  return Buffer.from(columns.words.buffer, columns.words.byteOffset, columns.words.byteLength);
-}
-
 /** Where one bytes32 field of a row starts in `columns.words`. */
 export function wordOffset(field: WordField): (row: number) => number {
   const k = WORD_FIELDS.indexOf(field);
