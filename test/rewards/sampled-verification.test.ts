@@ -25,15 +25,15 @@ const receipt = (i: number): InferenceReceipt => epochReceipt(i, 17);
 
 type Epoch = { history: ChainHistory; files: Map<string, Uint8Array>; sorted: SignedReceipt[][] };
 
-/** Three committed batches; `bad` replaces the first receipt of batch 2 with one signed by a key that is no relayer. */
-async function buildEpoch(bad?: { signed: SignedReceipt }): Promise<Epoch> {
+/** Three committed batches; `bad` replaces the first receipt of batch `bad.batch` (default 2). */
+async function buildEpoch(bad?: { signed: SignedReceipt; batch?: number }): Promise<Epoch> {
   const files = new Map<string, Uint8Array>();
   const batches: ChainHistory["batches"] = [];
   const sorted: SignedReceipt[][] = [];
   for (let b = 0; b < 3; b++) {
     const signed: SignedReceipt[] = [];
     for (let i = 0; i < PER_BATCH; i++) signed.push(await signReceipt(receipt(b * PER_BATCH + i)));
-    if (b === 1 && bad) signed[0] = bad.signed;
+    if (bad && b + 1 === (bad.batch ?? 2)) signed[0] = bad.signed;
     const { batch, bytes } = committedBatch(BigInt(b + 1), signed);
     files.set(batch.dataURI, bytes);
     sorted.push([...signed].sort((x, y) => (x.hash < y.hash ? -1 : 1)));
@@ -105,6 +105,17 @@ describe("sampled receipt verification", () => {
     expect(fast.collected.batches[1]!.verified).toBe("sampled");
     expect(fast.collected.drops.unauthorized_signer).toBe(0);
     expect(fast.tree.root).not.toBe(full.tree.root);
+  });
+
+  it("drops a request id already accepted from an earlier batch, with another hash, sampled or full", async () => {
+    // The same request id as batch 1's first receipt, other content: only the request id finds it.
+    const replay = await signReceipt({ ...receipt(0), inputHash: keccak256(toHex("another input")) });
+    const epoch = await buildEpoch({ signed: replay, batch: 3 });
+    for (const verification of [sampled(keccak256(toHex("any seed"))), { mode: "full" } as const]) {
+      const { collected } = await compute(epoch, verification);
+      expect(collected.drops.duplicate).toBe(1);
+      expect(collected.accepted).toBe(3 * PER_BATCH - 1);
+    }
   });
 
   it("draws the same sample for the same seed and batch, and a different one for another seed", () => {

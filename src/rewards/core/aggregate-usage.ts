@@ -5,7 +5,7 @@ import { type CreditedEntry, type DatasetEntryIndex, resolveCitations } from "./
 import { RewardsInputError } from "./errors";
 import { SCORE_SCALE } from "./fixed-point";
 import { type UserIdentity, userIdentity } from "./identity";
-import type { PreparedModel } from "./prepare-inputs";
+import { type PreparedModel, isAddressShape } from "./prepare-inputs";
 import type { RewardReceipt } from "./types";
 
 /** One identity's activity on one model: all the calculator keeps of its receipts. */
@@ -65,7 +65,7 @@ type Tally = {
  * Everything counted of one identity: the tallies of the models it called, found through the
  * identity (a few models each) instead of through each model's map of every user.
  */
-type Person = { identity: UserIdentity; tallies: Map<PreparedModel, Tally> };
+type IdentityTallies = { identity: UserIdentity; tallies: Map<PreparedModel, Tally> };
 
 /** Day indexes kept as bits of a tally's `dayBits` (a 7-day epoch needs 7). */
 const DAY_BITS = 30;
@@ -94,9 +94,6 @@ function toUserUsage(t: Tally): UserUsage {
 /** The epoch a UsageAggregator counts receipts of. */
 export type UsageWindow = { epoch: bigint; epochStart: bigint; epochEnd: bigint; dayLengthSeconds: bigint };
 
-// A cheap shape check: checksumming every payer would hash each of millions of receipts.
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-
 function receiptLabel(receipt: RewardReceipt): string {
   return `Receipt ${String(receipt.requestId)}`;
 }
@@ -113,9 +110,9 @@ export class UsageAggregator {
   private readonly models = new Map<PreparedModel, { calls: number; users: Map<string, Tally> }>();
   // A million receipts name a few hundred thousand users and a few payers: each distinct user id
   // and payer is checked and normalized once, then found by its string (one map per user kind).
-  private readonly identities = new Map<number, Map<string, Person>>();
-  /** Identity key → its person: user ids of different kinds can name one identity. */
-  private readonly people = new Map<string, Person>();
+  private readonly identities = new Map<number, Map<string, IdentityTallies>>();
+  /** Identity key → its tallies: user ids of different kinds can name one identity. */
+  private readonly byKey = new Map<string, IdentityTallies>();
   private readonly payers = new Map<string, string>();
   private readonly pending: { user: Tally; model: PreparedModel; attribution: readonly AttributedEntry[] }[] = [];
   private count = 0;
@@ -174,12 +171,12 @@ export class UsageAggregator {
     const userKind = receipt.userKind;
     let byId = this.identities.get(userKind);
     if (byId === undefined) this.identities.set(userKind, (byId = new Map()));
-    let person = byId.get(userId);
-    if (person === undefined) {
+    let ofIdentity = byId.get(userId);
+    if (ofIdentity === undefined) {
       const identity = userIdentity(userId, userKind);
-      person = this.people.get(identity.key);
-      if (person === undefined) this.people.set(identity.key, (person = { identity, tallies: new Map() }));
-      byId.set(userId, person);
+      ofIdentity = this.byKey.get(identity.key);
+      if (ofIdentity === undefined) this.byKey.set(identity.key, (ofIdentity = { identity, tallies: new Map() }));
+      byId.set(userId, ofIdentity);
     }
     const day = this.dayOf(timestamp);
 
@@ -188,9 +185,9 @@ export class UsageAggregator {
       modelUsage = { calls: 0, users: new Map() };
       this.models.set(model, modelUsage);
     }
-    let user = person.tallies.get(model);
+    let user = ofIdentity.tallies.get(model);
     if (!user) {
-      const identity = person.identity;
+      const identity = ofIdentity.identity;
       user = {
         identity,
         userId,
@@ -209,7 +206,7 @@ export class UsageAggregator {
         otherFees: 0n,
         citations: new Map(),
       };
-      person.tallies.set(model, user);
+      ofIdentity.tallies.set(model, user);
       modelUsage.users.set(identity.key, user);
     }
     this.count++;
@@ -273,7 +270,7 @@ export class UsageAggregator {
   private payerKey(receipt: RewardReceipt): string {
     let payer = this.payers.get(receipt.payer);
     if (payer === undefined) {
-      if (typeof receipt.payer !== "string" || !ADDRESS.test(receipt.payer)) {
+      if (!isAddressShape(receipt.payer)) {
         throw new RewardsInputError(
           `${receiptLabel(receipt)} has payer ${String(receipt.payer)}, not a 20-byte hex address.`,
         );

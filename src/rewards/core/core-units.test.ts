@@ -165,6 +165,11 @@ describe("input validation", () => {
       { communities: new Map([[1n, { recognized: "yes" as unknown as boolean, members: [] }]]) },
       /Recognition of community 1/,
     ],
+    [
+      "a community member that is no address",
+      { communities: new Map([[1n, { recognized: true, members: ["0x12" as `0x${string}`] }]]) },
+      /Member of community 1 0x12 is not a 20-byte hex address/,
+    ],
     ["a negative budget", { budget: -1n }, /Budget/],
     ["an empty window", { epochEnd: EPOCH_START }, /Epoch window/],
     [

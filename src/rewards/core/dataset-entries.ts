@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import type { AttributedEntry } from "../../protocol/attribution";
 import { RewardsInputError } from "./errors";
-import type { PreparedModel } from "./prepare-inputs";
+import { type PreparedModel, isAddressShape } from "./prepare-inputs";
 import type { DatasetEntryCredit } from "./types";
 
 /** A credited entry as the contributor pool pays it: one (dataset, entry id, contributor), across versions. */
@@ -13,7 +13,6 @@ type PreparedVersion = { datasetId: bigint; version: bigint; entries: Map<string
 export type DatasetEntryIndex = ReadonlyMap<string, PreparedVersion>;
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
  * Indexes the entries of the published dataset versions (read from each version's file, whose hash
@@ -27,7 +26,7 @@ export function prepareDatasetEntries(credits: Iterable<DatasetEntryCredit> | un
     if (typeof credit.contentHash !== "string" || !BYTES32.test(credit.contentHash)) {
       throw new RewardsInputError(`${where} has content hash ${String(credit.contentHash)}, not 32-byte hex.`);
     }
-    if (credit.contributor !== null && (typeof credit.contributor !== "string" || !ADDRESS.test(credit.contributor))) {
+    if (credit.contributor !== null && !isAddressShape(credit.contributor)) {
       throw new RewardsInputError(`${where} has contributor ${String(credit.contributor)}, not an address or null.`);
     }
     const hash = credit.contentHash.toLowerCase();

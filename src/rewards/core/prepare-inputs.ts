@@ -35,13 +35,20 @@ export function checkAddress(value: unknown, what: string): Address {
   return getAddress(value);
 }
 
-// A shape check only: where addresses are compared lower-case, a checksum (one keccak each, a
-// hundred thousand members) would be computed to be thrown away.
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * Whether `value` is spelled as a 20-byte hex address, in any case. A shape check only: where
+ * addresses are compared lower-case, a checksum (one keccak each, for a hundred thousand members
+ * or a million receipts' payers) would be computed to be thrown away.
+ */
+export function isAddressShape(value: unknown): value is string {
+  return typeof value === "string" && ADDRESS.test(value);
+}
 
 /** Lower-case form of an address, or a RewardsInputError naming what it was meant to be. */
 export function lowerAddress(value: unknown, what: string): string {
-  if (typeof value !== "string" || !ADDRESS.test(value)) {
+  if (!isAddressShape(value)) {
     throw new RewardsInputError(`${what} ${String(value)} is not a 20-byte hex address.`);
   }
   return value.toLowerCase();

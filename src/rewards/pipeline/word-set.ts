@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 
 const WORD = 32;
 const INITIAL_CAPACITY = 1 << 12;
+/** A million words: a 64 MiB table, what a million-receipt epoch needs. */
+const MAX_PRESIZED_WORDS = 1 << 20;
 
 /**
  * A set of 32-byte words (receipt request ids) kept as bytes in one table. Hand-written: no
@@ -18,20 +20,20 @@ export class WordSet {
   private readonly key0: number;
   private readonly key1: number;
 
-  /** `expected`: how many words the set will likely hold, so it is sized once instead of grown. */
+  /**
+   * `expected`: how many words the set will likely hold, so it is sized once instead of grown. Only
+   * up to MAX_PRESIZED_WORDS: the count comes from what batches declare on chain, and a false one
+   * must not reserve memory before any file is checked; a larger set grows as words arrive.
+   */
   constructor(expected = 0) {
     const key = randomBytes(8);
     this.key0 = key.readInt32LE(0);
     this.key1 = key.readInt32LE(4);
     let capacity = INITIAL_CAPACITY;
-    while (capacity < 2 * expected) capacity *= 2;
+    while (capacity < 2 * Math.min(expected, MAX_PRESIZED_WORDS)) capacity *= 2;
     this.table = new Uint8Array(capacity * WORD);
     this.used = new Uint8Array(capacity);
     this.mask = capacity - 1;
-  }
-
-  get size(): number {
-    return this.count;
   }
 
   /** Whether the 32 bytes of `bytes` at `offset` are in the set. */
@@ -39,27 +41,27 @@ export class WordSet {
     return this.used[this.slotOf(bytes, offset)] === 1;
   }
 
-  /** Adds the 32 bytes of `bytes` at `offset`; returns false when they were already in the set. */
-  add(bytes: Uint8Array, offset: number): boolean {
+  /** Adds the 32 bytes of `bytes` at `offset` (nothing changes when they are in the set already). */
+  add(bytes: Uint8Array, offset: number): void {
     const slot = this.slotOf(bytes, offset);
-    if (this.used[slot] === 1) return false;
+    if (this.used[slot] === 1) return;
     this.table.set(bytes.subarray(offset, offset + WORD), slot * WORD);
     this.used[slot] = 1;
     if (++this.count * 2 > this.used.length) this.grow();
-    return true;
   }
 
   private slotOf(bytes: Uint8Array, offset: number): number {
     if (!Number.isInteger(offset) || offset < 0 || offset + WORD > bytes.length) {
       throw new RangeError(`A 32-byte word at offset ${offset} does not fit in ${bytes.length} bytes.`);
     }
-    return this.find(this.table, this.used, bytes, offset);
+    return this.find(bytes, offset);
   }
 
   /** The slot holding the word, or the empty slot where it would go. */
-  private find(table: Uint8Array, used: Uint8Array, bytes: Uint8Array, offset: number): number {
+  private find(bytes: Uint8Array, offset: number): number {
+    const { table, used, mask } = this;
     let slot = this.bucket(bytes, offset);
-    while (used[slot] === 1 && !sameWord(table, slot * WORD, bytes, offset)) slot = (slot + 1) & this.mask;
+    while (used[slot] === 1 && !sameWord(table, slot * WORD, bytes, offset)) slot = (slot + 1) & mask;
     return slot;
   }
 
@@ -75,7 +77,7 @@ export class WordSet {
     v[2] = this.key0 ^ 0x6c796765;
     v[3] = this.key1 ^ 0x74656462;
     for (let k = offset; k <= offset + WORD; k += 4) {
-      // The last piece is the length block: 32 bytes in the top byte.
+      // HalfSipHash's final block carries the input's length (32) in its top byte.
       const m =
         k < offset + WORD
           ? bytes[k]! | (bytes[k + 1]! << 8) | (bytes[k + 2]! << 16) | (bytes[k + 3]! << 24)
@@ -99,7 +101,7 @@ export class WordSet {
     this.mask = capacity - 1;
     for (let slot = 0; slot < used.length; slot++) {
       if (used[slot] !== 1) continue;
-      const to = this.find(this.table, this.used, table, slot * WORD);
+      const to = this.find(table, slot * WORD);
       this.table.set(table.subarray(slot * WORD, slot * WORD + WORD), to * WORD);
       this.used[to] = 1;
     }
