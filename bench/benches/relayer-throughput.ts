@@ -20,6 +20,7 @@ import type {
   LoadTarget,
   RunLoadMessage,
 } from "../relayer/messages";
+import { startBareProxy } from "../relayer/bare-proxy";
 import { withoutReceipts } from "../relayer/receipts-off";
 import { REFERENCE_COMMIT, type ReferenceTree, exportReferenceTree } from "../relayer/reference-tree";
 import { type EventLoopDelay, watchEventLoop } from "../lib/event-loop";
@@ -239,6 +240,24 @@ export const relayerThroughputBench: Bench = {
         "stub",
       );
 
+      log(`bare node:http proxy: ${warmup} warm-up, ${requests} requests (${CONCURRENCY} in flight)`);
+      const bare = await startBareProxy(stub.url);
+      let bare32: Measured;
+      try {
+        bare32 = await measured(
+          child,
+          {
+            ...common,
+            target: { kind: "bare-proxy", url: bare.url },
+            warmup,
+            phase: closed(requests, CONCURRENCY),
+          },
+          "bare proxy",
+        );
+      } finally {
+        await bare.close();
+      }
+
       // Receipts off first: its relayer commits nothing, so the chain is as fresh for the real one.
       log(`relayer without receipts: ${warmup} warm-up, ${requests} requests (${CONCURRENCY} in flight)`);
       const offTarget = await start("receipts-off", { adjustAppDeps: withoutReceipts });
@@ -330,6 +349,7 @@ export const relayerThroughputBench: Bench = {
         "",
       ];
       const loopRows: [string, Measured][] = [
+        [`bare node:http proxy, ${CONCURRENCY} in flight`, bare32],
         [`receipts off, ${CONCURRENCY} in flight`, off32],
         [`relayer, ${CONCURRENCY} in flight`, on32],
         ...(ref32 ? [[`reference ${REFERENCE_COMMIT}, ${CONCURRENCY} in flight`, ref32] as [string, Measured]] : []),
@@ -344,6 +364,7 @@ export const relayerThroughputBench: Bench = {
             columns,
             rows: [
               row("stub upstream alone", stub32),
+              row("bare node:http proxy → stub (the floor: no framework, no receipts)", bare32),
               row("relayer → stub, receipts off (bench-only wiring)", off32),
               row("relayer → stub (receipt signed + stored + batched)", on32),
               ...(ref32 ? [row(`reference: the relayer at ${REFERENCE_COMMIT} (before issue 13)`, ref32)] : []),
@@ -396,6 +417,7 @@ export const relayerThroughputBench: Bench = {
           signerThreads,
           reference: ref32 ? { commit: reference!.commit, concurrent: phase(ref32) } : null,
           stub: { concurrent: phase(stub32), serial: phase(stub1), halfLoad: phase(stubHalf) },
+          bareProxy: { concurrent: phase(bare32) },
           receiptsOff: { concurrent: phase(off32) },
           relayer: { concurrent: phase(on32), serial: phase(on1), halfLoad: phase(onHalf) },
           addedLatencyMs: { concurrent: a32, serial: a1, halfLoad: aHalf },
@@ -407,6 +429,7 @@ export const relayerThroughputBench: Bench = {
         notes: [
           "Chain: Hardhat's network in its own child process (bench/relayer/chain-process.ts, JSON-RPC over loopback), Kho deployed by Ignition; community, model and deployment registered through src/sdk. A production relayer never shares its process with a chain node.",
           "The stub upstream and the load generator share another child process; the relayer, its SQLite store, signer pool and batcher run in the bench process.",
+          "Bare proxy (bench/relayer/bare-proxy.ts): node:http alone in the relayer's process, forwarding the body to the stub over a keep-alive agent and the answer back; the CPU per request no server in the relayer's place can go below on this machine.",
           "Receipts off: the same startRelayer with a placeholder signer and a store that drops receipt rows (bench/relayer/receipts-off.ts); the relayer has no such setting.",
           `Half load is open loop (one request every 1/${halfRate} s); each latency counts from the request's scheduled start.`,
           ref32

@@ -28,11 +28,13 @@ async function runTarget(stubUrl: string, run: RunLoadMessage): Promise<LoadResu
   const target: Pick<LoadParameters, "url" | "headers" | "check"> =
     run.target.kind === "stub"
       ? { url: `${stubUrl}/v1/chat/completions`, headers: {} }
-      : {
-          url: `${run.target.url}/v1/chat/completions`,
-          headers: { authorization: `Bearer ${run.target.apiKey}` },
-          check: hasReceipt,
-        };
+      : run.target.kind === "bare-proxy"
+        ? { url: `${run.target.url}/v1/chat/completions`, headers: {} }
+        : {
+            url: `${run.target.url}/v1/chat/completions`,
+            headers: { authorization: `Bearer ${run.target.apiKey}` },
+            check: hasReceipt,
+          };
   const common = { ...target, deadlineMs: run.deadlineMs, body: chatBody(run.model) };
   const first = run.phases[0]?.shape;
   const warm = await runLoad({

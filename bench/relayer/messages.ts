@@ -9,8 +9,12 @@ import type { LoadResult, LoadShape } from "./load";
  */
 export const BENCH_MODEL_NAME = "ca-kho-vi";
 
-/** Where a run sends its load: the stub upstream itself, or a relayer in front of it. */
-export type LoadTarget = { kind: "stub" } | { kind: "relayer"; url: string; apiKey: string };
+/**
+ * Where a run sends its load: the stub upstream itself, a relayer in front of it (answers must carry
+ * a signed receipt), or the bare node:http proxy in front of it (bare-proxy.ts: no receipt).
+ */
+export type LoadTarget =
+  { kind: "stub" } | { kind: "relayer"; url: string; apiKey: string } | { kind: "bare-proxy"; url: string };
 
 export type LoadPhase = { requests: number; shape: LoadShape };
 
