@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./read-body";
 
 export type BareProxy = { url: string; close(): Promise<void> };
 
@@ -17,45 +18,34 @@ export async function startBareProxy(upstreamUrl: string): Promise<BareProxy> {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { message } }));
   };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let payload: string;
-      try {
-        payload = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      } catch {
-        return fail(res, 400, "The body is not JSON.");
-      }
-      const forwarded = http.request(
-        upstream,
-        {
-          method: "POST",
-          agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-        },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on("data", (c: Buffer) => parts.push(c));
-          answer.on("end", () => {
-            let text: string;
-            try {
-              text = JSON.stringify(JSON.parse(Buffer.concat(parts).toString("utf8")));
-            } catch {
-              return fail(res, 502, "The upstream answer is not JSON.");
-            }
-            res.writeHead(answer.statusCode ?? 502, {
-              "content-type": "application/json",
-              "content-length": Buffer.byteLength(text),
-            });
-            res.end(text);
-          });
-        },
-      );
+  /** `text` parsed and serialized again, as a JSON server would; null when it is not JSON. */
+  const reserialized = (text: string): string | null => {
+    try {
+      return JSON.stringify(JSON.parse(text));
+    } catch {
+      return null;
+    }
+  };
+  const answer = (res: http.ServerResponse) => (upstreamRes: http.IncomingMessage) =>
+    readBody(upstreamRes, (text) => {
+      const body = reserialized(text);
+      if (body === null) return fail(res, 502, "The upstream answer is not JSON.");
+      res.writeHead(upstreamRes.statusCode ?? 502, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(body);
+    });
+  const server = http.createServer((req, res) =>
+    readBody(req, (text) => {
+      const payload = reserialized(text);
+      if (payload === null) return fail(res, 400, "The body is not JSON.");
+      const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };
+      const forwarded = http.request(upstream, { method: "POST", agent, headers }, answer(res));
       forwarded.on("error", (error) => fail(res, 502, error.message));
       forwarded.end(payload);
-    });
-  });
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { readBody } from "./read-body";
 import { type LatencySummary, nowMs, round, summarizeLatencies } from "../lib/stats";
 
 /**
@@ -43,10 +44,8 @@ function post(agent: http.Agent, url: URL, headers: Record<string, string>, payl
         headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
         res.on("error", reject);
+        readBody(res, (body) => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
     req.on("error", reject);

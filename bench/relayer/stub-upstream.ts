@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./read-body";
 
 export type StubUpstream = { url: string; close(): Promise<void> };
 
@@ -10,13 +11,11 @@ export type StubUpstream = { url: string; close(): Promise<void> };
 export async function startStubUpstream(): Promise<StubUpstream> {
   let served = 0;
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    readBody(req, (text) => {
       served++;
       let model = "unknown";
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { model?: unknown };
+        const body = JSON.parse(text) as { model?: unknown };
         if (typeof body.model === "string") model = body.model;
       } catch {
         res.writeHead(400, { "content-type": "application/json" });
