@@ -1,4 +1,4 @@
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, getAddress } from "viem";
 import { RewardsInputError } from "./errors";
 import { userIdentity } from "./identity";
 import type { CommunityState, RegistryModel, RetentionRecord } from "./types";
@@ -27,14 +27,6 @@ export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Checksummed form of an address, or a RewardsInputError naming what it was meant to be. */
-export function checkAddress(value: unknown, what: string): Address {
-  if (typeof value !== "string" || !isAddress(value, { strict: false })) {
-    throw new RewardsInputError(`${what} ${String(value)} is not a 20-byte hex address.`);
-  }
-  return getAddress(value);
-}
-
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
@@ -52,6 +44,11 @@ export function lowerAddress(value: unknown, what: string): string {
     throw new RewardsInputError(`${what} ${String(value)} is not a 20-byte hex address.`);
   }
   return value.toLowerCase();
+}
+
+/** Checksummed form of an address, or a RewardsInputError naming what it was meant to be. */
+export function checkAddress(value: unknown, what: string): Address {
+  return getAddress(lowerAddress(value, what));
 }
 
 export function checkId(value: unknown, what: string): bigint {
