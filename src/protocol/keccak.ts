@@ -1,4 +1,5 @@
 import { keccak256 as jsSha3Keccak256 } from "js-sha3";
+import type { Hex } from "viem";
 
 /**
  * keccak256 over bytes, for every hash the protocol computes in bulk (receipt digests, batch and
@@ -13,6 +14,14 @@ export function keccak256Bytes(data: Uint8Array): Uint8Array {
 }
 
 /**
+ * keccak256 of `data` as lower-case hex, what viem's keccak256 returns: for whole batch files
+ * (a 256-receipt file is ~225 kB: 4.8 ms here against 18.8 ms for viem's).
+ */
+export function keccak256Hex(data: Uint8Array): Hex {
+  return `0x${jsSha3Keccak256.hex(data)}`;
+}
+
+/**
  * keccak256 of `data` written into `out` at `offset` (32 bytes), for callers that store hashes in
  * one buffer. Bulk builders (trees) take one as a parameter, so a caller that could load a faster
  * implementation (the reward pipeline's WebAssembly keccak) passes it in; this one is the default.
@@ -22,3 +31,12 @@ export type Keccak256Into = (data: Uint8Array, out: Uint8Array, offset: number) 
 export function keccak256Into(data: Uint8Array, out: Uint8Array, offset: number): void {
   out.set(jsSha3Keccak256.array(data), offset);
 }
+
+/** The two keccaks a batch needs: into a buffer (its tree) and of its whole file (its dataHash). */
+export type KeccakHasher = {
+  readonly into: Keccak256Into;
+  file(bytes: Uint8Array): Hex;
+};
+
+/** This module's JavaScript keccak as a KeccakHasher; a worker that loaded loadWasmKeccak passes that instead. */
+export const jsKeccakHasher: KeccakHasher = { into: keccak256Into, file: keccak256Hex };

@@ -10,7 +10,7 @@ import {
 import type { SignedReceipt } from "../../src/protocol/receipt-json";
 import { batchTree, serializeBatchFile } from "../../src/protocol/batch-file";
 import { type CommittedBatch, checkBatchFile } from "../../src/rewards/pipeline/batch-check";
-import { loadWasmKeccak } from "../../src/rewards/pipeline/wasm-keccak";
+import { loadWasmKeccak } from "../../src/protocol/wasm-keccak";
 import { type BatchCheckPool, createBatchCheckPool } from "../../src/rewards/pipeline/batch-check-pool";
 import { ZERO_BYTES32 } from "../../src/protocol";
 import { columnReceipt } from "./helpers/column-receipt";

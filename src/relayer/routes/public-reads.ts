@@ -1,6 +1,7 @@
 import { Router } from "express";
-import { type Address, getAddress, isAddress, keccak256 } from "viem";
+import { type Address, getAddress, isAddress } from "viem";
 import { batchLeaf, batchTree } from "../../protocol";
+import { keccak256Hex } from "../../protocol/keccak";
 import { RelayerError } from "../errors";
 import type { ModelDirectory, RegisteredModel } from "../ports";
 import { signedReceiptToJson } from "../../protocol/receipt-json";
@@ -86,7 +87,7 @@ export function publicReadsRouter(deps: PublicReadsDeps): Router {
     if (!BATCH_ID.test(rawId)) throw new RelayerError("invalid_request", "A batch id is a positive decimal integer.");
     const file = await deps.store.batches.file(relayer, BigInt(rawId));
     if (!file) throw new RelayerError("not_found", `Relayer ${relayer} has no batch ${rawId}.`);
-    res.setHeader("X-Kho-Data-Hash", keccak256(file));
+    res.setHeader("X-Kho-Data-Hash", keccak256Hex(file));
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
     res.status(200).type("application/json").send(file);
   };

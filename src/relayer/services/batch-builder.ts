@@ -33,18 +33,25 @@ if (workerData.batchFilePath.endsWith(".ts") && require.extensions[".ts"] === un
   require(workerData.tsNodeRegisterPath);
 }
 const { buildBatch, batchFileSettlement } = require(workerData.batchFilePath);
-parentPort.on("message", ({ id, params, file }) => {
+const { loadWasmKeccak } = require(workerData.wasmKeccakPath);
+// Messages that arrive while WebAssembly compiles wait on the same promise, so they keep their order.
+const keccak = loadWasmKeccak();
+parentPort.on("message", (msg) => keccak.then(answer.bind(null, msg), (error) => fail(msg.id, error)));
+function fail(id, error) {
+  parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+}
+function answer({ id, params, file }, hasher) {
   try {
     if (file !== undefined) {
       parentPort.postMessage({ id, settlement: batchFileSettlement(file) });
       return;
     }
-    const { root, bytes, dataHash } = buildBatch(params);
+    const { root, bytes, dataHash } = buildBatch(params, hasher);
     parentPort.postMessage({ id, built: { root, bytes, dataHash } }, [bytes.buffer]);
   } catch (error) {
-    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    fail(id, error);
   }
-});
+}
 `;
 
 type Result = { built: BuiltBatchFile } | { settlement: BatchSettlement };
@@ -55,6 +62,7 @@ export function createBatchBuilder(): BatchBuilder {
   const batchFilePath = require.resolve("./batch-file");
   const workerData = {
     batchFilePath,
+    wasmKeccakPath: require.resolve("../../protocol/wasm-keccak"),
     // Only resolved when running from source: the compiled build must not need ts-node.
     tsNodeRegisterPath: batchFilePath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,
   };

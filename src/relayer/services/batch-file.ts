@@ -1,4 +1,4 @@
-import { type Address, type Hex, keccak256 } from "viem";
+import type { Address, Hex } from "viem";
 import {
   type BatchFileJson,
   type BatchSettlement,
@@ -7,6 +7,7 @@ import {
   parseBatchFile,
   serializeBatchFile,
 } from "../../protocol";
+import { type KeccakHasher, jsKeccakHasher } from "../../protocol/keccak";
 import type { StoredReceipt } from "../store";
 
 export type BuiltBatch = { root: Hex; tree: MerkleTree; file: BatchFileJson; bytes: Uint8Array; dataHash: Hex };
@@ -23,12 +24,18 @@ export type BuildBatchParameters = {
   operators?: ReadonlyMap<bigint, Address>;
 };
 
-/** A batch ready to commit: its tree (for proofs), the file bytes of docs/protocol.md and their dataHash. */
-export function buildBatch(params: BuildBatchParameters): BuiltBatch {
+/**
+ * A batch ready to commit: its tree (for proofs), the file bytes of docs/protocol.md and their
+ * dataHash. The batch builder's worker passes its WebAssembly keccak (loadWasmKeccak).
+ */
+export function buildBatch(params: BuildBatchParameters, keccak: KeccakHasher = jsKeccakHasher): BuiltBatch {
   if (params.receipts.length === 0) throw new RangeError("a batch needs at least one receipt");
-  const tree = batchTree(params.receipts.map((r) => r.hash));
+  const tree = batchTree(
+    params.receipts.map((r) => r.hash),
+    keccak.into,
+  );
   const { json, bytes } = serializeBatchFile({ ...params, root: tree.root });
-  return { root: tree.root, tree, file: json, bytes, dataHash: keccak256(bytes) };
+  return { root: tree.root, tree, file: json, bytes, dataHash: keccak.file(bytes) };
 }
 
 /** The charges and credits a stored batch file settles (what FeeEscrow.settleBatch is sent). */

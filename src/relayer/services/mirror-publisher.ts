@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { type Address, type Hex, keccak256 } from "viem";
+import type { Address, Hex } from "viem";
+import { keccak256Hex } from "../../protocol/keccak";
 import { type Mirror, hasMirrorObject, putMirrorObject } from "../../protocol/mirror";
 import type { RelayerMetrics } from "../metrics";
 import type { RelayerStore } from "../store";
@@ -139,7 +140,7 @@ export class MirrorPublisher {
     for (const upload of [...queue.values()]) {
       if (!force && Date.now() < upload.nextAttemptAt) continue;
       const file = await store.batches.file(relayer, upload.batchId);
-      if (file === null || keccak256(file).toLowerCase() !== upload.hash.toLowerCase()) {
+      if (file === null || keccak256Hex(file) !== upload.hash.toLowerCase()) {
         // The batch was released before it was committed (its receipts are re-sealed under a new
         // hash, queued on its own): no committed file is lost by forgetting this one.
         queue.delete(upload.hash);

@@ -87,7 +87,7 @@ export function createBatchCheckPool(threads: number): BatchCheckPool {
   const batchCheckPath = require.resolve("./batch-check");
   const workerData = {
     batchCheckPath,
-    wasmKeccakPath: require.resolve("./wasm-keccak"),
+    wasmKeccakPath: require.resolve("../../protocol/wasm-keccak"),
     // Only resolved when running from source: the compiled build must not need ts-node.
     tsNodeRegisterPath: batchCheckPath.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null,
   };

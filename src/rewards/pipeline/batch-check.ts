@@ -11,7 +11,7 @@ import { type LedgerDomain, hashReceipt } from "../../protocol/receipt";
 import { readBatchFileColumns } from "./batch-file-columns";
 import { type ReceiptColumns, packReceipts } from "./receipt-columns";
 import { sampleIndexes } from "./sample-indexes";
-import type { WasmKeccak } from "./wasm-keccak";
+import type { KeccakHasher } from "../../protocol/keccak";
 
 /** What the chain says about a batch: the fields its file must match. */
 export type CommittedBatch = {
@@ -69,10 +69,10 @@ const ROOT_MISMATCH = { ok: false, reason: "recomputed Merkle root differs from 
  * Everything about one batch file that needs only the file and its on-chain commitment: the bytes
  * hash to the committed dataHash, the file parses, its header is the committed batch's, and the
  * root over its receipt hashes (recomputed, or the file's own when sampled) is the committed root.
- * Runs on a worker thread (batch-check-pool.ts) with that thread's WasmKeccak; a failed check is a
+ * Runs on a worker thread (batch-check-pool.ts) with that thread's WebAssembly keccak; a failed check is a
  * reason, never a throw.
  */
-export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: WasmKeccak): CheckBatchFileReturnType {
+export function checkBatchFile(parameters: CheckBatchFileParameters, keccak: KeccakHasher): CheckBatchFileReturnType {
   const { bytes, batch, domain, check } = parameters;
   if (keccak.file(bytes) !== batch.dataHash.toLowerCase())
     return { ok: false, reason: "file bytes do not hash to the on-chain dataHash" };

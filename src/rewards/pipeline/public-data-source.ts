@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type Hex, keccak256 } from "viem";
+import type { Hex } from "viem";
 import { type CumulativeRewardTree, parseCumulativeRewardTree } from "../../protocol/cumulative-tree";
+import { keccak256Hex } from "../../protocol/keccak";
 import type { Mirror } from "../../protocol/mirror";
 import { fetchDataUri } from "../../sdk/data-uri";
 import { loadRewardTree } from "../../sdk/actions/rewards/loadRewardTree";
@@ -53,7 +54,7 @@ export function createPublicDataSource(parameters: PublicDataSourceParameters): 
             hash: batch.dataHash,
             mirrors,
             check: (bytes) =>
-              keccak256(bytes).toLowerCase() === batch.dataHash.toLowerCase()
+              keccak256Hex(bytes) === batch.dataHash.toLowerCase()
                 ? null
                 : "the file does not hash to the dataHash committed on chain",
             onSourceFailed: parameters.onSourceFailed,

@@ -20,7 +20,7 @@ import type { Mirror } from "../../protocol/mirror";
 import { createPublicDataSource } from "./public-data-source";
 import type { DatasetVersionInput } from "./dataset-credits";
 import { computeEpochFromHistory, countEpochReceipts } from "./epoch-from-history";
-import { loadWasmKeccak } from "./wasm-keccak";
+import { loadWasmKeccak } from "../../protocol/wasm-keccak";
 import { type DistributorHistory, loadDistributorHistory } from "../../sdk/actions/distributor/loadDistributorHistory";
 import { RewardsPipelineError } from "./errors";
 import { type EpochActivity, epochActivity, parseEpochActivity } from "./retention-activity";

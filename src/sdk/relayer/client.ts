@@ -1,4 +1,4 @@
-import { type Address, type Hex, type LocalAccount, keccak256 } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import {
   type BatchFile,
   BatchFileError,
@@ -11,6 +11,7 @@ import {
   parseBatchFile,
   usageLedgerDomain,
 } from "../../protocol";
+import { keccak256Hex } from "../../protocol/keccak";
 import type { z } from "zod";
 import { KhoInputError } from "../errors";
 import { toAddress } from "../validate";
@@ -274,7 +275,7 @@ export function createRelayerClient(parameters: CreateRelayerClientParameters): 
         });
       }
       // Hash of the exact bytes served: the ledger commits to the file's bytes, not to its parsed content.
-      return { ...file, dataHash: keccak256(bytes) };
+      return { ...file, dataHash: keccak256Hex(bytes) };
     },
 
     async listModels() {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { type Hex, bytesToHex, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
-import { batchTree } from "../../protocol/batch-file";
-import { batchLeaf } from "../../protocol/merkle";
+import { batchTree } from "./batch-file";
+import { batchLeaf } from "./merkle";
 import { loadWasmKeccak } from "./wasm-keccak";
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b) as Hex);
