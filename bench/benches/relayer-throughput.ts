@@ -67,18 +67,33 @@ function nextMessage<M extends { type: string }>(child: ChildProcess, timeoutMs:
   });
 }
 
+/**
+ * Resolves once `child` has exited, killing it if it has not within `graceMs`: the next bench in
+ * the run must not share the cores with a chain or load process that is still shutting down.
+ */
+function exited(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** A chain in its own process, deployed from the source tree at `root` (default: this checkout). */
 async function startChainProcess(
   relayer: `0x${string}`,
   stubUrl: string,
   root?: string,
-): Promise<{ info: ChainInfo; stop(): void }> {
+): Promise<{ info: ChainInfo; stop(): Promise<void> }> {
   const child = fork(path.join(__dirname, "..", "relayer", "chain-process.ts"), root ? [root] : [], CHILD_OPTIONS);
   child.send({ type: "start", relayer, stubUrl } satisfies ChainMessage);
   const stop = () => {
+    // The chain process closes its network and exits when the IPC channel closes.
     if (child.connected) child.send({ type: "stop" } satisfies ChainMessage);
-    // The chain process exits when the IPC channel closes; a stuck one is killed with the bench.
-    setTimeout(() => child.kill(), 10_000).unref();
+    return exited(child, 10_000);
   };
   try {
     const info = await nextMessage<ChainProcessMessage>(child, 600_000, "chain process");
@@ -162,7 +177,7 @@ export const relayerThroughputBench: Bench = {
     const relayerAddress = privateKeyToAccount(BENCH_SIGNER_KEY).address;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-bench-relayer-"));
     const child = fork(path.join(__dirname, "..", "relayer", "load-process.ts"), [], CHILD_OPTIONS);
-    const stops: (() => void)[] = [];
+    const stops: (() => Promise<void>)[] = [];
     let relayer: { close(): Promise<void> } | undefined;
     let reference: ReferenceTree | undefined;
     try {
@@ -470,8 +485,9 @@ export const relayerThroughputBench: Bench = {
       };
     } finally {
       if (relayer) await relayer.close().catch(() => undefined);
-      for (const stop of stops) stop();
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      const gone = exited(child, 10_000);
+      child.kill();
+      await Promise.all([gone, ...stops.map((stop) => stop())]);
       reference?.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }
