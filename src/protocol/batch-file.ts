@@ -335,8 +335,8 @@ export function serializeBatchFile(parameters: SerializeBatchFileParameters): Se
     throw new BatchFileError("Cannot write batch file", reason, { cause });
   }
   // The fast reader accepts only what the schema accepts; the schema runs (and names the problem)
-  // when it does not. The schema alone cost ~11 µs a receipt, the most of building a batch but
-  // its hashes.
+  // when it does not. The schema alone cost ~11 µs a receipt, most of a build's time apart from
+  // hashing.
   if (parseBatchFileFast(json) === null) {
     const checked = batchFileJsonSchema.safeParse(json);
     if (!checked.success) {

@@ -24,7 +24,8 @@ export function keccak256Hex(data: Uint8Array): Hex {
 /**
  * keccak256 of `data` written into `out` at `offset` (32 bytes), for callers that store hashes in
  * one buffer. Bulk builders (trees) take one as a parameter, so a caller that could load a faster
- * implementation (the reward pipeline's WebAssembly keccak) passes it in; this one is the default.
+ * implementation (loadWasmKeccak, on the reward pipeline's and the relayer's worker threads) passes
+ * it in; this one is the default.
  */
 export type Keccak256Into = (data: Uint8Array, out: Uint8Array, offset: number) => void;
 

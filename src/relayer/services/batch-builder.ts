@@ -14,7 +14,7 @@ export type BatchFiles = {
 };
 
 /**
- * Builds batch files (tree, serialization, the schema check, keccak of the file) and parses a
+ * Builds batch files (tree, serialization, the format check, keccak of the file) and parses a
  * stored file's settlement in a worker thread. On the event loop a 256-receipt batch blocked every
  * request for tens of milliseconds (the relayer-throughput bench's profile, docs/benchmarks.md); in
  * the worker it costs the loop one structured clone each way.
@@ -35,6 +35,7 @@ if (workerData.batchFilePath.endsWith(".ts") && require.extensions[".ts"] === un
 const { buildBatch, batchFileSettlement } = require(workerData.batchFilePath);
 const { loadWasmKeccak } = require(workerData.wasmKeccakPath);
 // Messages that arrive while WebAssembly compiles wait on the same promise, so they keep their order.
+// (The signing worker needs WebAssembly too: a relayer without it signs no receipts to batch.)
 const keccak = loadWasmKeccak();
 parentPort.on("message", (msg) => keccak.then(answer.bind(null, msg), (error) => fail(msg.id, error)));
 function fail(id, error) {
