@@ -120,6 +120,7 @@ describe("Batcher", () => {
         });
       expect(res.status).toBe(200);
       expect(keccak256(res.body as Buffer)).toBe(onChain.dataHash);
+      expect(res.headers["x-kho-data-hash"]).toBe(onChain.dataHash);
       const file = JSON.parse((res.body as Buffer).toString("utf8"));
       expect(file.version).toBe(1);
       expect(file.batchId).toBe("1");
