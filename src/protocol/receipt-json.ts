@@ -204,6 +204,16 @@ const BYTES32_RE = /^0x[0-9a-fA-F]{64}$/;
 const UINT_RE = /^(0|[1-9][0-9]{0,77})$/;
 const UINT64_RE = /^(0|[1-9][0-9]{0,19})$/;
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * Whether `value` is spelled as a 20-byte hex address, in any case. A shape check only: where
+ * addresses are compared lower-case (the reward core's members and payers), a checksum (one keccak
+ * each, for a hundred thousand members or a million receipts' payers) would be thrown away.
+ */
+export function isAddressShape(value: unknown): value is string {
+  return typeof value === "string" && ADDRESS_RE.test(value);
+}
+
 const SIGNATURE_RE = /^0x[0-9a-fA-F]{130}$/;
 const MAX_UINT64 = 2n ** 64n - 1n;
 const MAX_UINT256 = 2n ** 256n - 1n;
@@ -280,8 +290,7 @@ export function signedReceiptFromJsonFast(json: unknown): SignedReceipt | null {
     !isUint64(r.timestamp) ||
     !isUint64(r.epoch) ||
     !isUint(r.fee) ||
-    typeof payer !== "string" ||
-    !ADDRESS_RE.test(payer) ||
+    !isAddressShape(payer) ||
     !isBytes32(r.userAuth) ||
     !isBytes32(r.attributionHash) ||
     !isBytes32(r.hash) ||

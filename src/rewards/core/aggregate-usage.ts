@@ -5,7 +5,8 @@ import { type CreditedEntry, type DatasetEntryIndex, resolveCitations } from "./
 import { RewardsInputError } from "./errors";
 import { SCORE_SCALE } from "./fixed-point";
 import { type UserIdentity, userIdentity } from "./identity";
-import { type PreparedModel, isAddressShape } from "./prepare-inputs";
+import { isAddressShape } from "../../protocol/receipt-json";
+import type { PreparedModel } from "./prepare-inputs";
 import type { RewardReceipt } from "./types";
 
 /** One identity's activity on one model: all the calculator keeps of its receipts. */

@@ -1,7 +1,8 @@
 import type { Address } from "viem";
 import type { AttributedEntry } from "../../protocol/attribution";
 import { RewardsInputError } from "./errors";
-import { type PreparedModel, isAddressShape } from "./prepare-inputs";
+import { isAddressShape } from "../../protocol/receipt-json";
+import type { PreparedModel } from "./prepare-inputs";
 import type { DatasetEntryCredit } from "./types";
 
 /** A credited entry as the contributor pool pays it: one (dataset, entry id, contributor), across versions. */

@@ -1,4 +1,5 @@
 import { type Address, getAddress } from "viem";
+import { isAddressShape } from "../../protocol/receipt-json";
 import { RewardsInputError } from "./errors";
 import { userIdentity } from "./identity";
 import type { CommunityState, RegistryModel, RetentionRecord } from "./types";
@@ -25,17 +26,6 @@ export function byBigint(a: bigint, b: bigint): number {
 
 export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-
-/**
- * Whether `value` is spelled as a 20-byte hex address, in any case. A shape check only: where
- * addresses are compared lower-case, a checksum (one keccak each, for a hundred thousand members
- * or a million receipts' payers) would be computed to be thrown away.
- */
-export function isAddressShape(value: unknown): value is string {
-  return typeof value === "string" && ADDRESS.test(value);
 }
 
 /** Lower-case form of an address, or a RewardsInputError naming what it was meant to be. */
