@@ -68,16 +68,20 @@ function nextMessage<M extends { type: string }>(child: ChildProcess, timeoutMs:
 }
 
 /**
- * Resolves once `child` has exited, killing it if it has not within `graceMs`: the next bench in
- * the run must not share the cores with a chain or load process that is still shutting down.
+ * Resolves once `child` has exited, killing it if it has not within `graceMs` (then with true): the
+ * next bench in the run must not share the cores with a chain or load process still shutting down.
  */
-function exited(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+function exited(child: ChildProcess, graceMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, graceMs);
     child.once("exit", () => {
       clearTimeout(timer);
-      resolve();
+      resolve(killed);
     });
   });
 }
@@ -87,7 +91,7 @@ async function startChainProcess(
   relayer: `0x${string}`,
   stubUrl: string,
   root?: string,
-): Promise<{ info: ChainInfo; stop(): Promise<void> }> {
+): Promise<{ info: ChainInfo; stop(): Promise<boolean> }> {
   const child = fork(path.join(__dirname, "..", "relayer", "chain-process.ts"), root ? [root] : [], CHILD_OPTIONS);
   child.send({ type: "start", relayer, stubUrl } satisfies ChainMessage);
   const stop = () => {
@@ -177,7 +181,7 @@ export const relayerThroughputBench: Bench = {
     const relayerAddress = privateKeyToAccount(BENCH_SIGNER_KEY).address;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kho-bench-relayer-"));
     const child = fork(path.join(__dirname, "..", "relayer", "load-process.ts"), [], CHILD_OPTIONS);
-    const stops: (() => Promise<void>)[] = [];
+    const stops: (() => Promise<boolean>)[] = [];
     let relayer: { close(): Promise<void> } | undefined;
     let reference: ReferenceTree | undefined;
     try {
@@ -487,7 +491,8 @@ export const relayerThroughputBench: Bench = {
       if (relayer) await relayer.close().catch(() => undefined);
       const gone = exited(child, 10_000);
       child.kill();
-      await Promise.all([gone, ...stops.map((stop) => stop())]);
+      const killed = (await Promise.all([gone, ...stops.map((stop) => stop())])).filter(Boolean).length;
+      if (killed > 0) log(`${killed} child process(es) did not exit within 10 s of being stopped and were killed`);
       reference?.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -25,16 +25,11 @@ function hasReceipt(body: string): string | null {
 }
 
 async function runTarget(stubUrl: string, run: RunLoadMessage): Promise<LoadResult[]> {
+  const url = `${run.target.kind === "stub" ? stubUrl : run.target.url}/v1/chat/completions`;
   const target: Pick<LoadParameters, "url" | "headers" | "check"> =
-    run.target.kind === "stub"
-      ? { url: `${stubUrl}/v1/chat/completions`, headers: {} }
-      : run.target.kind === "bare-proxy"
-        ? { url: `${run.target.url}/v1/chat/completions`, headers: {} }
-        : {
-            url: `${run.target.url}/v1/chat/completions`,
-            headers: { authorization: `Bearer ${run.target.apiKey}` },
-            check: hasReceipt,
-          };
+    run.target.kind === "relayer"
+      ? { url, headers: { authorization: `Bearer ${run.target.apiKey}` }, check: hasReceipt }
+      : { url, headers: {} };
   const common = { ...target, deadlineMs: run.deadlineMs, body: chatBody(run.model) };
   const first = run.phases[0]?.shape;
   const warm = await runLoad({
